@@ -1,0 +1,54 @@
+# torchsweep — the two commands a new user needs:
+#   make run    install what is missing, build, run the seed's learning-rate experiment
+#   make test   install what is missing, build, run every test
+#
+# Other targets: deps (apt packages; a no-op when all are there), build, clean.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+DB ?= torchsweep.db
+OUT ?= out
+
+# Exactly what the build, the tests and `make run` need (Debian 12).
+PACKAGES := build-essential cmake ccache git pkg-config \
+            libtorch-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 \
+            libgtest-dev libcli11-dev zlib1g-dev libtomlplusplus-dev nlohmann-json3-dev \
+            gnuplot-nox
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@mkdir -p $(OUT)
+	./$(BUILD_DIR)/torchsweep run experiments/seed_backprop.yaml --db $(DB)
+	./$(BUILD_DIR)/torchsweep results compare --db $(DB) --by optimizer.lr --metric train/loss --at 1,19
+	./$(BUILD_DIR)/torchsweep results plot --db $(DB) --metric train/loss --by optimizer.lr \
+	    --title 'Seed 2-2-2 network: E_total by learning rate' -o $(OUT)/seed_backprop.png
+	./$(BUILD_DIR)/torchsweep results plot --db $(DB) --metric train/loss --by optimizer.lr \
+	    --title 'Seed 2-2-2 network: E_total by learning rate' -o $(OUT)/seed_backprop.svg
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,45 @@
+#include "results/metric_sink.h"
+
+namespace torchsweep {
+
+const char* to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::Pending: return "pending";
+    case RunStatus::Running: return "running";
+    case RunStatus::Finished: return "finished";
+    case RunStatus::Failed: return "failed";
+    case RunStatus::Diverged: return "diverged";
+    case RunStatus::Interrupted: return "interrupted";
+  }
+  return "unknown";
+}
+
+void MemorySink::log(int64_t step, const MetricRow& row) {
+  for (const auto& [key, value] : row) points.push_back({key, step, value});
+}
+
+std::vector<double> MemorySink::values(const std::string& key) const {
+  std::vector<double> out;
+  for (const auto& p : points)
+    if (p.key == key) out.push_back(p.value);
+  return out;
+}
+
+std::vector<int64_t> MemorySink::steps(const std::string& key) const {
+  std::vector<int64_t> out;
+  for (const auto& p : points)
+    if (p.key == key) out.push_back(p.step);
+  return out;
+}
+
+void FanoutSink::run_started(const RunStarted& info) {
+  for (auto* s : sinks_) s->run_started(info);
+}
+void FanoutSink::log(int64_t step, const MetricRow& row) {
+  for (auto* s : sinks_) s->log(step, row);
+}
+void FanoutSink::run_ended(const RunEnded& outcome) {
+  for (auto* s : sinks_) s->run_ended(outcome);
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,329 @@
+#include "results/queries.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "runner/error.h"
+
+namespace torchsweep {
+
+namespace {
+
+bool is_integer_text(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+std::string value_text(const SqlValue& v) { return format_cell(v, TableFormat::Table); }
+
+/// Orders SQL values: numbers numerically, then text.
+bool value_less(const SqlValue& a, const SqlValue& b) {
+  auto number = [](const SqlValue& v, double& out) {
+    if (const auto* i = std::get_if<int64_t>(&v)) return out = static_cast<double>(*i), true;
+    if (const auto* d = std::get_if<double>(&v)) return out = *d, true;
+    return false;
+  };
+  double x = 0, y = 0;
+  const bool nx = number(a, x), ny = number(b, y);
+  if (nx && ny) return x < y;
+  if (nx != ny) return nx;
+  return value_text(a) < value_text(b);
+}
+
+std::vector<std::pair<int64_t, double>> metric_points(Database& db, int64_t run_id, const std::string& key) {
+  auto stmt = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step");
+  stmt.bind(1, run_id).bind(2, key);
+  std::vector<std::pair<int64_t, double>> out;
+  while (stmt.step())
+    out.emplace_back(stmt.get_int(0), stmt.is_null(1) ? std::nan("") : stmt.get_double(1));
+  return out;
+}
+
+void check_params_exist(Database& db, const std::vector<RunInfo>& runs, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    bool found = false;
+    for (const auto& run : runs)
+      if (!std::holds_alternative<std::nullptr_t>(param_value(db, run.id, key))) found = true;
+    if (found) continue;
+    std::vector<std::string> known;
+    auto stmt = db.prepare("SELECT DISTINCT key FROM params WHERE run_id = ? ORDER BY key");
+    stmt.bind(1, runs.front().id);
+    while (stmt.step()) known.push_back(stmt.get_text(0));
+    std::string message = "--by: no selected run has the parameter '" + key + "'";
+    const std::string close = closest_match(key, known);
+    if (!close.empty()) message += " (did you mean '" + close + "'?)";
+    throw InputError(message + "; parameters: " + join(known));
+  }
+}
+
+}  // namespace
+
+SqlValue param_value(Database& db, int64_t run_id, const std::string& key) {
+  auto stmt = db.prepare("SELECT value FROM params WHERE run_id = ? AND key = ?");
+  stmt.bind(1, run_id).bind(2, key);
+  return stmt.step() ? stmt.get(0) : SqlValue(nullptr);
+}
+
+std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
+  std::string where;
+  std::vector<SqlValue> binds;
+  if (!selection.run_ids.empty()) {
+    where = "r.id IN (";
+    for (size_t i = 0; i < selection.run_ids.size(); ++i) {
+      where += i ? ", ?" : "?";
+      binds.emplace_back(selection.run_ids[i]);
+    }
+    where += ")";
+  } else if (selection.sweep.empty()) {
+    where = "r.sweep_id = (SELECT max(id) FROM sweeps)";
+  } else if (selection.sweep == "all") {
+    where = "1";
+  } else if (is_integer_text(selection.sweep)) {
+    where = "r.sweep_id = ?";
+    binds.emplace_back(static_cast<int64_t>(std::stoll(selection.sweep)));
+  } else {
+    where = "r.sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?)";
+    binds.emplace_back(selection.sweep);
+  }
+  auto stmt = db.prepare(
+      "SELECT r.id, r.sweep_id, s.name, r.run_index, r.status, r.config_hash, r.swept_json, r.error, r.steps, "
+      "r.wall_seconds FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE " +
+      where + " ORDER BY r.id");
+  for (size_t i = 0; i < binds.size(); ++i) stmt.bind(static_cast<int>(i + 1), binds[i]);
+  std::vector<RunInfo> runs;
+  while (stmt.step()) {
+    RunInfo r;
+    r.id = stmt.get_int(0);
+    r.sweep_id = stmt.get_int(1);
+    r.sweep_name = stmt.get_text(2);
+    r.index = stmt.get_int(3);
+    r.status = stmt.get_text(4);
+    r.config_hash = stmt.get_text(5);
+    r.swept = nlohmann::json::parse(stmt.get_text(6), nullptr, false);
+    r.error = stmt.get_text(7);
+    r.steps = stmt.get(8);
+    r.wall_seconds = stmt.get(9);
+    runs.push_back(std::move(r));
+  }
+  if (runs.empty()) {
+    if (!selection.run_ids.empty()) throw InputError("no run with the id(s) given in this database");
+    if (selection.sweep.empty() || selection.sweep == "all") throw InputError("the database holds no runs yet");
+    throw InputError("--sweep: no sweep '" + selection.sweep + "' in this database");
+  }
+  return runs;
+}
+
+Table list_runs(Database& db, const RunSelection& selection) {
+  const auto runs = select_runs(db, selection);
+  std::vector<std::string> swept_keys;
+  for (const auto& run : runs)
+    if (run.swept.is_object())
+      for (const auto& item : run.swept.items())
+        if (std::find(swept_keys.begin(), swept_keys.end(), item.key()) == swept_keys.end())
+          swept_keys.push_back(item.key());
+  Table table;
+  table.columns = {"run", "sweep", "status"};
+  for (const auto& k : swept_keys) table.columns.push_back(k);
+  for (const auto& c : {"config_hash", "steps", "train/loss", "seconds"}) table.columns.push_back(c);
+  for (const auto& run : runs) {
+    std::vector<SqlValue> row = {run.id, run.sweep_name + " #" + std::to_string(run.sweep_id), run.status};
+    for (const auto& k : swept_keys) row.push_back(param_value(db, run.id, k));
+    const auto points = metric_points(db, run.id, "train/loss");
+    row.push_back(run.config_hash);
+    row.push_back(run.steps);
+    row.push_back(points.empty() ? SqlValue(nullptr) : SqlValue(points.back().second));
+    row.push_back(run.wall_seconds);
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+namespace {
+
+/// What compare shows of one run's curve.
+struct CurveStats {
+  double first = 0;
+  std::vector<double> at;  ///< NaN where the step was not logged
+  double last = 0;
+  double min = 0;
+  std::optional<int64_t> half_at;  ///< first step with value <= first / 2
+  int64_t last_step = 0;
+};
+
+CurveStats summarize(const std::vector<std::pair<int64_t, double>>& points, const std::vector<int64_t>& at) {
+  CurveStats s;
+  s.first = points.front().second;
+  for (int64_t step : at) {
+    auto it = std::find_if(points.begin(), points.end(), [&](const auto& p) { return p.first == step; });
+    s.at.push_back(it == points.end() ? std::nan("") : it->second);
+  }
+  s.last = points.back().second;
+  s.last_step = points.back().first;
+  s.min = s.first;
+  for (const auto& [step, value] : points) {
+    s.min = std::min(s.min, value);
+    if (!s.half_at && value <= 0.5 * s.first) s.half_at = step;
+  }
+  return s;
+}
+
+/// Mean of the finite-or-infinite values, ignoring NaN; null when none.
+SqlValue mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  int count = 0;
+  for (double v : values)
+    if (!std::isnan(v)) sum += v, ++count;
+  return count ? SqlValue(sum / count) : SqlValue(nullptr);
+}
+
+/// A step shared by every run of the group, else the mean (null when none has one).
+SqlValue common_step(const std::vector<std::optional<int64_t>>& steps) {
+  std::vector<double> values;
+  bool same = true;
+  for (const auto& s : steps) {
+    if (!s) return SqlValue(nullptr);
+    values.push_back(static_cast<double>(*s));
+    same = same && *s == *steps.front();
+  }
+  return same ? SqlValue(*steps.front()) : mean_of(values);
+}
+
+}  // namespace
+
+Table compare_runs(Database& db, const CompareOptions& options) {
+  const auto runs = select_runs(db, options.runs);
+  check_params_exist(db, runs, options.by);
+
+  using Key = std::vector<SqlValue>;
+  auto key_less = [](const Key& a, const Key& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
+  };
+  std::map<Key, std::vector<CurveStats>, decltype(key_less)> groups(key_less);
+  for (const auto& run : runs) {
+    const auto points = metric_points(db, run.id, options.metric);
+    if (points.empty()) continue;
+    Key key;
+    for (const auto& k : options.by) key.push_back(param_value(db, run.id, k));
+    groups[key].push_back(summarize(points, options.at));
+  }
+  if (groups.empty()) throw InputError("--metric: no selected run logged '" + options.metric + "'");
+
+  Table table;
+  table.columns = options.by;
+  table.columns.push_back("n");
+  table.columns.push_back(options.metric + "@first");
+  for (int64_t step : options.at) table.columns.push_back("@" + std::to_string(step));
+  for (const auto& c : {"last", "min", "half_at", "last_step"}) table.columns.push_back(c);
+  for (const auto& [key, members] : groups) {
+    std::vector<SqlValue> row(key.begin(), key.end());
+    row.emplace_back(static_cast<int64_t>(members.size()));
+    auto column = [&](auto field) {
+      std::vector<double> values;
+      for (const auto& m : members) values.push_back(field(m));
+      return mean_of(values);
+    };
+    row.push_back(column([](const CurveStats& m) { return m.first; }));
+    for (size_t i = 0; i < options.at.size(); ++i) row.push_back(column([i](const CurveStats& m) { return m.at[i]; }));
+    row.push_back(column([](const CurveStats& m) { return m.last; }));
+    row.push_back(column([](const CurveStats& m) { return m.min; }));
+    std::vector<std::optional<int64_t>> half, last;
+    for (const auto& m : members) {
+      half.push_back(m.half_at);
+      last.push_back(m.last_step);
+    }
+    row.push_back(common_step(half));
+    row.push_back(common_step(last));
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
+                               const std::vector<std::string>& by) {
+  const auto runs = select_runs(db, selection);
+  check_params_exist(db, runs, by);
+  std::vector<std::pair<std::vector<SqlValue>, Curve>> keyed;
+  for (const auto& run : runs) {
+    Curve curve;
+    curve.run_id = run.id;
+    std::vector<SqlValue> key;
+    for (const auto& k : by) {
+      key.push_back(param_value(db, run.id, k));
+      curve.label += (curve.label.empty() ? "" : ", ") + k + " = " + value_text(key.back());
+    }
+    if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
+    for (const auto& [step, value] : metric_points(db, run.id, metric)) {
+      curve.steps.push_back(step);
+      curve.values.push_back(value);
+    }
+    if (!curve.steps.empty()) keyed.emplace_back(std::move(key), std::move(curve));
+  }
+  if (keyed.empty()) throw InputError("--metric: no selected run logged '" + metric + "'");
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return std::lexicographical_compare(a.first.begin(), a.first.end(), b.first.begin(), b.first.end(), value_less);
+  });
+  std::vector<Curve> curves;
+  for (auto& k : keyed) curves.push_back(std::move(k.second));
+  return curves;
+}
+
+Table curves_table(const std::vector<Curve>& curves) {
+  Table table;
+  table.columns.push_back("step");
+  std::set<int64_t> steps;
+  for (const auto& c : curves) {
+    table.columns.push_back(c.label);
+    steps.insert(c.steps.begin(), c.steps.end());
+  }
+  std::vector<std::map<int64_t, double>> by_step(curves.size());
+  for (size_t i = 0; i < curves.size(); ++i)
+    for (size_t j = 0; j < curves[i].steps.size(); ++j) by_step[i][curves[i].steps[j]] = curves[i].values[j];
+  for (int64_t step : steps) {
+    std::vector<SqlValue> row = {step};
+    for (const auto& m : by_step) {
+      auto it = m.find(step);
+      row.push_back(it == m.end() ? SqlValue(nullptr) : SqlValue(it->second));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+Table export_run(Database& db, int64_t run_id) {
+  select_runs(db, RunSelection{"", {run_id}});  // checks that the run exists
+  Table table;
+  table.columns.push_back("step");
+  std::map<std::string, size_t> column;
+  auto keys = db.prepare("SELECT key FROM metric_keys WHERE run_id = ? ORDER BY position");
+  keys.bind(1, run_id);
+  while (keys.step()) {
+    column[keys.get_text(0)] = table.columns.size();
+    table.columns.push_back(keys.get_text(0));
+  }
+  auto points = db.prepare("SELECT step, key, value FROM metrics WHERE run_id = ? ORDER BY step, key");
+  points.bind(1, run_id);
+  std::map<int64_t, std::vector<SqlValue>> rows;
+  while (points.step()) {
+    const std::string key = points.get_text(1);
+    if (!column.count(key)) {  // written by a tool that did not record key order
+      column[key] = table.columns.size();
+      table.columns.push_back(key);
+      for (auto& kv : rows) kv.second.resize(table.columns.size(), nullptr);
+    }
+    auto& row = rows[points.get_int(0)];
+    if (row.empty()) {
+      row.assign(table.columns.size(), nullptr);
+      row[0] = points.get_int(0);
+    }
+    row.resize(table.columns.size(), nullptr);
+    row[column[key]] = points.get(2);
+  }
+  for (auto& kv : rows) {
+    kv.second.resize(table.columns.size(), nullptr);
+    table.rows.push_back(std::move(kv.second));
+  }
+  return table;
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,127 @@
+#include "results/sqlite.h"
+
+#include <sqlite3.h>
+
+namespace torchsweep {
+
+namespace {
+[[noreturn]] void fail(sqlite3* db, int code, const std::string& what) {
+  throw DatabaseError(what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)), code);
+}
+}  // namespace
+
+Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  if (rc != SQLITE_OK) fail(db, rc, "cannot prepare SQL");
+}
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::nullptr_t) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_, 0, "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail(db_, 0, "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, double value) {
+  if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) fail(db_, 0, "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, const std::string& value) {
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, 0, "bind");
+  return *this;
+}
+Statement& Statement::bind(int index, const SqlValue& value) {
+  std::visit([&](const auto& v) { bind(index, v); }, value);
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(stmt_);
+  fail(db_, rc, "SQL failed");
+}
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::columns() const { return sqlite3_column_count(stmt_); }
+std::string Statement::column_name(int index) const { return sqlite3_column_name(stmt_, index); }
+bool Statement::is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+int64_t Statement::get_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+double Statement::get_double(int index) const { return sqlite3_column_double(stmt_, index); }
+std::string Statement::get_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string();
+}
+SqlValue Statement::get(int index) const {
+  switch (sqlite3_column_type(stmt_, index)) {
+    case SQLITE_INTEGER: return get_int(index);
+    case SQLITE_FLOAT: return get_double(index);
+    case SQLITE_NULL: return nullptr;
+    default: return get_text(index);
+  }
+}
+
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+  const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw DatabaseError(path + ": cannot open the results database: " + message, rc);
+  }
+  // Writers from other processes wait for the lock instead of failing.
+  sqlite3_busy_timeout(db_, 60000);
+  sqlite3_extended_result_codes(db_, 1);
+}
+Database::~Database() { sqlite3_close(db_); }
+
+void Database::exec(const std::string& sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    const std::string message = error ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    throw DatabaseError(message, rc);
+  }
+}
+Statement Database::prepare(const std::string& sql) const { return Statement(db_, sql); }
+int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+}
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace torchsweep

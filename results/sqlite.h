@@ -1,0 +1,96 @@
+// A thin RAII layer over SQLite's C API: a connection, prepared statements with
+// typed binding, and transactions. Errors become DatabaseError with SQLite's message.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <variant>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace torchsweep {
+
+class DatabaseError : public std::runtime_error {
+ public:
+  DatabaseError(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+/// A value read from or bound to SQL.
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are numbered from 1, as in SQLite.
+  Statement& bind(int index, std::nullptr_t);
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, const std::string& value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
+  Statement& bind(int index, const SqlValue& value);
+
+  /// Advances; true while a row is available.
+  bool step();
+  /// Steps to completion (for statements without results), then resets.
+  void run();
+  void reset();
+
+  int columns() const;
+  std::string column_name(int index) const;
+  bool is_null(int index) const;
+  int64_t get_int(int index) const;
+  double get_double(int index) const;
+  std::string get_text(int index) const;
+  SqlValue get(int index) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+ public:
+  enum class Mode { ReadWrite, ReadOnly };
+  /// Opens (ReadWrite creates the file). Sets a busy timeout so concurrent writers wait.
+  Database(const std::string& path, Mode mode);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void exec(const std::string& sql);
+  Statement prepare(const std::string& sql) const;
+  int64_t last_insert_id() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+/// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed without commit().
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace torchsweep

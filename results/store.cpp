@@ -1,0 +1,134 @@
+#include "results/store.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include "results/schema.h"
+#include "runner/error.h"
+
+namespace torchsweep {
+
+std::string default_db_path() {
+  const char* env = std::getenv("TORCHSWEEP_DB");
+  return env && *env ? env : "torchsweep.db";
+}
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(millis));
+  return out;
+}
+
+std::unique_ptr<Store> Store::open(const std::string& path) {
+  auto db = std::make_unique<Database>(path, Database::Mode::ReadWrite);
+  migrate(*db);
+  return std::unique_ptr<Store>(new Store(std::move(db)));
+}
+
+std::unique_ptr<Store> Store::open_read_only(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
+  auto db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
+  const int version = schema_version(*db);
+  if (version != kSchemaVersion)
+    throw InputError(path + ": results schema version " + std::to_string(version) + ", this build reads " +
+                     std::to_string(kSchemaVersion) + " (open it once for writing to upgrade)");
+  return std::unique_ptr<Store>(new Store(std::move(db)));
+}
+
+Store::Store(std::unique_ptr<Database> db)
+    : db_(std::move(db)),
+      insert_metric_(db_->prepare("INSERT OR REPLACE INTO metrics(run_id, key, step, value) VALUES (?, ?, ?, ?)")),
+      insert_key_(db_->prepare(
+          "INSERT OR IGNORE INTO metric_keys(run_id, key, position) "
+          "VALUES (?1, ?2, (SELECT count(*) FROM metric_keys WHERE run_id = ?1))")) {}
+
+std::pair<int64_t, std::vector<int64_t>> Store::create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs) {
+  Transaction tx(*db_);
+  db_->prepare(
+         "INSERT INTO sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, sweep.name)
+      .bind(2, sweep.spec_text)
+      .bind(3, sweep.spec_hash)
+      .bind(4, sweep.spec_path)
+      .bind(5, sweep.overrides_json)
+      .bind(6, sweep.mode)
+      .bind(7, utc_now())
+      .run();
+  const int64_t sweep_id = db_->last_insert_id();
+  auto insert_run = db_->prepare(
+      "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device) "
+      "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)");
+  auto insert_param = db_->prepare("INSERT INTO params(run_id, key, value) VALUES (?, ?, ?)");
+  std::vector<int64_t> ids;
+  for (const auto& run : runs) {
+    insert_run.bind(1, sweep_id)
+        .bind(2, run.index)
+        .bind(3, run.config_hash)
+        .bind(4, run.config_json)
+        .bind(5, run.swept_json)
+        .bind(6, run.seed)
+        .bind(7, run.device)
+        .run();
+    const int64_t run_id = db_->last_insert_id();
+    ids.push_back(run_id);
+    for (const auto& [key, value] : run.params) insert_param.bind(1, run_id).bind(2, key).bind(3, value).run();
+  }
+  tx.commit();
+  return {sweep_id, ids};
+}
+
+void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
+  db_->prepare(
+         "UPDATE runs SET status = 'running', started_at = ?, device = ?, device_name = ?, host = ?, "
+         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ? WHERE id = ?")
+      .bind(1, utc_now())
+      .bind(2, env.device)
+      .bind(3, env.device_name)
+      .bind(4, env.host)
+      .bind(5, env.torchsweep_version)
+      .bind(6, env.torch_version)
+      .bind(7, env.git_commit.empty() ? SqlValue(nullptr) : SqlValue(env.git_commit))
+      .bind(8, env.command)
+      .bind(9, run_id)
+      .run();
+}
+
+void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& points,
+                           const std::vector<std::string>& new_keys) {
+  if (points.empty() && new_keys.empty()) return;
+  Transaction tx(*db_);
+  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key).run();
+  for (const auto& p : points) {
+    insert_metric_.bind(1, run_id).bind(2, p.key).bind(3, p.step);
+    // SQLite stores NaN as NULL; infinities are kept.
+    insert_metric_.bind(4, p.value);
+    insert_metric_.run();
+  }
+  tx.commit();
+}
+
+void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds) {
+  db_->prepare("UPDATE runs SET status = ?, error = ?, steps = ?, wall_seconds = ?, ended_at = ? WHERE id = ?")
+      .bind(1, to_string(status))
+      .bind(2, error.empty() ? SqlValue(nullptr) : SqlValue(error))
+      .bind(3, steps)
+      .bind(4, wall_seconds)
+      .bind(5, utc_now())
+      .bind(6, run_id)
+      .run();
+}
+
+}  // namespace torchsweep

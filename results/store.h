@@ -1,0 +1,79 @@
+// The results store: one SQLite file holding sweeps, runs, their parameters and
+// metrics. Writing goes through here (prepared statements, one transaction per
+// batch); queries.h reads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "results/metric_sink.h"
+#include "results/sqlite.h"
+
+namespace torchsweep {
+
+struct NewSweep {
+  std::string name;
+  std::string spec_text;
+  std::string spec_hash;
+  std::string spec_path;
+  std::string overrides_json = "[]";
+  std::string mode = "grid";
+};
+
+struct NewRun {
+  int64_t index = 0;
+  std::string config_hash;
+  std::string config_json;
+  std::string swept_json = "{}";
+  int64_t seed = 0;
+  std::string device;
+  /// The flattened resolved config: numbers as numbers, lists as JSON text.
+  std::vector<std::pair<std::string, SqlValue>> params;
+};
+
+/// What is recorded when a run starts.
+struct RunEnvironment {
+  std::string device;
+  std::string device_name;
+  std::string host;
+  std::string torchsweep_version;
+  std::string torch_version;
+  std::string git_commit;
+  std::string command;
+};
+
+/// The default database path: $TORCHSWEEP_DB, else torchsweep.db.
+std::string default_db_path();
+
+/// The current time as ISO 8601 UTC with milliseconds.
+std::string utc_now();
+
+class Store {
+ public:
+  /// Opens for writing (creating and migrating the file as needed).
+  static std::unique_ptr<Store> open(const std::string& path);
+  /// Opens an existing database read-only; InputError when it does not exist.
+  static std::unique_ptr<Store> open_read_only(const std::string& path);
+
+  /// Records a sweep and all its runs as pending, atomically. Returns the sweep id
+  /// and the run ids in run order.
+  std::pair<int64_t, std::vector<int64_t>> create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
+
+  void mark_running(int64_t run_id, const RunEnvironment& env);
+  /// Writes points in one transaction; `new_keys` are this run's metric names seen
+  /// for the first time, in order (they fix the column order of exports).
+  void append_metrics(int64_t run_id, const std::vector<MetricPoint>& points, const std::vector<std::string>& new_keys);
+  void end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds);
+
+  Database& db() { return *db_; }
+
+ private:
+  explicit Store(std::unique_ptr<Database> db);
+  std::unique_ptr<Database> db_;
+  Statement insert_metric_;
+  Statement insert_key_;
+};
+
+}  // namespace torchsweep

@@ -1,0 +1,260 @@
+#include "runner/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "results/plot.h"
+#include "results/queries.h"
+#include "results/store.h"
+#include "runner/builtins.h"
+#include "runner/sweep.h"
+#include "runner/sweep_runner.h"
+
+namespace torchsweep {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::vector<int64_t> parse_steps(const std::string& flag, const std::string& text) {
+  std::vector<int64_t> out;
+  for (const auto& item : split_list(text)) {
+    try {
+      size_t used = 0;
+      out.push_back(std::stoll(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw InputError(flag + ": expected comma-separated integers, got \"" + item + "\"");
+    }
+  }
+  return out;
+}
+
+std::string command_line(int argc, const char* const* argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
+Table plan_table(const SweepPlan& plan) {
+  Table table;
+  table.columns = {"run", "config_hash"};
+  for (const auto& key : plan.swept_keys) table.columns.push_back(key);
+  for (const auto& run : plan.runs) {
+    std::vector<SqlValue> row = {run.index, run.config_hash};
+    for (const auto& key : plan.swept_keys) {
+      const auto& v = run.swept.at(key);
+      if (v.is_number_integer()) row.emplace_back(v.get<int64_t>());
+      else if (v.is_number()) row.emplace_back(v.get<double>());
+      else if (v.is_string()) row.emplace_back(v.get<std::string>());
+      else row.emplace_back(v.dump());
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+void print_plan(const SweepPlan& plan, std::ostream& out) {
+  out << fmt::format("sweep '{}': {} run(s)", plan.name, plan.runs.size());
+  if (!plan.swept_keys.empty()) out << fmt::format(" ({} over {})", plan.mode, join(plan.swept_keys));
+  out << "\n";
+  render(plan_table(plan), TableFormat::Table, out);
+}
+
+template <class Registry>
+void list_registry(const Registry& registry, const std::string& title, std::ostream& out) {
+  Table table;
+  table.columns = {title, "description"};
+  for (const auto& name : registry.names()) table.rows.push_back({name, registry.get(name).description});
+  render(table, TableFormat::Table, out);
+  out << "\n";
+}
+
+void print_models(std::ostream& out) {
+  auto& r = registries();
+  Table models;
+  models.columns = {"model", "parameters", "description"};
+  for (const auto& name : r.models.names()) {
+    const auto& entry = r.models.get(name);
+    SqlValue count = nullptr;
+    try {  // instantiate with the defaults to count parameters
+      count = count_parameters(*entry.factory(validate_fields(SpecNode::map({}), entry.options, "model")));
+    } catch (const std::exception&) {
+    }
+    models.rows.push_back({name, count, entry.description});
+  }
+  render(models, TableFormat::Table, out);
+  out << "\n";
+  list_registry(r.datasets, "dataset", out);
+  list_registry(r.losses, "loss", out);
+  list_registry(r.optimizers, "optimizer", out);
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"torchsweep: declarative experiment runner for LibTorch"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("torchsweep ") + TORCHSWEEP_VERSION);
+
+  // Flags shared by commands. --db: the results database (default $TORCHSWEEP_DB, else torchsweep.db).
+  std::string db_path = default_db_path();
+  std::string spec_path;
+  std::vector<std::string> overrides;
+  bool dry_run = false;
+
+  auto* run = app.add_subcommand("run", "expand a spec into runs, train each, record them in the database");
+  run->add_option("spec", spec_path, "the spec file (.yaml, .yml or .toml)")->required();
+  run->add_option("overrides", overrides, "key=value, key=[a,b], +key=value, ~key");
+  run->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
+  run->add_flag("--dry-run", dry_run, "validate and list the runs; train nothing, write nothing");
+
+  auto* validate = app.add_subcommand("validate", "parse and validate a spec, list its runs; runs nothing");
+  validate->add_option("spec", spec_path, "the spec file")->required();
+  validate->add_option("overrides", overrides, "key=value, key=[a,b], +key=value, ~key");
+
+  auto* models = app.add_subcommand("models", "list the registered models, data sets, losses and optimizers");
+
+  auto* results = app.add_subcommand("results", "query the results database");
+  results->require_subcommand(1);
+  // Options of the results commands.
+  std::string format = "table";  // --format: table | csv | json
+  std::string sweep;             // --sweep: latest (default) | all | ID | NAME
+  std::string by;                // --by: comma-separated parameter keys
+  std::string metric = "train/loss";
+  std::string at;                // --at: comma-separated steps
+  std::string runs_text;         // --runs: comma-separated run ids
+  std::string output;
+  std::string title;
+  bool log_y = false;
+  int64_t run_id = 0;
+  auto add_common = [&](CLI::App* cmd) {
+    cmd->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
+    cmd->add_option("--sweep", sweep, "which sweep: latest (default), all, an id or a name");
+  };
+  auto add_format = [&](CLI::App* cmd) {
+    cmd->add_option("--format", format, "table (default), csv or json");
+  };
+
+  auto* list = results->add_subcommand("list", "one line per run");
+  add_common(list);
+  add_format(list);
+
+  auto* compare = results->add_subcommand("compare", "one row per group of runs: a metric's first, last, min, ...");
+  add_common(compare);
+  add_format(compare);
+  compare->add_option("--by", by, "parameter key(s) to group by, comma-separated (e.g. optimizer.lr)")->required();
+  compare->add_option("--metric", metric, "metric name (default train/loss)");
+  compare->add_option("--at", at, "also show the metric at these steps, comma-separated (e.g. 1,19)");
+
+  auto* curves = results->add_subcommand("curves", "a metric's values per step, one column per run");
+  add_common(curves);
+  add_format(curves);
+  curves->add_option("--metric", metric, "metric name (default train/loss)");
+  curves->add_option("--by", by, "label the runs by these parameter keys");
+  curves->add_option("--runs", runs_text, "only these run ids, comma-separated");
+
+  auto* export_cmd = results->add_subcommand("export", "every metric of one run, one row per step");
+  export_cmd->add_option("run", run_id, "the run id (see results list)")->required();
+  export_cmd->add_option("--db", db_path, "results database");
+  export_cmd->add_option("--format", format, "csv (default), json or table");
+
+  auto* plot = results->add_subcommand("plot", "draw a metric's curves to PNG or SVG (with gnuplot)");
+  add_common(plot);
+  plot->add_option("--metric", metric, "metric name (default train/loss)");
+  plot->add_option("--by", by, "parameter key(s) that label the curves");
+  plot->add_option("--runs", runs_text, "only these run ids, comma-separated");
+  plot->add_option("-o,--output", output, "the chart: FILE.png or FILE.svg")->required();
+  plot->add_option("--title", title, "chart title (default: the metric)");
+  plot->add_flag("--logy", log_y, "logarithmic y axis");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    out << "torchsweep " << TORCHSWEEP_VERSION << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "torchsweep: " << e.what() << "\n";
+    // Subcommand help goes to stdout through the exception's own app.
+    return kExitBadInput;
+  }
+
+  try {
+    if (*run) {
+      // Everything is validated before the database is touched.
+      const SweepPlan plan = load_sweep(spec_path, overrides);
+      if (dry_run) {
+        print_plan(plan, out);
+        return kExitOk;
+      }
+      auto store = Store::open(db_path);
+      const SweepOutcome outcome = run_sweep(plan, *store, out, command_line(argc, argv));
+      out << fmt::format("{} finished, {} diverged, {} failed\n", outcome.finished, outcome.diverged, outcome.failed);
+      return outcome.failed > 0 ? kExitFailure : kExitOk;
+    }
+    if (*validate) {
+      print_plan(load_sweep(spec_path, overrides), out);
+      return kExitOk;
+    }
+    if (*models) {
+      print_models(out);
+      return kExitOk;
+    }
+    RunSelection selection{sweep, {}};
+    for (const auto id : parse_steps("--runs", runs_text)) selection.run_ids.push_back(id);
+    if (*export_cmd) {
+      if (export_cmd->count("--format") == 0) format = "csv";
+      const TableFormat fmt_choice = parse_table_format(format);
+      auto store = Store::open_read_only(db_path);
+      render(export_run(store->db(), run_id), fmt_choice, out);
+      return kExitOk;
+    }
+    const TableFormat table_format = parse_table_format(format);
+    auto store = Store::open_read_only(db_path);
+    if (*list) {
+      render(list_runs(store->db(), selection), table_format, out);
+    } else if (*compare) {
+      CompareOptions options{selection, split_list(by), metric, parse_steps("--at", at)};
+      if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
+      render(compare_runs(store->db(), options), table_format, out);
+    } else if (*curves) {
+      render(curves_table(load_curves(store->db(), selection, metric, split_list(by))), table_format, out);
+    } else if (*plot) {
+      PlotOptions options;
+      options.output = output;
+      options.metric = metric;
+      options.title = title;
+      options.log_y = log_y;
+      const auto files = plot_curves(load_curves(store->db(), selection, metric, split_list(by)), options);
+      out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
+    }
+    return kExitOk;
+  } catch (const InputError& e) {
+    err << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const DatabaseError& e) {
+    err << "torchsweep: results database " << db_path << ": " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    err << "torchsweep: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace torchsweep

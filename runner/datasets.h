@@ -1,0 +1,55 @@
+// Data sets and their registry. A data set hands the trainer batches that are
+// already tensors; it shuffles per epoch from the run's seed.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "runner/registry.h"
+
+namespace torchsweep {
+
+struct Batch {
+  torch::Tensor inputs;
+  torch::Tensor targets;
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  /// Training batches per epoch.
+  virtual int64_t train_batches() const = 0;
+  /// Called before each epoch (from 1); shuffling data sets reorder here.
+  virtual void start_epoch(int64_t epoch, uint64_t seed) {
+    (void)epoch;
+    (void)seed;
+  }
+  virtual Batch train_batch(int64_t index) = 0;
+  /// Test batches (0 when the data set has no test split).
+  virtual int64_t test_batches() const { return 0; }
+  virtual Batch test_batch(int64_t index);
+  /// Whether targets are class indices (then accuracies are logged).
+  virtual bool classification() const = 0;
+};
+
+using DatasetFactory = std::function<std::unique_ptr<Dataset>(const nlohmann::json& options)>;
+using DatasetRegistry = Registry<DatasetFactory>;
+
+void register_builtin_datasets(DatasetRegistry& registry);
+
+/// The seed's single example: inputs (i1, i2) and targets (t1, t2), one batch of one sample.
+class SeedExample : public Dataset {
+ public:
+  SeedExample(std::vector<double> inputs, std::vector<double> targets);
+  int64_t train_batches() const override { return 1; }
+  Batch train_batch(int64_t index) override;
+  bool classification() const override { return false; }
+
+ private:
+  Batch batch_;
+};
+
+}  // namespace torchsweep

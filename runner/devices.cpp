@@ -1,0 +1,54 @@
+#include "runner/devices.h"
+
+#include <fstream>
+#include <regex>
+
+#if TORCHSWEEP_HAVE_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+namespace torchsweep {
+
+std::string check_device(const std::string& text) {
+  static const std::regex pattern("auto|cpu|cuda(:[0-9]+)?");
+  if (!std::regex_match(text, pattern)) return "expected auto, cpu, cuda or cuda:N, got \"" + text + "\"";
+  if (text.rfind("cuda", 0) != 0) return "";
+  if (!torch::cuda::is_available())
+    return "expected a device this machine has, got \"" + text +
+           "\": CUDA is not available here (no GPU, or this LibTorch was built without CUDA); use cpu or auto";
+  if (text.size() > 5) {
+    const auto index = std::stoll(text.substr(5));
+    const auto count = static_cast<long long>(torch::cuda::device_count());
+    if (index >= count)
+      return "expected a device this machine has, got \"" + text + "\": it has " + std::to_string(count) +
+             " CUDA device(s)";
+  }
+  return "";
+}
+
+torch::Device resolve_device(const std::string& text) {
+  if (text == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (text == "cuda") return torch::Device(torch::kCUDA, 0);
+  return torch::Device(text);
+}
+
+std::string device_name(const torch::Device& device) {
+  if (device.is_cuda()) {
+#if TORCHSWEEP_HAVE_CUDA
+    return at::cuda::getDeviceProperties(device.index() < 0 ? 0 : device.index())->name;
+#else
+    return "CUDA device";
+#endif
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(colon + 2);
+    }
+  }
+  return "CPU";
+}
+
+}  // namespace torchsweep

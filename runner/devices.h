@@ -1,0 +1,20 @@
+// Devices: "auto", "cpu", "cuda", "cuda:N".
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace torchsweep {
+
+/// Whether `text` names a device this machine has; an explanation when it does not
+/// (empty when it does).
+std::string check_device(const std::string& text);
+
+/// The device to train on ("auto" picks CUDA when available).
+torch::Device resolve_device(const std::string& text);
+
+/// A human name for the device: the CPU model, or the GPU's name.
+std::string device_name(const torch::Device& device);
+
+}  // namespace torchsweep

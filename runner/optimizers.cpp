@@ -1,0 +1,44 @@
+#include "runner/optimizers.h"
+
+namespace torchsweep {
+
+namespace {
+Field lr_field(double default_lr) { return Field::number("lr", default_lr, "learning rate").positive(); }
+Field weight_decay_field() {
+  return Field::number("weight_decay", 0.0, "L2 penalty added to the gradient").at_least(0);
+}
+}  // namespace
+
+void register_builtin_optimizers(OptimizerRegistry& registry) {
+  registry.add({"sgd", "stochastic gradient descent (torch::optim::SGD), optional momentum and Nesterov",
+                {lr_field(0.01), Field::number("momentum", 0.0, "momentum factor").at_least(0),
+                 Field::number("dampening", 0.0, "dampening for momentum").at_least(0), weight_decay_field(),
+                 Field::boolean("nesterov", false, "Nesterov momentum (needs momentum > 0, dampening 0)")},
+                [](std::vector<torch::Tensor> params, const nlohmann::json& o) {
+                  torch::optim::SGDOptions options(o.at("lr").get<double>());
+                  options.momentum(o.at("momentum").get<double>())
+                      .dampening(o.at("dampening").get<double>())
+                      .weight_decay(o.at("weight_decay").get<double>())
+                      .nesterov(o.at("nesterov").get<bool>());
+                  return std::make_unique<torch::optim::SGD>(std::move(params), options);
+                }});
+  registry.add({"adam", "Adam (torch::optim::Adam)",
+                {lr_field(0.001), Field::number("beta1", 0.9, "decay of the first moment").at_least(0).at_most(0.999999),
+                 Field::number("beta2", 0.999, "decay of the second moment").at_least(0).at_most(0.999999),
+                 Field::number("eps", 1e-8, "term added to the denominator").positive(), weight_decay_field(),
+                 Field::boolean("amsgrad", false, "the AMSGrad variant")},
+                [](std::vector<torch::Tensor> params, const nlohmann::json& o) {
+                  torch::optim::AdamOptions options(o.at("lr").get<double>());
+                  options.betas(std::make_tuple(o.at("beta1").get<double>(), o.at("beta2").get<double>()))
+                      .eps(o.at("eps").get<double>())
+                      .weight_decay(o.at("weight_decay").get<double>())
+                      .amsgrad(o.at("amsgrad").get<bool>());
+                  return std::make_unique<torch::optim::Adam>(std::move(params), options);
+                }});
+}
+
+double current_lr(const torch::optim::Optimizer& optimizer) {
+  return optimizer.param_groups().at(0).options().get_lr();
+}
+
+}  // namespace torchsweep

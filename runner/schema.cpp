@@ -1,0 +1,176 @@
+#include "runner/schema.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace torchsweep {
+
+namespace {
+std::string format_bound(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+std::string qualified(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+}  // namespace
+
+Field Field::number(std::string key, double default_value, std::string doc) {
+  Field f;
+  f.key = std::move(key);
+  f.type = Type::Number;
+  f.default_value = default_value;
+  f.doc = std::move(doc);
+  return f;
+}
+Field Field::integer(std::string key, int64_t default_value, std::string doc) {
+  Field f = number(std::move(key), 0, std::move(doc));
+  f.type = Type::Integer;
+  f.default_value = default_value;
+  return f;
+}
+Field Field::boolean(std::string key, bool default_value, std::string doc) {
+  Field f = number(std::move(key), 0, std::move(doc));
+  f.type = Type::Bool;
+  f.default_value = default_value;
+  return f;
+}
+Field Field::string(std::string key, std::string default_value, std::string doc) {
+  Field f = number(std::move(key), 0, std::move(doc));
+  f.type = Type::String;
+  f.default_value = std::move(default_value);
+  return f;
+}
+Field Field::choice(std::string key, std::string default_value, std::vector<std::string> choices, std::string doc) {
+  Field f = string(std::move(key), std::move(default_value), std::move(doc));
+  f.type = Type::Choice;
+  f.choices = std::move(choices);
+  return f;
+}
+Field Field::number_list(std::string key, std::vector<double> default_value, std::string doc) {
+  Field f = number(std::move(key), 0, std::move(doc));
+  f.type = Type::NumberList;
+  f.default_value = default_value;
+  return f;
+}
+
+std::string Field::expected() const {
+  std::string range;
+  const bool has_min = std::isfinite(min);
+  const bool has_max = std::isfinite(max);
+  if (has_min && has_max)
+    range = " in [" + format_bound(min) + ", " + format_bound(max) + "]";
+  else if (has_min)
+    range = (min == 0 && min_exclusive) ? "" : std::string(min_exclusive ? " > " : " >= ") + format_bound(min);
+  else if (has_max)
+    range = " <= " + format_bound(max);
+  const bool positive = has_min && min == 0 && min_exclusive && !has_max;
+  switch (type) {
+    case Type::Number: return positive ? "a positive number" : "a finite number" + range;
+    case Type::Integer: return positive ? "a positive integer" : "an integer" + range;
+    case Type::Bool: return "true or false";
+    case Type::String: return "a string";
+    case Type::Choice: return "one of " + join(choices);
+    case Type::NumberList:
+      return length ? "a list of " + std::to_string(length) + " finite numbers" : "a non-empty list of finite numbers";
+  }
+  return "a value";
+}
+
+const Field* find_field(const std::vector<Field>& fields, const std::string& key) {
+  for (const auto& f : fields)
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+nlohmann::json validate_value(const SpecNode& value, const Field& field, const std::string& path) {
+  auto fail = [&](const SpecNode& at) -> SpecError {
+    return SpecError(at.mark(), path, "expected " + field.expected() + ", got " + at.describe());
+  };
+  if (value.is_null() && field.nullable) return nullptr;
+  auto in_range = [&](double v) {
+    if (!std::isfinite(v)) return false;
+    if (field.min_exclusive ? !(v > field.min) : !(v >= field.min)) return false;
+    return v <= field.max;
+  };
+  switch (field.type) {
+    case Field::Type::Number: {
+      if (!value.is_number() || !in_range(value.as_double())) throw fail(value);
+      return value.as_double();
+    }
+    case Field::Type::Integer: {
+      int64_t v = 0;
+      if (value.kind() == SpecNode::Kind::Int) {
+        v = value.as_int();
+      } else if (value.kind() == SpecNode::Kind::Float && std::isfinite(value.as_double()) &&
+                 std::floor(value.as_double()) == value.as_double() && std::fabs(value.as_double()) < 9e15) {
+        v = static_cast<int64_t>(value.as_double());
+      } else {
+        throw fail(value);
+      }
+      if (!in_range(static_cast<double>(v))) throw fail(value);
+      return v;
+    }
+    case Field::Type::Bool:
+      if (value.kind() != SpecNode::Kind::Bool) throw fail(value);
+      return value.as_bool();
+    case Field::Type::String:
+      if (value.kind() != SpecNode::Kind::String) throw fail(value);
+      return value.as_string();
+    case Field::Type::Choice: {
+      if (value.kind() != SpecNode::Kind::String) throw fail(value);
+      for (const auto& c : field.choices)
+        if (c == value.as_string()) return c;
+      std::string message = "expected " + field.expected() + ", got " + value.describe();
+      const std::string close = closest_match(value.as_string(), field.choices);
+      if (!close.empty()) message += " (did you mean '" + close + "'?)";
+      throw SpecError(value.mark(), path, message);
+    }
+    case Field::Type::NumberList: {
+      if (!value.is_list() || value.items().empty()) throw fail(value);
+      if (field.length && value.items().size() != field.length)
+        throw SpecError(value.mark(), path,
+                        "expected " + field.expected() + ", got " + std::to_string(value.items().size()) + " values");
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : value.items()) {
+        if (!item.is_number() || !in_range(item.as_double()))
+          throw SpecError(item.mark(), path, "expected " + field.expected() + ", got " + item.describe());
+        out.push_back(item.as_double());
+      }
+      return out;
+    }
+  }
+  throw fail(value);
+}
+
+nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fields, const std::string& prefix,
+                               const std::set<std::string>& passthrough) {
+  if (!map.is_map())
+    throw SpecError(map.mark(), prefix, "expected a mapping, got " + map.describe());
+  std::vector<std::string> known;
+  for (const auto& f : fields) known.push_back(f.key);
+  for (const auto& p : passthrough) known.push_back(p);
+  for (const auto& entry : map.entries()) {
+    if (passthrough.count(entry.key) || find_field(fields, entry.key)) continue;
+    std::string message = "unknown key";
+    const std::string close = closest_match(entry.key, known);
+    if (!close.empty()) message += ", did you mean '" + close + "'?";
+    message += known.empty() ? " (this entry takes no options)" : " (expected one of: " + join(known) + ")";
+    throw SpecError(entry.key_mark, qualified(prefix, entry.key), message);
+  }
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& field : fields) {
+    const std::string path = qualified(prefix, field.key);
+    if (const SpecNode* value = map.find(field.key)) {
+      out[field.key] = validate_value(*value, field, path);
+    } else if (field.required) {
+      throw SpecError(map.mark(), path, "missing required key, expected " + field.expected());
+    } else {
+      out[field.key] = field.default_value;
+    }
+  }
+  return out;
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,34 @@
+// The spec's schema: which keys a spec has, what each accepts, and validation
+// of one run's spec tree into its fully resolved config (defaults filled in).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "runner/schema.h"
+#include "runner/spec_node.h"
+
+namespace torchsweep {
+
+/// Top-level keys whose value names a registry entry plus that entry's options
+/// (`model`, `data`, `loss`, `optimizer`); either `{name: x, ...}` or just `x`.
+const std::vector<std::string>& registry_sections();
+
+/// The field a dotted path refers to in this spec (looking up registry entries by
+/// the name the spec gives), or nullptr when the path names no known field.
+/// Registry names themselves (`model.name`, or `loss` in shorthand) are string fields.
+const Field* field_at(const SpecNode& root, const std::vector<std::string>& path);
+
+/// Validates a spec tree in which every swept list has been replaced by one of its
+/// values; returns the resolved config. Throws SpecError at the first bad value.
+nlohmann::json validate_run_spec(const SpecNode& root);
+
+/// Validates the `sweep` section's own keys (mode, parameters) and returns the mode.
+std::string validate_sweep_section(const SpecNode& root);
+
+/// The tree as JSON (for storing the resolved spec text).
+nlohmann::json to_json(const SpecNode& node);
+
+}  // namespace torchsweep

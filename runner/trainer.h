@@ -1,0 +1,23 @@
+// Trains one run from its resolved config and reports to a MetricSink.
+// Knows nothing of SQL or sweeps: a failed or diverged run is returned as data.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "results/metric_sink.h"
+
+namespace torchsweep {
+
+struct TrainOutcome {
+  RunStatus status = RunStatus::Finished;
+  std::string error;
+  int64_t steps = 0;
+  double final_loss = 0.0;  ///< the last logged train/loss
+  double wall_seconds = 0.0;
+};
+
+/// Runs the config's training to its end (finished, diverged or failed).
+/// Reports run_started, every logged row, and run_ended to `sink`.
+TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink);
+
+}  // namespace torchsweep
