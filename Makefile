@@ -14,7 +14,7 @@ OUT ?= out
 PACKAGES := build-essential cmake ccache git pkg-config \
             libtorch-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 \
             libgtest-dev libcli11-dev zlib1g-dev libtomlplusplus-dev nlohmann-json3-dev \
-            gnuplot-nox
+            gnuplot-nox dataset-fashion-mnist
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,10 +1,18 @@
 #include "models/model.h"
 
 #include "models/backprop_2x2x2.h"
+#include "models/s6_cnn.h"
+#include "models/sequential.h"
+#include "models/zoo.h"
 
 namespace torchsweep {
 
-void register_builtin_models(ModelRegistry& registry) { register_backprop_2x2x2(registry); }
+void register_builtin_models(ModelRegistry& registry) {
+  register_backprop_2x2x2(registry);
+  register_s6_cnn(registry);
+  register_sequential(registry);
+  register_zoo_models(registry);
+}
 
 int64_t count_parameters(const torch::nn::Module& module) {
   int64_t total = 0;

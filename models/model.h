@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "models/layers.h"
 #include "results/metric_sink.h"
 #include "runner/registry.h"
 
@@ -27,6 +28,10 @@ class Model : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
   /// The dtype the model's parameters and inputs use.
   virtual torch::Dtype dtype() const { return torch::kFloat32; }
+  /// The per-sample input shape (e.g. {1, 28, 28}); empty when the model does not say.
+  virtual std::vector<int64_t> input_shape() const { return {}; }
+  /// The layer table for `torchsweep summary`; empty when the model is not built from layers.
+  virtual std::vector<LayerInfo> layer_info() const { return {}; }
   /// Appends extra metrics of this step to `row` (which may place `train/loss` itself).
   virtual void append_step_metrics(const StepView& view, MetricRow& row) const {
     (void)view;

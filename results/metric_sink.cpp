@@ -42,4 +42,11 @@ void FanoutSink::run_ended(const RunEnded& outcome) {
   for (auto* s : sinks_) s->run_ended(outcome);
 }
 
+void FanoutSink::progress(const Progress& p) {
+  for (auto* s : sinks_) s->progress(p);
+}
+void FanoutSink::checkpoint_saved(const std::string& path, int64_t epoch) {
+  for (auto* s : sinks_) s->checkpoint_saved(path, epoch);
+}
+
 }  // namespace torchsweep

@@ -30,6 +30,22 @@ const char* to_string(RunStatus status);
 struct RunStarted {
   std::string device;       ///< resolved device, e.g. "cpu", "cuda:0"
   std::string device_name;  ///< e.g. the CPU model or GPU name
+  int64_t resumed_at_step = 0;  ///< > 0 when the run continues from a checkpoint
+  int64_t resumed_at_epoch = 0;
+};
+
+/// Where training is within an epoch, for progress displays.
+struct Progress {
+  int64_t epoch = 0;         ///< from 1
+  int64_t epochs = 0;        ///< 0 when the run is budgeted in steps
+  int64_t batch = 0;         ///< batches done in this epoch
+  int64_t batches = 0;       ///< batches in this epoch
+  int64_t step = 0;          ///< optimizer steps done in the run
+  int64_t total_steps = 0;
+  double loss = 0.0;         ///< mean loss over this epoch so far
+  double accuracy = -1.0;    ///< running accuracy this epoch; < 0 when not classification
+  double samples_per_second = 0.0;
+  double elapsed_seconds = 0.0;  ///< in this epoch
 };
 
 struct RunEnded {
@@ -46,6 +62,13 @@ class MetricSink {
   /// Points of one step; the sink may buffer them.
   virtual void log(int64_t step, const MetricRow& row) = 0;
   virtual void run_ended(const RunEnded& outcome) { (void)outcome; }
+  /// Called after every training batch; displays throttle themselves.
+  virtual void progress(const Progress& p) { (void)p; }
+  /// A checkpoint was written (its folder).
+  virtual void checkpoint_saved(const std::string& path, int64_t epoch) {
+    (void)path;
+    (void)epoch;
+  }
 };
 
 /// Keeps everything in memory: for tests and for callers that want the values back.
@@ -71,6 +94,8 @@ class FanoutSink : public MetricSink {
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
+  void progress(const Progress& p) override;
+  void checkpoint_saved(const std::string& path, int64_t epoch) override;
 
  private:
   std::vector<MetricSink*> sinks_;

@@ -25,7 +25,7 @@ std::string lower_extension(const std::string& path) {
 }
 
 /// A gnuplot string literal in single quotes ('' escapes a quote).
-std::string quoted(const std::string& s) {
+std::string gnuplot_quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
     if (c == '\'') out += '\'';
@@ -46,7 +46,9 @@ bool on_path(const std::string& program) {
 
 /// Runs gnuplot on the script; returns its exit status and what it printed.
 int run_gnuplot(const std::string& script, std::string& output) {
-  const std::string command = "gnuplot " + quoted(script) + " 2>&1";
+  std::string command = "gnuplot '";  // a shell word: ' becomes '\''
+  for (char c : script) command += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  command += "' 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return -1;
   char buffer[512];
@@ -93,16 +95,16 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
       gp << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,11'\n";
     else
       gp << "set terminal svg size " << options.width << "," << options.height << " dynamic noenhanced font 'sans,11'\n";
-    gp << "set output " << quoted(files.chart) << "\n";
-    gp << "set title " << quoted(options.title.empty() ? options.metric : options.title) << "\n";
-    gp << "set xlabel 'step'\nset ylabel " << quoted(options.metric) << "\n";
+    gp << "set output " << gnuplot_quoted(files.chart) << "\n";
+    gp << "set title " << gnuplot_quoted(options.title.empty() ? options.metric : options.title) << "\n";
+    gp << "set xlabel 'step'\nset ylabel " << gnuplot_quoted(options.metric) << "\n";
     gp << "set grid\nset key outside right top box\n";
     if (options.log_y) gp << "set logscale y\n";
     gp << "plot \\\n";
     for (size_t i = 0; i < curves.size(); ++i) {
       const std::string& colour = plot_palette()[i % plot_palette().size()];
-      gp << "  " << quoted(files.data) << " index " << i << " using 1:2 with lines lw 2 lc rgb '" << colour
-         << "' title " << quoted(curves[i].label) << (i + 1 < curves.size() ? ", \\\n" : "\n");
+      gp << "  " << gnuplot_quoted(files.data) << " index " << i << " using 1:2 with lines lw 2 lc rgb '" << colour
+         << "' title " << gnuplot_quoted(curves[i].label) << (i + 1 < curves.size() ? ", \\\n" : "\n");
     }
   }
   if (!on_path("gnuplot"))

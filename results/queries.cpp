@@ -81,7 +81,11 @@ std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
     where = "1";
   } else if (is_integer_text(selection.sweep)) {
     where = "r.sweep_id = ?";
-    binds.emplace_back(static_cast<int64_t>(std::stoll(selection.sweep)));
+    try {
+      binds.emplace_back(static_cast<int64_t>(std::stoll(selection.sweep)));
+    } catch (const std::out_of_range&) {
+      throw InputError("--sweep: no sweep '" + selection.sweep + "' in this database");
+    }
   } else {
     where = "r.sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?)";
     binds.emplace_back(selection.sweep);

@@ -43,10 +43,14 @@ CREATE TABLE runs (
   torchsweep_version  TEXT,
   torch_version       TEXT,
   git_commit          TEXT,
-  command             TEXT
+  command             TEXT,
+  artifact_dir        TEXT,
+  checkpoint          TEXT,
+  checkpoint_epoch    INTEGER
 );
 CREATE INDEX runs_by_sweep ON runs(sweep_id, run_index);
 CREATE INDEX runs_by_hash ON runs(config_hash);
+CREATE INDEX sweeps_by_spec_hash ON sweeps(spec_hash);
 CREATE TABLE params (
   run_id  INTEGER NOT NULL REFERENCES runs(id),
   key     TEXT NOT NULL,

@@ -49,4 +49,9 @@ void SqliteSink::run_ended(const RunEnded& outcome) {
   store_.end_run(run_id_, outcome.status, outcome.error, outcome.steps, outcome.wall_seconds);
 }
 
+void SqliteSink::checkpoint_saved(const std::string& path, int64_t epoch) {
+  flush();  // the database then holds every point up to the checkpoint
+  store_.record_checkpoint(run_id_, path, epoch);
+}
+
 }  // namespace torchsweep

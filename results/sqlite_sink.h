@@ -27,6 +27,7 @@ class SqliteSink : public MetricSink {
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
+  void checkpoint_saved(const std::string& path, int64_t epoch) override;
   void flush();
 
  private:

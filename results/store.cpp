@@ -92,7 +92,7 @@ std::pair<int64_t, std::vector<int64_t>> Store::create_sweep(const NewSweep& swe
 
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
   db_->prepare(
-         "UPDATE runs SET status = 'running', started_at = ?, device = ?, device_name = ?, host = ?, "
+         "UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
          "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ? WHERE id = ?")
       .bind(1, utc_now())
       .bind(2, env.device)
@@ -129,6 +129,33 @@ void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, 
       .bind(5, utc_now())
       .bind(6, run_id)
       .run();
+}
+
+void Store::set_artifact_dir(int64_t run_id, const std::string& dir) {
+  db_->prepare("UPDATE runs SET artifact_dir = ? WHERE id = ?").bind(1, dir).bind(2, run_id).run();
+}
+
+void Store::record_checkpoint(int64_t run_id, const std::string& path, int64_t epoch) {
+  db_->prepare("UPDATE runs SET checkpoint = ?, checkpoint_epoch = ? WHERE id = ?")
+      .bind(1, path)
+      .bind(2, epoch)
+      .bind(3, run_id)
+      .run();
+}
+
+std::pair<int64_t, std::vector<ExistingRun>> Store::find_sweep(const std::string& spec_hash) {
+  auto sweep = db_->prepare("SELECT max(id) FROM sweeps WHERE spec_hash = ?");
+  sweep.bind(1, spec_hash);
+  if (!sweep.step() || sweep.is_null(0)) return {0, {}};
+  const int64_t sweep_id = sweep.get_int(0);
+  auto runs = db_->prepare(
+      "SELECT id, run_index, config_hash, status, coalesce(artifact_dir, '') FROM runs WHERE sweep_id = ? "
+      "ORDER BY run_index");
+  runs.bind(1, sweep_id);
+  std::vector<ExistingRun> out;
+  while (runs.step())
+    out.push_back({runs.get_int(0), runs.get_int(1), runs.get_text(2), runs.get_text(3), runs.get_text(4)});
+  return {sweep_id, out};
 }
 
 }  // namespace torchsweep

@@ -44,6 +44,15 @@ struct RunEnvironment {
   std::string command;
 };
 
+/// A run already in the database, as `run --resume` sees it.
+struct ExistingRun {
+  int64_t id = 0;
+  int64_t index = 0;
+  std::string config_hash;
+  std::string status;
+  std::string artifact_dir;
+};
+
 /// The default database path: $TORCHSWEEP_DB, else torchsweep.db.
 std::string default_db_path();
 
@@ -66,6 +75,15 @@ class Store {
   /// for the first time, in order (they fix the column order of exports).
   void append_metrics(int64_t run_id, const std::vector<MetricPoint>& points, const std::vector<std::string>& new_keys);
   void end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds);
+
+  /// Where a run keeps its checkpoints and other files.
+  void set_artifact_dir(int64_t run_id, const std::string& dir);
+  /// Records the run's latest checkpoint (written after `epoch`).
+  void record_checkpoint(int64_t run_id, const std::string& path, int64_t epoch);
+
+  /// The latest sweep recorded from a spec with this hash, and its runs in order;
+  /// sweep id 0 when there is none.
+  std::pair<int64_t, std::vector<ExistingRun>> find_sweep(const std::string& spec_hash);
 
   Database& db() { return *db_; }
 

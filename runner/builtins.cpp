@@ -9,6 +9,7 @@ Registries& registries() {
     register_builtin_datasets(r->datasets);
     register_builtin_losses(r->losses);
     register_builtin_optimizers(r->optimizers);
+    register_builtin_schedules(r->schedules);
     return r;
   }();
   return *instance;

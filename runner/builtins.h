@@ -6,6 +6,7 @@
 #include "runner/datasets.h"
 #include "runner/losses.h"
 #include "runner/optimizers.h"
+#include "runner/schedules.h"
 
 namespace torchsweep {
 
@@ -14,6 +15,7 @@ struct Registries {
   DatasetRegistry datasets{"dataset"};
   LossRegistry losses{"loss"};
   OptimizerRegistry optimizers{"optimizer"};
+  ScheduleRegistry schedules{"scheduler"};
 };
 
 /// The process-wide registries, built-ins registered on first use.

@@ -1,4 +1,5 @@
 #include "runner/cli.h"
+#include "torchsweep/config.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -6,10 +7,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "models/summary.h"
 #include "results/plot.h"
 #include "results/queries.h"
 #include "results/store.h"
 #include "runner/builtins.h"
+#include "runner/overrides.h"
+#include "runner/spec.h"
 #include "runner/sweep.h"
 #include "runner/sweep_runner.h"
 
@@ -86,18 +90,36 @@ void print_models(std::ostream& out) {
   models.columns = {"model", "parameters", "description"};
   for (const auto& name : r.models.names()) {
     const auto& entry = r.models.get(name);
-    SqlValue count = nullptr;
-    try {  // instantiate with the defaults to count parameters
+    int64_t count = -1;
+    try {  // instantiate with the defaults to count parameters (a model without defaults has none)
       count = count_parameters(*entry.factory(validate_fields(SpecNode::map({}), entry.options, "model")));
     } catch (const std::exception&) {
     }
-    models.rows.push_back({name, count, entry.description});
+    models.rows.push_back({name, count < 0 ? SqlValue("-") : SqlValue(count), entry.description});
   }
   render(models, TableFormat::Table, out);
   out << "\n";
   list_registry(r.datasets, "dataset", out);
   list_registry(r.losses, "loss", out);
   list_registry(r.optimizers, "optimizer", out);
+  list_registry(r.schedules, "scheduler", out);
+}
+
+/// A model from its registry name and key=value options, validated like a spec's model section.
+std::shared_ptr<Model> build_model(const std::string& name, const std::vector<std::string>& options) {
+  const Mark mark{"command line", 0, 0};
+  SpecNode section = SpecNode::map(mark);
+  section.set("name", SpecNode::string(name, mark), mark);
+  SpecNode root = SpecNode::map(mark);
+  root.set("model", section, mark);
+  std::vector<std::string> overrides;
+  for (const auto& o : options) {
+    const size_t prefix = o.find_first_not_of("+~");
+    overrides.push_back(o.substr(0, prefix) + "model." + o.substr(prefix == std::string::npos ? o.size() : prefix));
+  }
+  apply_overrides(root, overrides);
+  const auto resolved = validate_section(root, "model");
+  return registries().models.get(name).factory(resolved);
 }
 
 }  // namespace
@@ -112,18 +134,28 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::string spec_path;
   std::vector<std::string> overrides;
   bool dry_run = false;
+  bool resume = false;
 
   auto* run = app.add_subcommand("run", "expand a spec into runs, train each, record them in the database");
   run->add_option("spec", spec_path, "the spec file (.yaml, .yml or .toml)")->required();
   run->add_option("overrides", overrides, "key=value, key=[a,b], +key=value, ~key");
   run->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
   run->add_flag("--dry-run", dry_run, "validate and list the runs; train nothing, write nothing");
+  run->add_flag("--resume", resume,
+                "continue the latest sweep of this spec in the database: skip finished runs, continue the "
+                "others from their last checkpoint");
 
   auto* validate = app.add_subcommand("validate", "parse and validate a spec, list its runs; runs nothing");
   validate->add_option("spec", spec_path, "the spec file")->required();
   validate->add_option("overrides", overrides, "key=value, key=[a,b], +key=value, ~key");
 
   auto* models = app.add_subcommand("models", "list the registered models, data sets, losses and optimizers");
+
+  std::string model_name;
+  std::vector<std::string> model_options;
+  auto* summary = app.add_subcommand("summary", "a model's layers, output shapes and parameter counts");
+  summary->add_option("model", model_name, "a registered model (see torchsweep models)")->required();
+  summary->add_option("options", model_options, "the model's options as key=value, e.g. dropout=0.1");
 
   auto* results = app.add_subcommand("results", "query the results database");
   results->require_subcommand(1);
@@ -204,8 +236,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         return kExitOk;
       }
       auto store = Store::open(db_path);
-      const SweepOutcome outcome = run_sweep(plan, *store, out, command_line(argc, argv));
-      out << fmt::format("{} finished, {} diverged, {} failed\n", outcome.finished, outcome.diverged, outcome.failed);
+      SweepRunOptions options;
+      options.command_line = command_line(argc, argv);
+      options.resume = resume;
+      const SweepOutcome outcome = run_sweep(plan, *store, out, options);
+      out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
+      if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);
+      out << "\n";
       return outcome.failed > 0 ? kExitFailure : kExitOk;
     }
     if (*validate) {
@@ -214,6 +251,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (*models) {
       print_models(out);
+      return kExitOk;
+    }
+    if (*summary) {
+      print_summary(summarize_model(*build_model(model_name, model_options)), out);
       return kExitOk;
     }
     RunSelection selection{sweep, {}};

@@ -1,5 +1,7 @@
 #include "runner/datasets.h"
 
+#include "runner/idx_dataset.h"
+
 namespace torchsweep {
 
 Batch Dataset::test_batch(int64_t index) {
@@ -26,6 +28,32 @@ void register_builtin_datasets(DatasetRegistry& registry) {
                   return std::make_unique<SeedExample>(options.at("inputs").get<std::vector<double>>(),
                                                        options.at("targets").get<std::vector<double>>());
                 }});
+
+  const IdxOptions d;
+  DatasetRegistry::Entry idx{
+      "idx",
+      "MNIST-style IDX files (train/t10k images and labels, .gz or raw); default: Debian's Fashion-MNIST",
+      {Field::string("root", d.root, "folder holding the four IDX files"),
+       Field::integer("batch_size", d.batch_size, "training batch size").at_least(1),
+       Field::integer("test_batch_size", d.test_batch_size, "evaluation batch size").at_least(1),
+       Field::number("mean", d.mean, "normalisation mean (after scaling pixels to [0, 1])"),
+       Field::number("std", d.std, "normalisation standard deviation").positive(),
+       Field::integer("train_limit", d.train_limit, "use only the first N training samples (0: all)").at_least(0),
+       Field::integer("test_limit", d.test_limit, "use only the first N test samples (0: all)").at_least(0),
+       Field::boolean("shuffle", d.shuffle, "reshuffle the training set every epoch, from the run's seed")},
+      [](const nlohmann::json& options) -> std::unique_ptr<Dataset> {
+        return std::make_unique<IdxDataset>(idx_options_from_json(options));
+      }};
+  // Missing, truncated or corrupt files are bad input: found before anything runs.
+  idx.check = [](const SpecNode& section, const nlohmann::json& options) {
+    try {
+      load_idx_splits(idx_options_from_json(options));
+    } catch (const InputError& e) {
+      const SpecNode* root = section.is_map() ? section.find("root") : nullptr;
+      throw SpecError(root ? root->mark() : section.mark(), "data.root", e.what());
+    }
+  };
+  registry.add(std::move(idx));
 }
 
 }  // namespace torchsweep

@@ -1,4 +1,5 @@
 #include "runner/devices.h"
+#include "torchsweep/config.h"
 
 #include <fstream>
 #include <regex>

@@ -1,4 +1,5 @@
 #include "runner/environment.h"
+#include "torchsweep/config.h"
 
 #include <torch/version.h>
 #include <unistd.h>

@@ -1,5 +1,6 @@
 #include "runner/overrides.h"
 
+#include "runner/spec.h"
 #include "runner/spec_loader.h"
 
 namespace torchsweep {
@@ -63,8 +64,13 @@ Override parse_override(const std::string& text) {
   if (o.op != Override::Op::Remove) {
     const std::string value_text = text.substr(eq + 1);
     const Mark origin = override_mark(text, 0);
-    o.value = parse_yaml(value_text, origin.origin);
-    shift_marks(o.value, static_cast<int>(eq) + 1);
+    const int offset = static_cast<int>(eq) + 1;
+    try {
+      o.value = parse_yaml(value_text, origin.origin);
+    } catch (const SpecError& e) {
+      throw SpecError(override_mark(text, e.mark().column + offset), o.key, e.detail());
+    }
+    shift_marks(o.value, offset);
   }
   return o;
 }
@@ -74,26 +80,19 @@ void apply_overrides(SpecNode& root, const std::vector<std::string>& overrides) 
     Override o = parse_override(text);
     const Mark key_mark = override_mark(text, o.op == Override::Op::Set ? 1 : (o.op == Override::Op::ForceSet ? 3 : 2));
     SpecNode* parent = &root;
-    std::string walked;
-    for (size_t i = 0; i + 1 < o.path.size(); ++i) {
-      walked += (walked.empty() ? "" : ".") + o.path[i];
-      SpecNode* child = parent->find(o.path[i]);
-      if (!child) {
-        if (o.op == Override::Op::Remove)
-          throw SpecError(key_mark, o.key, "cannot remove it, the spec has no key '" + walked + "'");
-        parent->set(o.path[i], SpecNode::map(key_mark), key_mark);
-        child = parent->find(o.path[i]);
-      } else if (child->is_scalar() && child->kind() == SpecNode::Kind::String &&
-                 o.op != Override::Op::Remove) {
-        // Shorthand such as `loss: half_sse` becomes `{name: half_sse}` so options can be added.
-        SpecNode expanded = SpecNode::map(child->mark());
-        expanded.set("name", *child, child->mark());
-        *child = std::move(expanded);
-      } else if (!child->is_map()) {
+    if (o.op == Override::Op::Remove) {
+      for (size_t i = 0; parent && i + 1 < o.path.size(); ++i) parent = parent->find(o.path[i]);
+      if (!parent || !parent->is_map())
+        throw SpecError(key_mark, o.key, "cannot remove it, the spec has no such key");
+    } else {
+      std::string blocked;
+      parent = parent_for(root, o.path, key_mark, blocked);
+      if (!parent) {
+        const SpecNode* found = &root;
+        for (const auto& part : split_path(blocked)) found = found->find(part);
         throw SpecError(key_mark, o.key,
-                        "expected '" + walked + "' to be a mapping, found " + SpecNode::kind_name(child->kind()));
+                        "expected '" + blocked + "' to be a mapping, found " + SpecNode::kind_name(found->kind()));
       }
-      parent = child;
     }
     const std::string& leaf = o.path.back();
     const bool exists = parent->find(leaf) != nullptr;

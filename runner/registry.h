@@ -3,6 +3,7 @@
 // names that exist. One instance per kind (models, datasets, losses, optimizers).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,10 @@ class Registry {
     /// The options this entry accepts under its section of the spec.
     std::vector<Field> options;
     Factory factory;
+    /// Optional: checks that need more than one option, or the outside world
+    /// (layer shapes, data files), before anything runs. Throws SpecError/InputError;
+    /// `section` is the spec node, so errors can point at the line at fault.
+    std::function<void(const SpecNode& section, const nlohmann::json& options)> check = nullptr;
   };
 
   /// `kind` names the registry in messages: "model", "dataset", ...

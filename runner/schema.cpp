@@ -55,6 +55,13 @@ Field Field::number_list(std::string key, std::vector<double> default_value, std
   return f;
 }
 
+Field Field::any(std::string key, nlohmann::json default_value, std::string doc) {
+  Field f = number(std::move(key), 0, std::move(doc));
+  f.type = Type::Any;
+  f.default_value = std::move(default_value);
+  return f;
+}
+
 std::string Field::expected() const {
   std::string range;
   const bool has_min = std::isfinite(min);
@@ -72,6 +79,7 @@ std::string Field::expected() const {
     case Type::Bool: return "true or false";
     case Type::String: return "a string";
     case Type::Choice: return "one of " + join(choices);
+    case Type::Any: return "a value";
     case Type::NumberList:
       return length ? "a list of " + std::to_string(length) + " finite numbers" : "a non-empty list of finite numbers";
   }
@@ -127,6 +135,8 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
       if (!close.empty()) message += " (did you mean '" + close + "'?)";
       throw SpecError(value.mark(), path, message);
     }
+    case Field::Type::Any:
+      return to_json(value);
     case Field::Type::NumberList: {
       if (!value.is_list() || value.items().empty()) throw fail(value);
       if (field.length && value.items().size() != field.length)
@@ -155,7 +165,7 @@ nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fi
     if (passthrough.count(entry.key) || find_field(fields, entry.key)) continue;
     std::string message = "unknown key";
     const std::string close = closest_match(entry.key, known);
-    if (!close.empty()) message += ", did you mean '" + close + "'?";
+    if (!close.empty()) message += ", did you mean '" + qualified(prefix, close) + "'?";
     message += known.empty() ? " (this entry takes no options)" : " (expected one of: " + join(known) + ")";
     throw SpecError(entry.key_mark, qualified(prefix, entry.key), message);
   }
@@ -171,6 +181,27 @@ nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fi
     }
   }
   return out;
+}
+
+nlohmann::json to_json(const SpecNode& node) {
+  switch (node.kind()) {
+    case SpecNode::Kind::Null: return nullptr;
+    case SpecNode::Kind::Bool: return node.as_bool();
+    case SpecNode::Kind::Int: return node.as_int();
+    case SpecNode::Kind::Float: return node.as_double();
+    case SpecNode::Kind::String: return node.as_string();
+    case SpecNode::Kind::List: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node.items()) out.push_back(to_json(item));
+      return out;
+    }
+    case SpecNode::Kind::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& e : node.entries()) out[e.key] = to_json(e.value);
+      return out;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace torchsweep

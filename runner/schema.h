@@ -15,7 +15,7 @@
 namespace torchsweep {
 
 struct Field {
-  enum class Type { Number, Integer, Bool, String, Choice, NumberList };
+  enum class Type { Number, Integer, Bool, String, Choice, NumberList, Any };
 
   std::string key;
   Type type = Type::Number;
@@ -41,6 +41,8 @@ struct Field {
   static Field string(std::string key, std::string default_value, std::string doc);
   static Field choice(std::string key, std::string default_value, std::vector<std::string> choices, std::string doc);
   static Field number_list(std::string key, std::vector<double> default_value, std::string doc);
+  /// Any structure, checked later by the entry's own check (e.g. a list of layers).
+  static Field any(std::string key, nlohmann::json default_value, std::string doc);
   Field& positive() { min = 0; min_exclusive = true; return *this; }
   Field& at_least(double bound) { min = bound; min_exclusive = false; return *this; }
   Field& at_most(double bound) { max = bound; return *this; }
@@ -50,7 +52,7 @@ struct Field {
   Field& optional() { default_value = nullptr; nullable = true; return *this; }
 
   /// Whether a list written at this key is a sweep (true for every scalar type).
-  bool is_scalar() const { return type != Type::NumberList; }
+  bool is_scalar() const { return type != Type::NumberList && type != Type::Any; }
   /// "a positive number", "an integer >= 1", "one of grid, zip", ...
   std::string expected() const;
 };
@@ -62,6 +64,9 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
 /// required keys, each value; fills defaults. Keys in `passthrough` are skipped.
 nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fields, const std::string& prefix,
                                const std::set<std::string>& passthrough = {});
+
+/// The tree as JSON.
+nlohmann::json to_json(const SpecNode& node);
 
 /// The field with this key, or nullptr.
 const Field* find_field(const std::vector<Field>& fields, const std::string& key);

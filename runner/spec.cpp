@@ -1,5 +1,7 @@
 #include "runner/spec.h"
 
+#include <algorithm>
+
 #include "runner/builtins.h"
 #include "runner/devices.h"
 
@@ -22,6 +24,8 @@ const std::vector<Field>& train_fields() {
       Field::integer("steps", 0, "optimizer steps to take (or give epochs)").at_least(1).optional(),
       Field::integer("epochs", 0, "passes over the training data (or give steps)").at_least(1).optional(),
       Field::integer("log_every", 1, "log train/loss every this many steps").at_least(1),
+      Field::integer("threads", 0, "intra-op threads (0: the machine's cores)").at_least(0),
+      Field::boolean("deterministic", false, "use only deterministic algorithms (bit-identical reruns)"),
   };
   return fields;
 }
@@ -50,7 +54,24 @@ const std::vector<Field>* section_fields(const std::string& section, const std::
   if (section == "data") return entry_fields(r.datasets, name);
   if (section == "loss") return entry_fields(r.losses, name);
   if (section == "optimizer") return entry_fields(r.optimizers, name);
+  if (section == "scheduler") return entry_fields(r.schedules, name);
   return nullptr;
+}
+
+template <class Registry>
+void run_check(const Registry& registry, const std::string& name, const SpecNode& node, const nlohmann::json& options) {
+  const auto& entry = registry.get(name);
+  if (entry.check) entry.check(node, options);
+}
+
+void run_entry_check(const std::string& section, const std::string& name, const SpecNode& node,
+                     const nlohmann::json& options) {
+  auto& r = registries();
+  if (section == "model") run_check(r.models, name, node, options);
+  else if (section == "data") run_check(r.datasets, name, node, options);
+  else if (section == "loss") run_check(r.losses, name, node, options);
+  else if (section == "scheduler") run_check(r.schedules, name, node, options);
+  else run_check(r.optimizers, name, node, options);
 }
 
 std::string unknown_entry_message(const std::string& section, const std::string& name) {
@@ -58,6 +79,7 @@ std::string unknown_entry_message(const std::string& section, const std::string&
   if (section == "model") return r.models.unknown_name_message(name);
   if (section == "data") return r.datasets.unknown_name_message(name);
   if (section == "loss") return r.losses.unknown_name_message(name);
+  if (section == "scheduler") return r.schedules.unknown_name_message(name);
   return r.optimizers.unknown_name_message(name);
 }
 
@@ -68,6 +90,8 @@ std::string section_name(const SpecNode& node) {
   if (name && name->is_list() && !name->items().empty()) name = &name->items().front();
   return name && name->kind() == SpecNode::Kind::String ? name->as_string() : "";
 }
+
+}  // namespace
 
 nlohmann::json validate_section(const SpecNode& root, const std::string& section) {
   const SpecNode::Entry* entry = root.find_entry(section);
@@ -90,13 +114,12 @@ nlohmann::json validate_section(const SpecNode& root, const std::string& section
   nlohmann::json out = node.is_map() ? validate_fields(node, *fields, section, {"name"})
                                      : validate_fields(SpecNode::map(node.mark()), *fields, section);
   out["name"] = name;
+  run_entry_check(section, name, node, out);
   return out;
 }
 
-}  // namespace
-
 const std::vector<std::string>& registry_sections() {
-  static const std::vector<std::string> sections = {"model", "data", "loss", "optimizer"};
+  static const std::vector<std::string> sections = {"model", "data", "loss", "optimizer", "scheduler"};
   return sections;
 }
 
@@ -121,16 +144,53 @@ const Field* field_at(const SpecNode& root, const std::vector<std::string>& path
   return nullptr;
 }
 
+SpecNode* parent_for(SpecNode& root, const std::vector<std::string>& path, const Mark& mark, std::string& blocked) {
+  SpecNode* node = &root;
+  std::string walked;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    walked += (walked.empty() ? "" : ".") + path[i];
+    SpecNode* child = node->find(path[i]);
+    if (!child) {
+      node->set(path[i], SpecNode::map(mark), mark);
+      child = node->find(path[i]);
+    } else if (i == 0 && child->kind() == SpecNode::Kind::String &&
+               std::count(registry_sections().begin(), registry_sections().end(), path[0])) {
+      SpecNode widened = SpecNode::map(child->mark());
+      widened.set("name", *child, child->mark());
+      *child = std::move(widened);
+    } else if (!child->is_map()) {
+      blocked = walked;
+      return nullptr;
+    }
+    node = child;
+  }
+  return node;
+}
+
 nlohmann::json validate_run_spec(const SpecNode& root) {
   std::set<std::string> sections(registry_sections().begin(), registry_sections().end());
   sections.insert("train");
   sections.insert("sweep");
+  // A section's key written at the top level (`steps: 100`): say where it belongs.
+  for (const auto& entry : root.entries()) {
+    if (sections.count(entry.key) || find_field(top_fields(), entry.key)) continue;
+    for (const auto& section : sections) {
+      if (field_at(root, {section, entry.key}))
+        throw SpecError(entry.key_mark, entry.key,
+                        "unknown key at the top level, did you mean '" + section + "." + entry.key +
+                            "'? (it belongs under " + section + ":)");
+    }
+  }
   nlohmann::json config = validate_fields(root, top_fields(), "", sections);
   if (const SpecNode* device = root.find("device")) {
     const std::string problem = check_device(config["device"].get<std::string>());
     if (!problem.empty()) throw SpecError(device->mark(), "device", problem);
   }
-  for (const auto& section : registry_sections()) config[section] = validate_section(root, section);
+  for (const auto& section : registry_sections()) {
+    const bool optional = section == "scheduler";
+    const SpecNode* node = root.find(section);
+    config[section] = optional && (!node || node->is_null()) ? nlohmann::json(nullptr) : validate_section(root, section);
+  }
 
   const SpecNode::Entry* train = root.find_entry("train");
   if (!train) throw SpecError(Mark{root.mark().origin, 1, 1}, "train", "missing required key, expected `train: { steps: N }` or `train: { epochs: N }`");
@@ -158,27 +218,6 @@ std::string validate_sweep_section(const SpecNode& root) {
                           parameters->describe());
   }
   return resolved["mode"].get<std::string>();
-}
-
-nlohmann::json to_json(const SpecNode& node) {
-  switch (node.kind()) {
-    case SpecNode::Kind::Null: return nullptr;
-    case SpecNode::Kind::Bool: return node.as_bool();
-    case SpecNode::Kind::Int: return node.as_int();
-    case SpecNode::Kind::Float: return node.as_double();
-    case SpecNode::Kind::String: return node.as_string();
-    case SpecNode::Kind::List: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node.items()) out.push_back(to_json(item));
-      return out;
-    }
-    case SpecNode::Kind::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& e : node.entries()) out[e.key] = to_json(e.value);
-      return out;
-    }
-  }
-  return nullptr;
 }
 
 }  // namespace torchsweep

@@ -13,7 +13,8 @@
 namespace torchsweep {
 
 /// Top-level keys whose value names a registry entry plus that entry's options
-/// (`model`, `data`, `loss`, `optimizer`); either `{name: x, ...}` or just `x`.
+/// (`model`, `data`, `loss`, `optimizer`, and the optional `scheduler`); either
+/// `{name: x, ...}` or just `x`.
 const std::vector<std::string>& registry_sections();
 
 /// The field a dotted path refers to in this spec (looking up registry entries by
@@ -21,14 +22,21 @@ const std::vector<std::string>& registry_sections();
 /// Registry names themselves (`model.name`, or `loss` in shorthand) are string fields.
 const Field* field_at(const SpecNode& root, const std::vector<std::string>& path);
 
+/// The mapping that holds the last part of `path`, creating mappings on the way and
+/// widening registry shorthand (`loss: mse` becomes `loss: {name: mse}`). Returns
+/// nullptr when a part on the way holds a value that cannot take keys, and then
+/// sets `blocked` to that part's dotted path.
+SpecNode* parent_for(SpecNode& root, const std::vector<std::string>& path, const Mark& mark, std::string& blocked);
+
 /// Validates a spec tree in which every swept list has been replaced by one of its
 /// values; returns the resolved config. Throws SpecError at the first bad value.
 nlohmann::json validate_run_spec(const SpecNode& root);
 
+/// Validates one registry section (`model`, `data`, `loss`, `optimizer`) of a spec
+/// tree: its name, its options with defaults filled in, and the entry's own check.
+nlohmann::json validate_section(const SpecNode& root, const std::string& section);
+
 /// Validates the `sweep` section's own keys (mode, parameters) and returns the mode.
 std::string validate_sweep_section(const SpecNode& root);
-
-/// The tree as JSON (for storing the resolved spec text).
-nlohmann::json to_json(const SpecNode& node);
 
 }  // namespace torchsweep

@@ -1,5 +1,7 @@
 #include "runner/spec_loader.h"
+#include "torchsweep/config.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -172,6 +174,9 @@ SpecNode parse_yaml(const std::string& text, const std::string& origin, const Sp
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw SpecError(yaml_mark(e.mark, origin), "", "nesting deeper than " + std::to_string(limits.max_depth) +
+                                                       " levels, expected a flatter spec");
   } catch (const YAML::Exception& e) {
     // yaml-cpp's own depth guard and syntax errors both land here.
     throw SpecError(yaml_mark(e.mark, origin), "", "malformed YAML: " + e.msg);

@@ -29,24 +29,6 @@ void add_axis(std::vector<SweepAxis>& axes, const std::string& key, const SpecNo
   axes.push_back({key, list.items(), list.mark()});
 }
 
-/// Sets a dotted path in the tree, creating mappings and widening `x` shorthand to `{name: x}`.
-void set_path(SpecNode& root, const std::vector<std::string>& path, const SpecNode& value, const Mark& key_mark) {
-  SpecNode* node = &root;
-  for (size_t i = 0; i + 1 < path.size(); ++i) {
-    SpecNode* child = node->find(path[i]);
-    if (!child) {
-      node->set(path[i], SpecNode::map(key_mark), key_mark);
-      child = node->find(path[i]);
-    } else if (child->kind() == SpecNode::Kind::String) {
-      SpecNode widened = SpecNode::map(child->mark());
-      widened.set("name", *child, child->mark());
-      *child = std::move(widened);
-    }
-    node = child;
-  }
-  node->set(path.back(), value, key_mark);
-}
-
 std::string sha1_hex(const std::string& text) { return c10::sha1(text).str(); }
 
 }  // namespace
@@ -126,7 +108,12 @@ SweepPlan plan_sweep(const SpecNode& root, const std::string& spec_path, const s
     run.swept = nlohmann::json::object();
     for (size_t a = 0; a < axes.size(); ++a) {
       const SpecNode& value = axes[a].values[combos[r][a]];
-      set_path(tree, split_path(axes[a].key), value, value.mark());
+      const auto path = split_path(axes[a].key);
+      std::string blocked;
+      SpecNode* parent = parent_for(tree, path, value.mark(), blocked);
+      if (!parent)
+        throw SpecError(axes[a].mark, axes[a].key, "cannot sweep it: '" + blocked + "' is not a mapping");
+      parent->set(path.back(), value, value.mark());
     }
     run.config = validate_run_spec(tree);
     for (const auto& axis : axes) {

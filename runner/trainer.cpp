@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "runner/builtins.h"
+#include "runner/checkpoint.h"
 #include "runner/devices.h"
 #include "runner/optimizers.h"
 
@@ -11,10 +13,17 @@ namespace torchsweep {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+/// Sums over an epoch's samples, so that means are true means over samples.
 struct EpochTotals {
   double loss_sum = 0.0;  ///< Σ batch mean loss × batch size
   int64_t correct = 0;
   int64_t samples = 0;
+  double mean_loss() const { return samples ? loss_sum / static_cast<double>(samples) : 0.0; }
+  double accuracy() const { return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
 };
 
 void accumulate(EpochTotals& totals, const torch::Tensor& outputs, const torch::Tensor& targets, double loss,
@@ -25,15 +34,15 @@ void accumulate(EpochTotals& totals, const torch::Tensor& outputs, const torch::
   if (classification) totals.correct += outputs.argmax(1).eq(targets).sum().item<int64_t>();
 }
 
-/// Mean loss and accuracy over the data set's test split.
+/// Mean loss and accuracy over the data set's test split, in eval mode without gradients.
 EpochTotals evaluate(Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device) {
   torch::NoGradGuard no_grad;
   model.eval();
   EpochTotals totals;
   for (int64_t b = 0; b < data.test_batches(); ++b) {
     Batch batch = data.test_batch(b);
-    const auto inputs = batch.inputs.to(device, model.dtype());
-    const auto targets = batch.targets.to(device);
+    const auto inputs = batch.inputs.to(device, model.dtype(), /*non_blocking=*/true);
+    const auto targets = batch.targets.to(device, /*non_blocking=*/true);
     const auto outputs = model.forward(inputs);
     accumulate(totals, outputs, targets, loss_fn(outputs, targets).item<double>(), data.classification());
   }
@@ -41,25 +50,33 @@ EpochTotals evaluate(Model& model, Dataset& data, const LossFn& loss_fn, const t
   return totals;
 }
 
+void configure_threads(const nlohmann::json& train) {
+  const auto threads = train.at("threads").get<int64_t>();
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
+  at::globalContext().setDeterministicAlgorithms(train.at("deterministic").get<bool>(), /*warn_only=*/false);
+}
+
 }  // namespace
 
-TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink) {
-  const auto started = std::chrono::steady_clock::now();
+TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options) {
+  const auto started = Clock::now();
   TrainOutcome outcome;
   auto finish = [&](RunStatus status, std::string error) {
     outcome.status = status;
     outcome.error = std::move(error);
-    outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    outcome.wall_seconds = seconds_since(started);
     sink.run_ended({outcome.status, outcome.error, outcome.steps, outcome.wall_seconds});
     return outcome;
   };
 
   try {
     auto& reg = registries();
+    const auto& train = config.at("train");
+    configure_threads(train);
     const auto seed = config.at("seed").get<uint64_t>();
     torch::manual_seed(seed);
     const torch::Device device = resolve_device(config.at("device").get<std::string>());
-    sink.run_started({device.str(), device_name(device)});
 
     const auto& model_cfg = config.at("model");
     std::shared_ptr<Model> model = reg.models.get(model_cfg.at("name")).factory(model_cfg);
@@ -71,18 +88,35 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink) {
     const LossFn loss_fn = reg.losses.get(loss_cfg.at("name")).factory(loss_cfg);
     const auto& opt_cfg = config.at("optimizer");
     auto optimizer = reg.optimizers.get(opt_cfg.at("name")).factory(model->parameters(), opt_cfg);
+    const double base_lr = current_lr(*optimizer);
 
-    const auto& train = config.at("train");
     const bool by_epochs = !train.at("epochs").is_null();
     const int64_t per_epoch = data->train_batches();
-    const int64_t total_steps = by_epochs ? train.at("epochs").get<int64_t>() * per_epoch : train.at("steps").get<int64_t>();
-    const int64_t log_every = train.at("log_every").get<int64_t>();
     if (per_epoch <= 0) return finish(RunStatus::Failed, "the data set has no training batches");
+    const int64_t epochs = by_epochs ? train.at("epochs").get<int64_t>() : 0;
+    const int64_t total_steps = by_epochs ? epochs * per_epoch : train.at("steps").get<int64_t>();
+    const int64_t log_every = train.at("log_every").get<int64_t>();
+
+    std::unique_ptr<LrSchedule> schedule;
+    if (config.contains("scheduler") && !config.at("scheduler").is_null()) {
+      const auto& cfg = config.at("scheduler");
+      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, {per_epoch, total_steps, std::max<int64_t>(epochs, 1)});
+    }
+
+    CheckpointPosition position;
+    if (options.resume) {
+      if (auto restored = load_checkpoint(options.checkpoint_dir, *model, *optimizer)) position = *restored;
+    }
+    outcome.steps = position.step;
+    if (schedule) set_lr(*optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, base_lr));
+    sink.run_started({device.str(), device_name(device), position.step, position.epoch});
 
     MetricRow row;
-    for (int64_t epoch = 1; outcome.steps < total_steps; ++epoch) {
+    for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps; ++epoch) {
+      const auto epoch_started = Clock::now();
       data->start_epoch(epoch, seed);
       EpochTotals totals;
+      // Checkpoints are taken at epoch ends, so a resumed run starts at a batch 0.
       for (int64_t b = 0; b < per_epoch && outcome.steps < total_steps; ++b) {
         Batch batch = data->train_batch(b);
         const auto inputs = batch.inputs.to(device, model->dtype(), /*non_blocking=*/true);
@@ -102,29 +136,35 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink) {
         if (step % log_every == 0 || step + 1 == total_steps) {
           row.clear();
           model->append_step_metrics({inputs, targets, outputs, loss_value}, row);
-          const bool has_loss = std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
+          const bool has_loss =
+              std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
           if (!has_loss) row.insert(row.begin(), {"train/loss", loss_value});
           sink.log(step, row);
         }
         outcome.final_loss = loss_value;
         optimizer->step();
         ++outcome.steps;
-        if (by_epochs) accumulate(totals, outputs.detach(), targets, loss_value, data->classification());
+        if (schedule && schedule->per_step()) set_lr(*optimizer, schedule->lr_at(outcome.steps, base_lr));
+        accumulate(totals, outputs.detach(), targets, loss_value, data->classification());
+        const double elapsed = seconds_since(epoch_started);
+        sink.progress({epoch, epochs, b + 1, per_epoch, outcome.steps, total_steps, totals.mean_loss(),
+                       data->classification() ? totals.accuracy() : -1.0,
+                       elapsed > 0 ? static_cast<double>(totals.samples) / elapsed : 0.0, elapsed});
       }
-      if (by_epochs) {
-        row.clear();
-        row.emplace_back("train/loss_epoch", totals.loss_sum / static_cast<double>(totals.samples));
-        if (data->classification())
-          row.emplace_back("train/acc", static_cast<double>(totals.correct) / static_cast<double>(totals.samples));
-        if (data->test_batches() > 0) {
-          const EpochTotals test = evaluate(*model, *data, loss_fn, device);
-          row.emplace_back("test/loss", test.loss_sum / static_cast<double>(test.samples));
-          if (data->classification())
-            row.emplace_back("test/acc", static_cast<double>(test.correct) / static_cast<double>(test.samples));
-        }
-        row.emplace_back("lr", current_lr(*optimizer));
-        sink.log(epoch, row);
+      if (!by_epochs) continue;
+      row.clear();
+      row.emplace_back("train/loss_epoch", totals.mean_loss());
+      if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
+      if (data->test_batches() > 0) {
+        const EpochTotals test = evaluate(*model, *data, loss_fn, device);
+        row.emplace_back("test/loss", test.mean_loss());
+        if (data->classification()) row.emplace_back("test/acc", test.accuracy());
       }
+      row.emplace_back("lr", current_lr(*optimizer));  // the lr this epoch trained with
+      sink.log(epoch, row);
+      if (schedule && !schedule->per_step()) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
+      if (!options.checkpoint_dir.empty())
+        sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}), epoch);
     }
     return finish(RunStatus::Finished, "");
   } catch (const std::exception& e) {

@@ -4,20 +4,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include "results/metric_sink.h"
 
 namespace torchsweep {
+
+struct TrainOptions {
+  /// Folder for this run's checkpoints (written after every epoch); empty: none.
+  std::string checkpoint_dir;
+  /// Continue from the latest checkpoint in checkpoint_dir when there is one.
+  bool resume = false;
+};
 
 struct TrainOutcome {
   RunStatus status = RunStatus::Finished;
   std::string error;
   int64_t steps = 0;
-  double final_loss = 0.0;  ///< the last logged train/loss
+  double final_loss = 0.0;  ///< the last train/loss
   double wall_seconds = 0.0;
 };
 
 /// Runs the config's training to its end (finished, diverged or failed).
-/// Reports run_started, every logged row, and run_ended to `sink`.
-TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink);
+/// Reports run_started, every logged row, progress, and run_ended to `sink`.
+TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options = {});
 
 }  // namespace torchsweep

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Training throughput: torchsweep against the same PyTorch in Python.
+
+Trains the seed's 19,642-parameter CNN on Fashion-MNIST for the same number of
+batches (batch 128, SGD lr 0.01 momentum 0.9, nll loss) three ways, in one
+invocation, with the same number of intra-op threads:
+
+  1. python-dataloader: the seed notebook's loop, a torchvision-style Dataset that
+     applies ToTensor() + Normalize() per sample, behind a DataLoader (num_workers=0);
+  2. python-preloaded: the same loop over tensors normalised once up front;
+  3. torchsweep: `torchsweep run experiments/s6_fashion_mnist.yaml` with train.steps.
+
+It prints samples/s for each and torchsweep's ratio to each Python variant.
+
+    /usr/bin/python3 bench/training_vs_pytorch.py [--batches 200] [--threads 2] [--binary build/torchsweep]
+"""
+import argparse
+import gzip
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+from torchvision import transforms
+
+ROOT = "/usr/share/datasets/fashion-mnist"
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def read_idx(name):
+    with gzip.open(os.path.join(ROOT, name + ".gz"), "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+class SeedNet(nn.Module):
+    """The seed notebook's network (19,642 parameters)."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, k, pad):
+            return [nn.Conv2d(cin, cout, k, padding=pad), nn.ReLU(), nn.BatchNorm2d(cout)]
+
+        drop = lambda: nn.Dropout2d(0.01)
+        layers = block(1, 16, 3, 0) + block(16, 16, 3, 0) + block(16, 16, 3, 0) + [nn.MaxPool2d(2)]
+        layers += block(16, 16, 1, 0) + block(16, 16, 3, 0) + [drop()] + block(16, 16, 3, 0) + [drop()]
+        layers += block(16, 16, 3, 0) + [drop()] + block(16, 16, 3, 1) + [drop()] + block(16, 32, 3, 1) + [drop()]
+        layers += [nn.AvgPool2d(5)]
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return F.log_softmax(self.fc(self.features(x).flatten(1)), dim=1)
+
+
+class SeedStyleDataset(torch.utils.data.Dataset):
+    """What torchvision's MNIST dataset does per sample: a PIL image, then the transform."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
+
+
+def train(batches_iter, batches):
+    torch.manual_seed(1)
+    model = SeedNet()
+    assert sum(p.numel() for p in model.parameters()) == 19642
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    model.train()
+    done = 0
+    start = time.perf_counter()
+    for x, y in batches_iter:
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss.item()  # as the notebook's progress bar reads it
+        done += 1
+        if done == batches:
+            break
+    return done * 128 / (time.perf_counter() - start)
+
+
+def python_dataloader(images, labels, batches):
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    loader = torch.utils.data.DataLoader(SeedStyleDataset(images, labels, transform), batch_size=128, shuffle=True,
+                                         num_workers=0)
+    return train(iter(loader), batches)
+
+
+def python_preloaded(images, labels, batches):
+    x_all = (torch.from_numpy(images.copy()).float().div_(255).sub_(0.1307).div_(0.3081)).unsqueeze(1)
+    y_all = torch.from_numpy(labels.astype(np.int64))
+
+    def batches_iter():
+        order = torch.randperm(len(y_all))
+        for i in range(0, len(order), 128):
+            idx = order[i:i + 128]
+            yield x_all[idx], y_all[idx]
+
+    return train(batches_iter(), batches)
+
+
+def torchsweep_run(binary, batches, threads):
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "bench.db")
+        subprocess.run([binary, "run", os.path.join(REPO, "experiments/s6_fashion_mnist.yaml"), "~train.epochs",
+                        f"train.steps={batches}", f"train.threads={threads}", "~scheduler", "device=cpu",
+                        "train.log_every=1", "--db", db], check=True, stdout=subprocess.DEVNULL)
+        with sqlite3.connect(db) as con:
+            (seconds, steps), = con.execute("SELECT wall_seconds, steps FROM runs")
+    return steps * 128 / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--binary", default=os.path.join(REPO, "build", "torchsweep"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    images, labels = read_idx("train-images-idx3-ubyte"), read_idx("train-labels-idx1-ubyte")
+    print(f"# {args.batches} batches of 128, {args.threads} thread(s), torch {torch.__version__}, CPU")
+    results = {
+        "python-dataloader": python_dataloader(images, labels, args.batches),
+        "python-preloaded": python_preloaded(images, labels, args.batches),
+        "torchsweep": torchsweep_run(args.binary, args.batches, args.threads),
+    }
+    for name, rate in results.items():
+        print(f"{name:18s} {rate:10.1f} samples/s")
+    ts = results["torchsweep"]
+    print(f"torchsweep / python-dataloader = {ts / results['python-dataloader']:.2f}x")
+    print(f"torchsweep / python-preloaded  = {ts / results['python-preloaded']:.2f}x")
+    best = max(results["python-dataloader"], results["python-preloaded"])
+    print(f"torchsweep / faster python     = {ts / best:.2f}x (target >= 1.3x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+// End to end through the torchsweep executable, as a user runs it.
+#include <sqlite3.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::testing::TempDir;
+
+struct CommandResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// Runs torchsweep in `dir` with TORCHSWEEP_DB unset.
+CommandResult torchsweep_cli(const TempDir& dir, const std::vector<std::string>& args) {
+  std::string command = "cd " + shell_quote(dir.path().string()) + " && env -u TORCHSWEEP_DB " + TORCHSWEEP_BINARY;
+  for (const auto& a : args) command += " " + shell_quote(a);
+  command += " >" + shell_quote(dir.file("stdout.txt")) + " 2>" + shell_quote(dir.file("stderr.txt"));
+  const int status = std::system(command.c_str());
+  CommandResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir.file("stdout.txt"));
+  r.err = read_file(dir.file("stderr.txt"));
+  return r;
+}
+
+/// A single-value query on a database file.
+std::string query(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+const std::string kSpec = torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml";
+
+class CliTest : public ::testing::Test {
+ protected:
+  /// Runs the shipped seed experiment once into `db` for the tests that query it.
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const auto r = torchsweep_cli(*dir_, {"run", kSpec, "--db", "seed.db"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    ASSERT_NE(r.out.find("6 finished, 0 diverged, 0 failed"), std::string::npos) << r.out;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string db() { return dir_->file("seed.db"); }
+  static TempDir* dir_;
+};
+TempDir* CliTest::dir_ = nullptr;
+
+TEST_F(CliTest, RunRecordsSixFinishedRunsWithTheirParamsAndMetrics) {
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(query(db(), "SELECT name FROM sweeps"), "seed-backprop");
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM runs WHERE status = 'finished'"), "6");
+  EXPECT_EQ(query(db(), "SELECT group_concat(value, ' ') FROM (SELECT value FROM params WHERE key = 'optimizer.lr' "
+                        "ORDER BY value)"),
+            "0.1 0.2 0.5 0.8 1.0 2.0");
+  EXPECT_EQ(query(db(), "SELECT DISTINCT typeof(value) FROM params WHERE key = 'optimizer.lr'"), "real");
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM params WHERE key = 'optimizer.lr' AND value > 0.5"), "3");
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "600");
+  EXPECT_EQ(query(db(), "SELECT min(step) || ' ' || max(step) FROM metrics WHERE key = 'train/loss'"), "0 99");
+  const double e19 = std::stod(query(db(),
+      "SELECT m.value FROM metrics m JOIN params p ON p.run_id = m.run_id AND p.key = 'optimizer.lr' AND p.value = 1.0 "
+      "WHERE m.key = 'train/loss' AND m.step = 19"));
+  EXPECT_NEAR(e19, 0.004441332139, 1e-9);
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM runs WHERE host IS NULL OR torch_version IS NULL OR started_at IS NULL "
+                        "OR ended_at IS NULL OR device <> 'cpu' OR config_json NOT LIKE '{%'"),
+            "0");
+  EXPECT_EQ(query(db(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(CliTest, ExportGivesTheSpreadsheetBack) {
+  const std::string run = query(db(), "SELECT run_id FROM params WHERE key = 'optimizer.lr' AND value = 1.0");
+  const auto r = torchsweep_cli(*dir_, {"results", "export", run, "--db", "seed.db", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::stringstream lines(r.out);
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_EQ(header,
+            "step,net/t1,net/t2,net/i1,net/i2,net/w1,net/w2,net/w3,net/w4,net/w5,net/w6,net/w7,net/w8,net/h1,net/a_h1,"
+            "net/h2,net/a_h2,net/o1,net/a_o1,net/o2,net/a_o2,net/E1,net/E2,train/loss,grad/w1,grad/w2,grad/w3,grad/w4,"
+            "grad/w5,grad/w6,grad/w7,grad/w8");
+  std::vector<std::string> rows;
+  while (std::getline(lines, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 100u);
+  // Iteration 1 at eta = 1: E_total 0.01337791557 (column 24 of the row).
+  std::stringstream cells(rows[1]);
+  std::vector<std::string> row;
+  while (std::getline(cells, line, ',')) row.push_back(line);
+  ASSERT_EQ(row.size(), 32u);
+  EXPECT_EQ(row[0], "1");
+  EXPECT_NEAR(std::stod(row[23]), 0.01337791557, 1e-9);
+}
+
+TEST_F(CliTest, CompareListsOneRowPerLearningRate) {
+  const auto r = torchsweep_cli(*dir_, {"results", "compare", "--db", "seed.db", "--by", "optimizer.lr", "--metric",
+                                        "train/loss", "--at", "1,19", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::stringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "optimizer.lr,n,train/loss@first,@1,@19,last,min,half_at,last_step");
+  std::vector<std::string> rows;
+  while (std::getline(lines, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 6u);
+  std::vector<std::string> cells;
+  std::stringstream row(rows[4]);
+  while (std::getline(row, line, ',')) cells.push_back(line);
+  ASSERT_EQ(cells.size(), 9u) << rows[4];
+  EXPECT_EQ(cells[0], "1");  // eta = 1.0
+  EXPECT_EQ(cells[1], "1");
+  EXPECT_NEAR(std::stod(cells[2]), 0.01418137794, 1e-9);
+  EXPECT_NEAR(std::stod(cells[3]), 0.01337791557, 1e-9);
+  EXPECT_NEAR(std::stod(cells[4]), 0.004441332139, 1e-9);
+  // E_total first fell to half its start (0.00709069) or below at iteration 12 for eta = 1.
+  EXPECT_EQ(cells[7], "12");
+  EXPECT_EQ(cells[8], "99");
+}
+
+TEST_F(CliTest, ListAndCurves) {
+  auto r = torchsweep_cli(*dir_, {"results", "list", "--db", "seed.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("optimizer.lr"), std::string::npos);
+  EXPECT_NE(r.out.find("finished"), std::string::npos);
+  r = torchsweep_cli(*dir_, {"results", "curves", "--db", "seed.db", "--by", "optimizer.lr", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.size(), 100u);
+  EXPECT_EQ(json[0]["step"], 0);
+  EXPECT_NEAR(json[19]["optimizer.lr = 1"].get<double>(), 0.004441332139, 1e-9);
+}
+
+TEST_F(CliTest, PlotWritesPngAndSvgWithSixCurvesAndALegend) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot-nox is not installed";
+  for (const std::string ext : {"png", "svg"}) {
+    const auto r = torchsweep_cli(*dir_, {"results", "plot", "--db", "seed.db", "--metric", "train/loss", "--by",
+                                          "optimizer.lr", "-o", "chart." + ext});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  const std::string png = read_file(dir_->file("chart.png"));
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  const std::string svg = read_file(dir_->file("chart.svg"));
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  for (const std::string lr : {"0.1", "0.2", "0.5", "0.8", "1", "2"})
+    EXPECT_NE(svg.find(">optimizer.lr = " + lr + "</text>"), std::string::npos) << lr;
+}
+
+TEST_F(CliTest, ValidateAndModels) {
+  auto r = torchsweep_cli(*dir_, {"validate", kSpec, "optimizer.lr=[0.1,0.3]"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("sweep 'seed-backprop': 2 run(s) (grid over optimizer.lr)"), std::string::npos) << r.out;
+  r = torchsweep_cli(*dir_, {"models"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("backprop_2x2x2 +8 "))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("s6_cnn +19642 "))) << r.out;
+  EXPECT_NE(r.out.find("seed_example"), std::string::npos);
+  EXPECT_NE(r.out.find("half_sse"), std::string::npos);
+}
+
+/// Each class of bad input: exit 2, one line naming file:line:col, no database written.
+TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
+  TempDir dir;
+  const std::string good = read_file(kSpec);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string text;
+    std::vector<std::string> overrides;
+    std::string expected_prefix;
+  };
+  const std::vector<Case> cases = {
+      {replace("  steps: 100", "  stepz: 100"), {}, "bad.yaml:16:3: train.stepz: unknown key, did you mean 'train.steps'?"},
+      {replace("seed: 1", "seed: one"), {}, "bad.yaml:5:7: seed: expected an integer >= 0, got \"one\""},
+      {replace("0.1, 0.2", "-0.1, 0.2"), {}, "bad.yaml:14:8: optimizer.lr: expected a positive number, got -0.1"},
+      {replace("0.1, 0.2", ".nan, 0.2"), {}, "bad.yaml:14:8: optimizer.lr: expected a positive number, got nan"},
+      {replace("0.1, 0.2", ".inf, 0.2"), {}, "bad.yaml:14:8: optimizer.lr: expected a positive number, got inf"},
+      {replace("steps: 100", "steps: -5"), {}, "bad.yaml:16:10: train.steps: expected an integer >= 1, got -5"},
+      {replace("[0.1, 0.2, 0.5, 0.8, 1.0, 2.0]", "[]"), {}, "bad.yaml:14:7: optimizer.lr: expected a non-empty list"},
+      {replace("name: sgd", "name: sgx"), {}, "bad.yaml:13:9: optimizer.name: unknown optimizer 'sgx', expected one of: "},
+      {replace("name: seed-backprop", "title: x"), {}, "bad.yaml:3:1: title: unknown key"},
+      {replace("seed: 1", "seed: 1\nseed: 2"), {}, "bad.yaml:6:1: seed: duplicate key"},
+      {replace("loss: half_sse", "loss: [half_sse"), {}, "bad.yaml:"},
+      {replace("seed: 1", "seed: &a [*a]"), {}, "bad.yaml:"},
+      {good, {"optimizer.lr=0"}, "override 'optimizer.lr=0':1:14: optimizer.lr: expected a positive number, got 0"},
+      {good, {"train.steps"}, "override 'train.steps':1:1: expected key=value"},
+  };
+  const std::string existing = dir_->file("seed.db");
+  for (const auto& c : cases) {
+    const std::string spec = dir.write("bad.yaml", c.text);
+    std::vector<std::string> args = {"run", spec, "--db", dir.file("fresh.db")};
+    args.insert(args.end(), c.overrides.begin(), c.overrides.end());
+    auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << c.expected_prefix << "\n" << r.err;
+    // Messages name the spec as it was given: here, its full path.
+    const std::string prefix =
+        c.expected_prefix.rfind("bad.yaml", 0) == 0 ? dir.path().string() + "/" + c.expected_prefix : c.expected_prefix;
+    EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << "got: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("fresh.db"))) << c.expected_prefix;
+
+    // Into an existing database: not a byte changes.
+    const std::string before = read_file(existing);
+    args[3] = existing;
+    r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(read_file(existing), before) << c.expected_prefix;
+  }
+  auto r = torchsweep_cli(dir, {"run", dir.file("missing.yaml"), "--db", dir.file("fresh.db")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("missing.yaml: cannot read the spec: No such file or directory"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("fresh.db")));
+  r = torchsweep_cli(dir, {"run", kSpec, "--no-such-flag"});
+  EXPECT_EQ(r.code, 2);
+  r = torchsweep_cli(dir, {"results", "list", "--db", dir.file("none.db")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no results database here"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("none.db")));
+  r = torchsweep_cli(dir, {"results", "compare", "--db", existing, "--by", "optimizer.lrr"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'optimizer.lr'?"), std::string::npos) << r.err;
+}
+
+}  // namespace

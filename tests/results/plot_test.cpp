@@ -1,0 +1,432 @@
+// Charts through gnuplot: the data and script written next to the chart, an SVG
+// with six labelled curves in the palette's colours, and a PNG decoded here (zlib
+// + PNG scanline filters) to count the pixels each curve colour covers.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "results/plot.h"
+#include "runner/error.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::Curve;
+using torchsweep::InputError;
+using torchsweep::plot_curves;
+using torchsweep::plot_palette;
+using torchsweep::PlotOptions;
+using torchsweep::RuntimeFailure;
+using torchsweep::testing::TempDir;
+
+namespace fs = std::filesystem;
+
+bool gnuplot_on_path() {
+  const char* path = std::getenv("PATH");
+  if (!path) return false;
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':'))
+    if (!dir.empty() && ::access((dir + "/gnuplot").c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+#define SKIP_WITHOUT_GNUPLOT() \
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not on PATH (Debian package gnuplot-nox)"
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The six labels, written out by hand.
+const std::vector<std::string> kLabels = {"optimizer.lr = 1",    "optimizer.lr = 0.3",  "optimizer.lr = 0.1",
+                                          "optimizer.lr = 0.03", "optimizer.lr = 0.01", "optimizer.lr = 0.003"};
+
+/// The first six tab10 colours as RGB, written out by hand (matplotlib's tab10).
+const std::vector<std::array<int, 3>> kTab10 = {
+    {31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189}, {140, 86, 75}};
+
+/// Six well separated, gently falling lines: curve i is 10 - 1.5 i - 0.01 step, steps 0..200.
+std::vector<Curve> six_curves() {
+  std::vector<Curve> curves;
+  for (int i = 0; i < 6; ++i) {
+    Curve c;
+    c.run_id = 100 + i;
+    c.label = kLabels[static_cast<size_t>(i)];
+    for (int step = 0; step <= 200; ++step) {
+      c.steps.push_back(step);
+      c.values.push_back(10.0 - 1.5 * i - 0.01 * step);
+    }
+    curves.push_back(std::move(c));
+  }
+  return curves;
+}
+
+std::array<int, 3> hex_colour(const std::string& hex) {
+  EXPECT_EQ(hex.size(), 7u);
+  EXPECT_EQ(hex[0], '#');
+  return {std::stoi(hex.substr(1, 2), nullptr, 16), std::stoi(hex.substr(3, 2), nullptr, 16),
+          std::stoi(hex.substr(5, 2), nullptr, 16)};
+}
+
+/// gnuplot data blocks: groups of lines separated by two or more blank lines.
+std::vector<std::vector<std::string>> data_blocks(const std::string& text) {
+  std::vector<std::vector<std::string>> blocks;
+  std::vector<std::string> current;
+  int blank_run = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      if (++blank_run == 2 && !current.empty()) {
+        blocks.push_back(current);
+        current.clear();
+      }
+      continue;
+    }
+    if (blank_run == 1 && !current.empty()) current.push_back("");  // a single blank line breaks the curve
+    blank_run = 0;
+    current.push_back(line);
+  }
+  if (!current.empty()) blocks.push_back(current);
+  return blocks;
+}
+
+/// Restores PATH when it goes out of scope.
+class PathGuard {
+ public:
+  PathGuard() {
+    const char* p = std::getenv("PATH");
+    if (p) saved_ = std::string(p);
+  }
+  ~PathGuard() {
+    if (saved_) ::setenv("PATH", saved_->c_str(), 1);
+    else ::unsetenv("PATH");
+  }
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+// ---- PNG decoding ----
+
+struct Image {
+  uint32_t width = 0, height = 0;
+  int bit_depth = 0, colour_type = 0, interlace = 0;
+  int channels = 0;
+  std::vector<uint8_t> pixels;  // width * height * channels, filters undone
+};
+
+uint32_t be32(const std::string& s, size_t at) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(s[at])) << 24) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8) |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[at + 3]));
+}
+
+int paeth(int a, int b, int c) {
+  const int p = a + b - c;
+  const int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+  if (pa <= pb && pa <= pc) return a;
+  if (pb <= pc) return b;
+  return c;
+}
+
+/// Decodes an 8-bit RGB/RGBA non-interlaced PNG; fails the test (and returns nothing) otherwise.
+void decode_png(const std::string& file, Image& image) {
+  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+  ASSERT_GE(file.size(), 8u + 25u);
+  ASSERT_EQ(file.substr(0, 8), std::string(kSignature, 8)) << "not a PNG signature";
+  std::string idat;
+  bool seen_ihdr = false, seen_iend = false;
+  size_t at = 8;
+  while (at + 12 <= file.size()) {
+    const uint32_t length = be32(file, at);
+    const std::string type = file.substr(at + 4, 4);
+    ASSERT_LE(at + 12 + length, file.size()) << "truncated chunk " << type;
+    const std::string data = file.substr(at + 8, length);
+    // Each chunk's CRC covers its type and data.
+    const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(file.data() + at + 4), length + 4);
+    EXPECT_EQ(crc, be32(file, at + 8 + length)) << "bad CRC in " << type;
+    if (type == "IHDR") {
+      ASSERT_EQ(length, 13u);
+      ASSERT_EQ(at, 8u) << "IHDR must come first";
+      seen_ihdr = true;
+      image.width = be32(data, 0);
+      image.height = be32(data, 4);
+      image.bit_depth = static_cast<uint8_t>(data[8]);
+      image.colour_type = static_cast<uint8_t>(data[9]);
+      EXPECT_EQ(static_cast<uint8_t>(data[10]), 0) << "compression method";
+      EXPECT_EQ(static_cast<uint8_t>(data[11]), 0) << "filter method";
+      image.interlace = static_cast<uint8_t>(data[12]);
+    } else if (type == "IDAT") {
+      idat += data;
+    } else if (type == "IEND") {
+      seen_iend = true;
+      break;
+    }
+    at += 12 + length;
+  }
+  ASSERT_TRUE(seen_ihdr);
+  ASSERT_TRUE(seen_iend);
+  ASSERT_FALSE(idat.empty());
+  ASSERT_EQ(image.bit_depth, 8);
+  ASSERT_TRUE(image.colour_type == 2 || image.colour_type == 6) << "colour type " << image.colour_type;
+  ASSERT_EQ(image.interlace, 0);
+  image.channels = image.colour_type == 6 ? 4 : 3;
+
+  const size_t stride = static_cast<size_t>(image.width) * static_cast<size_t>(image.channels);
+  std::vector<uint8_t> raw((stride + 1) * image.height);
+  uLongf raw_size = static_cast<uLongf>(raw.size());
+  ASSERT_EQ(uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(idat.data()),
+                       static_cast<uLong>(idat.size())),
+            Z_OK);
+  ASSERT_EQ(raw_size, raw.size());
+
+  const size_t bpp = static_cast<size_t>(image.channels);
+  image.pixels.assign(stride * image.height, 0);
+  for (size_t y = 0; y < image.height; ++y) {
+    const uint8_t filter = raw[y * (stride + 1)];
+    const uint8_t* in = &raw[y * (stride + 1) + 1];
+    uint8_t* out = &image.pixels[y * stride];
+    const uint8_t* up = y ? &image.pixels[(y - 1) * stride] : nullptr;
+    for (size_t x = 0; x < stride; ++x) {
+      const int a = x >= bpp ? out[x - bpp] : 0;
+      const int b = up ? up[x] : 0;
+      const int c = (up && x >= bpp) ? up[x - bpp] : 0;
+      int predictor = 0;
+      switch (filter) {
+        case 0: predictor = 0; break;
+        case 1: predictor = a; break;
+        case 2: predictor = b; break;
+        case 3: predictor = (a + b) / 2; break;
+        case 4: predictor = paeth(a, b, c); break;
+        default: FAIL() << "unknown PNG filter type " << int(filter) << " on row " << y; return;
+      }
+      out[x] = static_cast<uint8_t>((in[x] + predictor) & 0xff);
+    }
+  }
+}
+
+/// Pixels within `tolerance` per channel of `rgb` (opaque ones, for RGBA).
+int count_colour(const Image& image, const std::array<int, 3>& rgb, int tolerance) {
+  int count = 0;
+  for (size_t i = 0; i + static_cast<size_t>(image.channels) <= image.pixels.size();
+       i += static_cast<size_t>(image.channels)) {
+    if (image.channels == 4 && image.pixels[i + 3] < 250) continue;
+    if (std::abs(image.pixels[i] - rgb[0]) <= tolerance && std::abs(image.pixels[i + 1] - rgb[1]) <= tolerance &&
+        std::abs(image.pixels[i + 2] - rgb[2]) <= tolerance)
+      ++count;
+  }
+  return count;
+}
+
+// ---- tests ----
+
+TEST(PlotTest, PaletteIsTab10) {
+  const auto& palette = plot_palette();
+  ASSERT_GE(palette.size(), 6u);
+  for (size_t i = 0; i < kTab10.size(); ++i) EXPECT_EQ(hex_colour(palette[i]), kTab10[i]) << "colour " << i;
+}
+
+TEST(PlotTest, WritesDataAndScriptNextToTheChart) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("lr.svg");
+  const auto curves = six_curves();
+  const auto files = plot_curves(curves, options);
+  EXPECT_EQ(files.chart, dir.file("lr.svg"));
+  EXPECT_EQ(files.data, dir.file("lr.dat"));
+  EXPECT_EQ(files.script, dir.file("lr.gp"));
+  ASSERT_TRUE(fs::exists(files.data));
+  ASSERT_TRUE(fs::exists(files.script));
+  ASSERT_TRUE(fs::exists(files.chart));
+
+  // Six blocks, each a comment naming the curve then its 201 points, exactly.
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    const auto& block = blocks[i];
+    ASSERT_EQ(block.size(), 1u + 201u) << "block " << i;
+    EXPECT_EQ(block[0], "# " + kLabels[i] + " (run " + std::to_string(100 + i) + ")");
+    for (size_t j = 0; j <= 200; ++j) {
+      std::istringstream line(block[1 + j]);
+      long step = -1;
+      double value = std::nan("");
+      line >> step >> value;
+      EXPECT_EQ(step, static_cast<long>(j));
+      EXPECT_EQ(value, 10.0 - 1.5 * static_cast<double>(i) - 0.01 * static_cast<double>(j))
+          << "block " << i << " line " << block[1 + j];
+    }
+  }
+
+  // The script draws every block in its palette colour with its label, into the chart.
+  const std::string script = read_file(files.script);
+  EXPECT_NE(script.find("set terminal svg size 1000,640"), std::string::npos) << script;
+  {
+    // The chart's path, quoted either way gnuplot accepts.
+    const bool single = script.find("set output '" + files.chart + "'\n") != std::string::npos;
+    const bool dbl = script.find("set output \"" + files.chart + "\"\n") != std::string::npos;
+    EXPECT_TRUE(single || dbl) << script;
+  }
+  const char* hex[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_NE(script.find("index " + std::to_string(i) + " "), std::string::npos) << "index " << i;
+    EXPECT_NE(script.find(std::string("'") + hex[i] + "'"), std::string::npos) << hex[i];
+    EXPECT_NE(script.find("title '" + kLabels[i] + "'"), std::string::npos) << kLabels[i];
+  }
+}
+
+TEST(PlotTest, SvgHasSixLabelledCurvesInPaletteColours) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("chart.svg");
+  options.width = 900;
+  options.height = 600;
+  options.title = "learning rates";
+  const auto files = plot_curves(six_curves(), options);
+  const std::string svg = read_file(files.chart);
+  ASSERT_FALSE(svg.empty());
+  EXPECT_TRUE(svg.rfind("<?xml", 0) == 0 || svg.rfind("<svg", 0) == 0) << svg.substr(0, 80);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("viewBox=\"0 0 900 600\""), std::string::npos);
+  EXPECT_NE(svg.find(">learning rates<"), std::string::npos) << "title missing";
+
+  // Each legend label as a whole text node.
+  for (const auto& label : kLabels) EXPECT_NE(svg.find(">" + label + "<"), std::string::npos) << label;
+
+  // Stroke colours of <path>/<polyline> elements, as gnuplot writes them:
+  // stroke='rgb( 31, 119, 180)' (or a #rrggbb form), with how many line segments each draws.
+  std::map<std::array<int, 3>, int> segments;
+  static const std::regex rgb(R"(stroke=['"]rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)['"])");
+  static const std::regex hex(R"(stroke=['"]#([0-9a-fA-F]{6})['"])");
+  for (const std::string tag : {"<path", "<polyline"}) {
+    for (size_t at = svg.find(tag); at != std::string::npos; at = svg.find(tag, at + 1)) {
+      const size_t end = svg.find('>', at);
+      ASSERT_NE(end, std::string::npos);
+      const std::string element = svg.substr(at, end - at);
+      std::smatch m;
+      std::array<int, 3> colour{};
+      if (std::regex_search(element, m, rgb)) colour = {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+      else if (std::regex_search(element, m, hex)) colour = hex_colour("#" + m[1].str());
+      else continue;
+      int points = 0;
+      for (char c : element)
+        if (c == 'L' || c == ',') ++points;
+      segments[colour] += points;
+    }
+  }
+  for (size_t i = 0; i < kTab10.size(); ++i) {
+    ASSERT_EQ(segments.count(kTab10[i]), 1u) << "no stroke in palette colour " << plot_palette()[i];
+    // A curve of 201 points (plus its legend sample) is far more than a few segments.
+    EXPECT_GE(segments[kTab10[i]], 100) << plot_palette()[i];
+  }
+  // Six curves: the seventh palette colour is not used.
+  EXPECT_EQ(segments.count({127, 127, 127}), 0u);
+}
+
+TEST(PlotTest, PngHasTheRequestedSizeAndSixCurveColours) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("chart.png");
+  options.width = 800;
+  options.height = 500;
+  const auto files = plot_curves(six_curves(), options);
+  EXPECT_EQ(files.chart, dir.file("chart.png"));
+  const std::string png = read_file(files.chart);
+
+  Image image;
+  decode_png(png, image);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(image.width, 800u);
+  EXPECT_EQ(image.height, 500u);
+  ASSERT_EQ(image.pixels.size(), 800u * 500u * static_cast<size_t>(image.channels));
+
+  // The background is white: most pixels are.
+  const int white = count_colour(image, {255, 255, 255}, 0);
+  EXPECT_GT(white, 800 * 500 / 2);
+
+  for (size_t i = 0; i < kTab10.size(); ++i) {
+    const int exact = count_colour(image, kTab10[i], 0);
+    const int near = count_colour(image, kTab10[i], 8);
+    EXPECT_GE(near, 100) << "colour " << plot_palette()[i] << ": " << exact << " exact, " << near << " near";
+  }
+  EXPECT_LT(count_colour(image, {127, 127, 127}, 0), 200) << "a seventh curve colour appears";
+}
+
+TEST(PlotTest, UppercaseExtensionIsAccepted) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("Chart.SVG");
+  const auto files = plot_curves(six_curves(), options);
+  EXPECT_EQ(files.data, dir.file("Chart.dat"));
+  EXPECT_TRUE(fs::exists(dir.file("Chart.SVG")));
+}
+
+TEST(PlotTest, NonFinitePointsBreakTheLineInTheData) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("gap.svg");
+  Curve c;
+  c.run_id = 1;
+  c.label = "run 1";
+  c.steps = {0, 1, 2, 3};
+  c.values = {4.0, std::numeric_limits<double>::quiet_NaN(), 2.0, std::numeric_limits<double>::infinity()};
+  const auto files = plot_curves({c}, options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0], (std::vector<std::string>{"# run 1 (run 1)", "0 4", "", "2 2"}));
+}
+
+TEST(PlotTest, BadOutputNameIsAnInputError) {
+  TempDir dir;
+  PlotOptions options;
+  for (const std::string name : {"chart.pdf", "chart", "plots.png/chart", "chart.png.txt"}) {
+    options.output = dir.file(name);
+    ASSERT_THROWS_WITH(plot_curves(six_curves(), options), InputError, name);
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path())) << "nothing is written for a bad name";
+}
+
+TEST(PlotTest, MissingGnuplotIsARuntimeFailureAndKeepsDataAndScript) {
+  TempDir dir;
+  TempDir empty_bin;
+  PlotOptions options;
+  options.output = dir.file("chart.png");
+  {
+    PathGuard guard;
+    ASSERT_EQ(::setenv("PATH", empty_bin.path().c_str(), 1), 0);
+    ASSERT_THROWS_WITH(plot_curves(six_curves(), options), RuntimeFailure, "gnuplot-nox");
+  }
+  EXPECT_TRUE(fs::exists(dir.file("chart.dat")));
+  EXPECT_TRUE(fs::exists(dir.file("chart.gp")));
+  EXPECT_FALSE(fs::exists(dir.file("chart.png")));
+  EXPECT_EQ(data_blocks(read_file(dir.file("chart.dat"))).size(), 6u);
+  // PATH is back.
+  EXPECT_STRNE(std::getenv("PATH"), empty_bin.path().c_str());
+}
+
+}  // namespace
