@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "results/filter.h"
+#include "results/schema.h"
 #include "runner/error.h"
 
 namespace torchsweep {
@@ -40,11 +42,35 @@ std::vector<std::pair<int64_t, double>> metric_points(Database& db, int64_t run_
   return out;
 }
 
+/// Looks up parameter values of many runs with one prepared statement.
+class ParamLookup {
+ public:
+  explicit ParamLookup(Database& db) : stmt_(db.prepare("SELECT value FROM params WHERE run_id = ? AND key = ?")) {}
+  SqlValue operator()(int64_t run_id, const std::string& key) {
+    stmt_.bind(1, run_id).bind(2, key);
+    SqlValue out = stmt_.step() ? stmt_.get(0) : SqlValue(nullptr);
+    stmt_.reset();
+    return out;
+  }
+
+ private:
+  Statement stmt_;
+};
+
+/// InputError when no selected run has one of the `--by` keys (a typo, most likely).
 void check_params_exist(Database& db, const std::vector<RunInfo>& runs, const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
+    auto any = db.prepare("SELECT 1 FROM params WHERE key = ? LIMIT 1");
+    any.bind(1, key);
     bool found = false;
-    for (const auto& run : runs)
-      if (!std::holds_alternative<std::nullptr_t>(param_value(db, run.id, key))) found = true;
+    if (any.step()) {  // present somewhere: check the selection
+      ParamLookup lookup(db);
+      for (const auto& run : runs)
+        if (!std::holds_alternative<std::nullptr_t>(lookup(run.id, key))) {
+          found = true;
+          break;
+        }
+    }
     if (found) continue;
     std::vector<std::string> known;
     auto stmt = db.prepare("SELECT DISTINCT key FROM params WHERE run_id = ? ORDER BY key");
@@ -57,6 +83,44 @@ void check_params_exist(Database& db, const std::vector<RunInfo>& runs, const st
   }
 }
 
+/// A run's summary of one metric: from `summaries` when the run has ended, else
+/// computed from its points by the same SQL.
+class SummaryLookup {
+ public:
+  struct Row {
+    double first = 0, last = 0, min = 0, max = 0, mean_last_k = 0;
+    int64_t last_step = 0;
+    std::optional<int64_t> step_half;
+  };
+  explicit SummaryLookup(Database& db)
+      : stored_(db.prepare("SELECT first, last, min, max, mean_last_k, last_step, step_half FROM summaries "
+                           "WHERE run_id = ? AND key = ?")),
+        live_(db.prepare("SELECT first, last, min, max, mean_last_k, last_step, step_half FROM (" +
+                         summary_select_sql() + ")")) {}
+
+  std::optional<Row> operator()(int64_t run_id, const std::string& key) {
+    stored_.bind(1, run_id).bind(2, key);
+    std::optional<Row> row = read(stored_);
+    stored_.reset();
+    if (row) return row;
+    live_.bind(1, run_id).bind(2, static_cast<int64_t>(kSummaryLastK)).bind(3, key);
+    row = read(live_);
+    live_.reset();
+    return row;
+  }
+
+ private:
+  static std::optional<Row> read(Statement& stmt) {
+    if (!stmt.step()) return std::nullopt;
+    auto real = [&](int c) { return stmt.is_null(c) ? std::nan("") : stmt.get_double(c); };
+    Row r{real(0), real(1), real(2), real(3), real(4), stmt.get_int(5), std::nullopt};
+    if (!stmt.is_null(6)) r.step_half = stmt.get_int(6);
+    return r;
+  }
+  Statement stored_;
+  Statement live_;
+};
+
 }  // namespace
 
 SqlValue param_value(Database& db, int64_t run_id, const std::string& key) {
@@ -66,6 +130,12 @@ SqlValue param_value(Database& db, int64_t run_id, const std::string& key) {
 }
 
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
+  std::vector<std::string> metrics;
+  if (!selection.where.empty()) {
+    auto keys = db.prepare("SELECT DISTINCT key FROM summaries");
+    while (keys.step()) metrics.push_back(keys.get_text(0));
+  }
+  const SqlFilter filter = parse_filter(selection.where, metrics);
   std::string where;
   std::vector<SqlValue> binds;
   if (!selection.run_ids.empty()) {
@@ -93,7 +163,8 @@ std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
   auto stmt = db.prepare(
       "SELECT r.id, r.sweep_id, s.name, r.run_index, r.status, r.config_hash, r.swept_json, r.error, r.steps, "
       "r.wall_seconds FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE " +
-      where + " ORDER BY r.id");
+      where + " AND " + filter.where + " ORDER BY r.id");
+  binds.insert(binds.end(), filter.binds.begin(), filter.binds.end());
   for (size_t i = 0; i < binds.size(); ++i) stmt.bind(static_cast<int>(i + 1), binds[i]);
   std::vector<RunInfo> runs;
   while (stmt.step()) {
@@ -112,6 +183,7 @@ std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
   }
   if (runs.empty()) {
     if (!selection.run_ids.empty()) throw InputError("no run with the id(s) given in this database");
+    if (!selection.where.empty()) return runs;  // a filter may rightly match nothing
     if (selection.sweep.empty() || selection.sweep == "all") throw InputError("the database holds no runs yet");
     throw InputError("--sweep: no sweep '" + selection.sweep + "' in this database");
   }
@@ -130,13 +202,15 @@ Table list_runs(Database& db, const RunSelection& selection) {
   table.columns = {"run", "sweep", "status"};
   for (const auto& k : swept_keys) table.columns.push_back(k);
   for (const auto& c : {"config_hash", "steps", "train/loss", "seconds"}) table.columns.push_back(c);
+  ParamLookup param(db);
+  SummaryLookup summary(db);
   for (const auto& run : runs) {
     std::vector<SqlValue> row = {run.id, run.sweep_name + " #" + std::to_string(run.sweep_id), run.status};
-    for (const auto& k : swept_keys) row.push_back(param_value(db, run.id, k));
-    const auto points = metric_points(db, run.id, "train/loss");
+    for (const auto& k : swept_keys) row.push_back(param(run.id, k));
+    const auto loss = summary(run.id, "train/loss");
     row.push_back(run.config_hash);
     row.push_back(run.steps);
-    row.push_back(points.empty() ? SqlValue(nullptr) : SqlValue(points.back().second));
+    row.push_back(loss ? SqlValue(loss->last) : SqlValue(nullptr));
     row.push_back(run.wall_seconds);
     table.rows.push_back(std::move(row));
   }
@@ -147,30 +221,16 @@ namespace {
 
 /// What compare shows of one run's curve.
 struct CurveStats {
-  double first = 0;
+  SummaryLookup::Row summary;
   std::vector<double> at;  ///< NaN where the step was not logged
-  double last = 0;
-  double min = 0;
-  std::optional<int64_t> half_at;  ///< first step with value <= first / 2
-  int64_t last_step = 0;
-};
 
-CurveStats summarize(const std::vector<std::pair<int64_t, double>>& points, const std::vector<int64_t>& at) {
-  CurveStats s;
-  s.first = points.front().second;
-  for (int64_t step : at) {
-    auto it = std::find_if(points.begin(), points.end(), [&](const auto& p) { return p.first == step; });
-    s.at.push_back(it == points.end() ? std::nan("") : it->second);
+  double aggregate(const std::string& agg) const {
+    if (agg == "min") return summary.min;
+    if (agg == "max") return summary.max;
+    if (agg == "mean_last_k") return summary.mean_last_k;
+    return summary.last;
   }
-  s.last = points.back().second;
-  s.last_step = points.back().first;
-  s.min = s.first;
-  for (const auto& [step, value] : points) {
-    s.min = std::min(s.min, value);
-    if (!s.half_at && value <= 0.5 * s.first) s.half_at = step;
-  }
-  return s;
-}
+};
 
 /// Mean of the finite-or-infinite values, ignoring NaN; null when none.
 SqlValue mean_of(const std::vector<double>& values) {
@@ -193,10 +253,30 @@ SqlValue common_step(const std::vector<std::optional<int64_t>>& steps) {
   return same ? SqlValue(*steps.front()) : mean_of(values);
 }
 
+/// Sample standard deviation (n - 1); null for fewer than two values.
+SqlValue std_of(const std::vector<double>& values) {
+  std::vector<double> finite;
+  for (double v : values)
+    if (!std::isnan(v)) finite.push_back(v);
+  if (finite.size() < 2) return SqlValue(nullptr);
+  double mean = 0;
+  for (double v : finite) mean += v / static_cast<double>(finite.size());
+  double ss = 0;
+  for (double v : finite) ss += (v - mean) * (v - mean);
+  return std::sqrt(ss / static_cast<double>(finite.size() - 1));
+}
+
 }  // namespace
 
 Table compare_runs(Database& db, const CompareOptions& options) {
+  if (options.agg != "last" && options.agg != "min" && options.agg != "max" && options.agg != "mean_last_k")
+    throw InputError("--agg: expected last, min, max or mean_last_k, got \"" + options.agg + "\"");
+  if (!options.goal.empty() && options.goal != "min" && options.goal != "max")
+    throw InputError("--goal: expected min or max, got \"" + options.goal + "\"");
+  const bool maximize =
+      options.goal.empty() ? options.metric.find("acc") != std::string::npos : options.goal == "max";
   const auto runs = select_runs(db, options.runs);
+  if (runs.empty()) throw InputError("--where: no run matches");
   check_params_exist(db, runs, options.by);
 
   using Key = std::vector<SqlValue>;
@@ -204,12 +284,21 @@ Table compare_runs(Database& db, const CompareOptions& options) {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
   };
   std::map<Key, std::vector<CurveStats>, decltype(key_less)> groups(key_less);
+  ParamLookup param(db);
+  SummaryLookup summary(db);
+  auto at_stmt = db.prepare("SELECT value FROM metrics WHERE run_id = ? AND key = ? AND step = ?");
   for (const auto& run : runs) {
-    const auto points = metric_points(db, run.id, options.metric);
-    if (points.empty()) continue;
+    const auto row = summary(run.id, options.metric);
+    if (!row) continue;
+    CurveStats stats{*row, {}};
+    for (int64_t step : options.at) {
+      at_stmt.bind(1, run.id).bind(2, options.metric).bind(3, step);
+      stats.at.push_back(at_stmt.step() && !at_stmt.is_null(0) ? at_stmt.get_double(0) : std::nan(""));
+      at_stmt.reset();
+    }
     Key key;
-    for (const auto& k : options.by) key.push_back(param_value(db, run.id, k));
-    groups[key].push_back(summarize(points, options.at));
+    for (const auto& k : options.by) key.push_back(param(run.id, k));
+    groups[key].push_back(std::move(stats));
   }
   if (groups.empty()) throw InputError("--metric: no selected run logged '" + options.metric + "'");
 
@@ -219,6 +308,11 @@ Table compare_runs(Database& db, const CompareOptions& options) {
   table.columns.push_back(options.metric + "@first");
   for (int64_t step : options.at) table.columns.push_back("@" + std::to_string(step));
   for (const auto& c : {"last", "min", "half_at", "last_step"}) table.columns.push_back(c);
+  table.columns.push_back(options.agg + "_mean");
+  table.columns.push_back(options.agg + "_std");
+  table.columns.push_back("best");
+  std::optional<double> best_value;
+  size_t best_row = 0;
   for (const auto& [key, members] : groups) {
     std::vector<SqlValue> row(key.begin(), key.end());
     row.emplace_back(static_cast<int64_t>(members.size()));
@@ -227,33 +321,48 @@ Table compare_runs(Database& db, const CompareOptions& options) {
       for (const auto& m : members) values.push_back(field(m));
       return mean_of(values);
     };
-    row.push_back(column([](const CurveStats& m) { return m.first; }));
+    row.push_back(column([](const CurveStats& m) { return m.summary.first; }));
     for (size_t i = 0; i < options.at.size(); ++i) row.push_back(column([i](const CurveStats& m) { return m.at[i]; }));
-    row.push_back(column([](const CurveStats& m) { return m.last; }));
-    row.push_back(column([](const CurveStats& m) { return m.min; }));
+    row.push_back(column([](const CurveStats& m) { return m.summary.last; }));
+    row.push_back(column([](const CurveStats& m) { return m.summary.min; }));
     std::vector<std::optional<int64_t>> half, last;
     for (const auto& m : members) {
-      half.push_back(m.half_at);
-      last.push_back(m.last_step);
+      half.push_back(m.summary.step_half);
+      last.push_back(m.summary.last_step);
     }
     row.push_back(common_step(half));
     row.push_back(common_step(last));
+    std::vector<double> aggregated;
+    for (const auto& m : members) aggregated.push_back(m.aggregate(options.agg));
+    const SqlValue mean = mean_of(aggregated);
+    row.push_back(mean);
+    row.push_back(std_of(aggregated));
+    row.emplace_back("");
+    if (const auto* v = std::get_if<double>(&mean)) {
+      if (!best_value || (maximize ? *v > *best_value : *v < *best_value)) {
+        best_value = *v;
+        best_row = table.rows.size();
+      }
+    }
     table.rows.push_back(std::move(row));
   }
+  if (best_value) table.rows[best_row].back() = std::string("*");
   return table;
 }
 
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
                                const std::vector<std::string>& by) {
   const auto runs = select_runs(db, selection);
+  if (runs.empty()) throw InputError("--where: no run matches");
   check_params_exist(db, runs, by);
   std::vector<std::pair<std::vector<SqlValue>, Curve>> keyed;
+  ParamLookup param(db);
   for (const auto& run : runs) {
     Curve curve;
     curve.run_id = run.id;
     std::vector<SqlValue> key;
     for (const auto& k : by) {
-      key.push_back(param_value(db, run.id, k));
+      key.push_back(param(run.id, k));
       curve.label += (curve.label.empty() ? "" : ", ") + k + " = " + value_text(key.back());
     }
     if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
@@ -295,7 +404,7 @@ Table curves_table(const std::vector<Curve>& curves) {
 }
 
 Table export_run(Database& db, int64_t run_id) {
-  select_runs(db, RunSelection{"", {run_id}});  // checks that the run exists
+  select_runs(db, RunSelection{"", {run_id}, ""});  // checks that the run exists
   Table table;
   table.columns.push_back("step");
   std::map<std::string, size_t> column;
@@ -326,6 +435,59 @@ Table export_run(Database& db, int64_t run_id) {
   for (auto& kv : rows) {
     kv.second.resize(table.columns.size(), nullptr);
     table.rows.push_back(std::move(kv.second));
+  }
+  return table;
+}
+
+std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id) {
+  select_runs(db, RunSelection{"", {run_id}, ""});  // checks that the run exists
+  std::vector<std::pair<std::string, Table>> sections;
+  Table record;
+  record.columns = {"field", "value"};
+  auto stmt = db.prepare("SELECT * FROM runs WHERE id = ?");
+  stmt.bind(1, run_id);
+  if (stmt.step())
+    for (int c = 0; c < stmt.columns(); ++c)
+      if (stmt.column_name(c) != "config_json") record.rows.push_back({stmt.column_name(c), stmt.get(c)});
+  sections.emplace_back("run", std::move(record));
+  Table params;
+  params.columns = {"param", "value"};
+  auto p = db.prepare("SELECT key, value FROM params WHERE run_id = ? ORDER BY key");
+  p.bind(1, run_id);
+  while (p.step()) params.rows.push_back({p.get_text(0), p.get(1)});
+  sections.emplace_back("params", std::move(params));
+  Table summaries;
+  summaries.columns = {"metric", "count", "first", "last", "min", "step_min", "max", "step_max", "mean_last_k"};
+  auto s = db.prepare(
+      "SELECT key, count, first, last, min, step_min, max, step_max, mean_last_k FROM summaries WHERE run_id = ? "
+      "ORDER BY key");
+  s.bind(1, run_id);
+  while (s.step()) {
+    std::vector<SqlValue> row;
+    for (int c = 0; c < 9; ++c) row.push_back(s.get(c));
+    summaries.rows.push_back(std::move(row));
+  }
+  sections.emplace_back("summaries", std::move(summaries));
+  return sections;
+}
+
+Table run_sql(Database& db, const std::string& sql) {
+  // The connection is read-only as well; query_only makes the refusal explicit.
+  db.exec("PRAGMA query_only = ON");
+  Table table;
+  try {
+    auto stmt = db.prepare(sql);
+    for (int c = 0; c < stmt.columns(); ++c) table.columns.push_back(stmt.column_name(c));
+    while (stmt.step()) {
+      std::vector<SqlValue> row;
+      for (int c = 0; c < stmt.columns(); ++c) row.push_back(stmt.get(c));
+      table.rows.push_back(std::move(row));
+    }
+  } catch (const DatabaseError& e) {
+    const int primary = e.code() & 0xff;
+    if (primary == 8 /* SQLITE_READONLY */)
+      throw InputError("results sql: the database is opened read-only, so writes are refused (" + std::string(e.what()) + ")");
+    throw InputError(std::string("results sql: ") + e.what());
   }
   return table;
 }

@@ -19,6 +19,8 @@ struct RunSelection {
   std::string sweep;
   /// Explicit run ids; when given, `sweep` is ignored.
   std::vector<int64_t> run_ids;
+  /// A filter in the language of filter.h, applied on top ("" for none).
+  std::string where;
 };
 
 struct RunInfo {
@@ -34,7 +36,8 @@ struct RunInfo {
   SqlValue wall_seconds;
 };
 
-/// The selected runs in id order; InputError when the selection names nothing.
+/// The selected runs in id order. InputError when the selection names no sweep or
+/// run; an empty list when only the `where` filter matches nothing.
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection);
 
 /// One row per run: id, sweep, status, swept values, hash, steps, last train/loss, time.
@@ -45,12 +48,24 @@ struct CompareOptions {
   std::vector<std::string> by;   ///< parameter keys to group by, e.g. optimizer.lr
   std::string metric = "train/loss";
   std::vector<int64_t> at;       ///< extra steps to show values at
+  /// Each run's value that groups are ranked by: last | min | max | mean_last_k.
+  std::string agg = "last";
+  /// Whether smaller or larger is better: min | max; "" picks max for accuracies, else min.
+  std::string goal;
 };
 
-/// One row per group of runs with equal `by` values: n, the metric's first value,
-/// its value at each `at` step, last, min, and the first step where it fell to
-/// half its first value or below. With several runs in a group, values are means.
+/// One row per group of runs with equal `by` values (across sweeps and seeds):
+/// n, the metric's first value, its value at each `at` step, last, min, the first
+/// step where it fell to half its first value or below, the last step (means over
+/// the group's runs); then the mean and sample standard deviation of each run's
+/// `agg` value, and `best` marking the group with the best mean.
 Table compare_runs(Database& db, const CompareOptions& options);
+
+/// One run: its record, its parameters and its metric summaries.
+std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id);
+
+/// Runs a read-only SQL statement. InputError when it would write.
+Table run_sql(Database& db, const std::string& sql);
 
 struct Curve {
   int64_t run_id = 0;

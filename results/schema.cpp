@@ -72,11 +72,83 @@ CREATE TABLE metric_keys (
   PRIMARY KEY (run_id, key)
 ) WITHOUT ROWID;
 )sql",
+      // 2: per-run metric summaries, artifacts, and ids that stay unique across
+      // databases (so that merging shards is idempotent).
+      R"sql(
+CREATE TABLE summaries (
+  run_id       INTEGER NOT NULL REFERENCES runs(id),
+  key          TEXT NOT NULL,
+  count        INTEGER NOT NULL,
+  first        REAL,
+  last         REAL,
+  min          REAL,
+  max          REAL,
+  step_min     INTEGER,
+  step_max     INTEGER,
+  last_step    INTEGER,
+  last_k       INTEGER NOT NULL,
+  mean_last_k  REAL,
+  step_half    INTEGER,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX summaries_by_key ON summaries(key, last);
+CREATE TABLE artifacts (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  kind        TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  epoch       INTEGER,
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind, path)
+) WITHOUT ROWID;
+ALTER TABLE sweeps ADD COLUMN uid TEXT;
+ALTER TABLE runs ADD COLUMN uid TEXT;
+UPDATE sweeps SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+CREATE UNIQUE INDEX sweeps_by_uid ON sweeps(uid);
+CREATE UNIQUE INDEX runs_by_uid ON runs(uid);
+CREATE INDEX runs_by_status ON runs(status);
+INSERT INTO artifacts(run_id, kind, path, epoch, created_at)
+  SELECT id, 'checkpoint', checkpoint, checkpoint_epoch, coalesce(ended_at, started_at, '') FROM runs
+  WHERE checkpoint IS NOT NULL;
+)sql",
   };
   return steps;
 }
 
 }  // namespace
+
+const std::string& summary_select_sql() {
+  // ?1 run id, ?2 k, ?3 metric key (NULL for all). NaN is stored as NULL and is left
+  // out of min, max and the means.
+  static const std::string sql = R"sql(
+SELECT m.run_id AS run_id, m.key AS key, count(*) AS count,
+  (SELECT value FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step LIMIT 1) AS first,
+  (SELECT value FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step DESC LIMIT 1) AS last,
+  min(m.value) AS min, max(m.value) AS max,
+  (SELECT step FROM metrics WHERE run_id = m.run_id AND key = m.key AND value IS NOT NULL
+     ORDER BY value, step LIMIT 1) AS step_min,
+  (SELECT step FROM metrics WHERE run_id = m.run_id AND key = m.key AND value IS NOT NULL
+     ORDER BY value DESC, step LIMIT 1) AS step_max,
+  max(m.step) AS last_step, ?2 AS last_k,
+  (SELECT avg(value) FROM (SELECT value FROM metrics WHERE run_id = m.run_id AND key = m.key
+     ORDER BY step DESC LIMIT ?2)) AS mean_last_k,
+  (SELECT min(h.step) FROM metrics h WHERE h.run_id = m.run_id AND h.key = m.key
+     AND h.value <= 0.5 * (SELECT value FROM metrics WHERE run_id = m.run_id AND key = m.key ORDER BY step LIMIT 1))
+     AS step_half
+FROM metrics m WHERE m.run_id = ?1 AND (?3 IS NULL OR m.key = ?3) GROUP BY m.key
+)sql";
+  return sql;
+}
+
+void summarize_run(Database& db, int64_t run_id) {
+  db.prepare("INSERT OR REPLACE INTO summaries(run_id, key, count, first, last, min, max, step_min, step_max, "
+             "last_step, last_k, mean_last_k, step_half) " +
+             summary_select_sql())
+      .bind(1, run_id)
+      .bind(2, static_cast<int64_t>(kSummaryLastK))
+      .bind(3, nullptr)
+      .run();
+}
 
 int schema_version(Database& db) {
   auto stmt = db.prepare("PRAGMA user_version");
@@ -97,6 +169,13 @@ void migrate(Database& db) {
                             ", this build knows " + std::to_string(kSchemaVersion) + ")",
                         0);
   for (int v = version; v < kSchemaVersion; ++v) db.exec(migrations().at(static_cast<size_t>(v)));
+  if (version >= 1 && version < 2) {
+    // Runs recorded before summaries existed get theirs now.
+    auto runs = db.prepare("SELECT id FROM runs");
+    std::vector<int64_t> ids;
+    while (runs.step()) ids.push_back(runs.get_int(0));
+    for (auto id : ids) summarize_run(db, id);
+  }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   tx.commit();
 }

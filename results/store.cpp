@@ -57,8 +57,8 @@ Store::Store(std::unique_ptr<Database> db)
 std::pair<int64_t, std::vector<int64_t>> Store::create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs) {
   Transaction tx(*db_);
   db_->prepare(
-         "INSERT INTO sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?)")
+         "INSERT INTO sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, uid) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))")
       .bind(1, sweep.name)
       .bind(2, sweep.spec_text)
       .bind(3, sweep.spec_hash)
@@ -69,8 +69,8 @@ std::pair<int64_t, std::vector<int64_t>> Store::create_sweep(const NewSweep& swe
       .run();
   const int64_t sweep_id = db_->last_insert_id();
   auto insert_run = db_->prepare(
-      "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device) "
-      "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)");
+      "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device, uid) "
+      "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, lower(hex(randomblob(16))))");
   auto insert_param = db_->prepare("INSERT INTO params(run_id, key, value) VALUES (?, ?, ?)");
   std::vector<int64_t> ids;
   for (const auto& run : runs) {
@@ -121,6 +121,8 @@ void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& point
 }
 
 void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds) {
+  Transaction tx(*db_);
+  summarize_run(*db_, run_id);
   db_->prepare("UPDATE runs SET status = ?, error = ?, steps = ?, wall_seconds = ?, ended_at = ? WHERE id = ?")
       .bind(1, to_string(status))
       .bind(2, error.empty() ? SqlValue(nullptr) : SqlValue(error))
@@ -129,6 +131,7 @@ void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, 
       .bind(5, utc_now())
       .bind(6, run_id)
       .run();
+  tx.commit();
 }
 
 void Store::set_artifact_dir(int64_t run_id, const std::string& dir) {
@@ -136,11 +139,21 @@ void Store::set_artifact_dir(int64_t run_id, const std::string& dir) {
 }
 
 void Store::record_checkpoint(int64_t run_id, const std::string& path, int64_t epoch) {
+  Transaction tx(*db_);
   db_->prepare("UPDATE runs SET checkpoint = ?, checkpoint_epoch = ? WHERE id = ?")
       .bind(1, path)
       .bind(2, epoch)
       .bind(3, run_id)
       .run();
+  // Each checkpoint replaces the previous one on disk, and so in the table.
+  db_->prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = 'checkpoint'").bind(1, run_id).run();
+  db_->prepare("INSERT INTO artifacts(run_id, kind, path, epoch, created_at) VALUES (?, 'checkpoint', ?, ?, ?)")
+      .bind(1, run_id)
+      .bind(2, path)
+      .bind(3, epoch)
+      .bind(4, utc_now())
+      .run();
+  tx.commit();
 }
 
 std::pair<int64_t, std::vector<ExistingRun>> Store::find_sweep(const std::string& spec_hash) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "models/summary.h"
+#include "results/merge.h"
 #include "results/plot.h"
 #include "results/queries.h"
 #include "results/store.h"
@@ -166,6 +167,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::string metric = "train/loss";
   std::string at;                // --at: comma-separated steps
   std::string runs_text;         // --runs: comma-separated run ids
+  std::string where;             // --where: a filter (docs/cli.md)
+  std::string agg = "last";      // --agg: last | min | max | mean_last_k
+  std::string goal;              // --goal: min | max (default: max for accuracies, else min)
+  std::string sql_text;
+  std::vector<std::string> shards;
+  std::string into;
   std::string output;
   std::string title;
   bool log_y = false;
@@ -173,6 +180,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   auto add_common = [&](CLI::App* cmd) {
     cmd->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
     cmd->add_option("--sweep", sweep, "which sweep: latest (default), all, an id or a name");
+    cmd->add_option("--where", where, "only runs matching a filter, e.g. 'optimizer.lr >= 0.1 and status = finished'");
   };
   auto add_format = [&](CLI::App* cmd) {
     cmd->add_option("--format", format, "table (default), csv or json");
@@ -188,6 +196,21 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   compare->add_option("--by", by, "parameter key(s) to group by, comma-separated (e.g. optimizer.lr)")->required();
   compare->add_option("--metric", metric, "metric name (default train/loss)");
   compare->add_option("--at", at, "also show the metric at these steps, comma-separated (e.g. 1,19)");
+  compare->add_option("--agg", agg, "each run's value to rank groups by: last (default), min, max, mean_last_k");
+  compare->add_option("--goal", goal, "min or max is better (default: max for accuracies, else min)");
+
+  auto* show = results->add_subcommand("show", "one run: its record, parameters and metric summaries");
+  show->add_option("run", run_id, "the run id")->required();
+  show->add_option("--db", db_path, "results database");
+
+  auto* sql = results->add_subcommand("sql", "a read-only SQL query on the database");
+  sql->add_option("query", sql_text, "e.g. \"SELECT status, count(*) FROM runs GROUP BY status\"")->required();
+  sql->add_option("--db", db_path, "results database");
+  add_format(sql);
+
+  auto* merge = results->add_subcommand("merge", "copy the runs of shard databases into one (idempotent)");
+  merge->add_option("shards", shards, "shard databases")->required();
+  merge->add_option("--into", into, "the database to merge into (created when missing)")->required();
 
   auto* curves = results->add_subcommand("curves", "a metric's values per step, one column per run");
   add_common(curves);
@@ -257,7 +280,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       print_summary(summarize_model(*build_model(model_name, model_options)), out);
       return kExitOk;
     }
-    RunSelection selection{sweep, {}};
+    if (*merge) {
+      auto store = Store::open(into);
+      for (const auto& shard : shards) {
+        const MergeCounts counts = merge_shard(*store, shard);
+        out << fmt::format("{}: {} run(s) added, {} already present, {} sweep(s) added\n", shard, counts.runs,
+                           counts.skipped, counts.sweeps);
+      }
+      return kExitOk;
+    }
+    RunSelection selection{sweep, {}, where};
     for (const auto id : parse_steps("--runs", runs_text)) selection.run_ids.push_back(id);
     if (*export_cmd) {
       if (export_cmd->count("--format") == 0) format = "csv";
@@ -268,10 +300,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     const TableFormat table_format = parse_table_format(format);
     auto store = Store::open_read_only(db_path);
-    if (*list) {
+    if (*show) {
+      for (const auto& [title_text, table] : show_run(store->db(), run_id)) {
+        out << title_text << "\n";
+        render(table, table_format, out);
+        out << "\n";
+      }
+    } else if (*sql) {
+      render(run_sql(store->db(), sql_text), table_format, out);
+    } else if (*list) {
       render(list_runs(store->db(), selection), table_format, out);
     } else if (*compare) {
-      CompareOptions options{selection, split_list(by), metric, parse_steps("--at", at)};
+      CompareOptions options{selection, split_list(by), metric, parse_steps("--at", at), agg, goal};
       if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
       render(compare_runs(store->db(), options), table_format, out);
     } else if (*curves) {

@@ -129,14 +129,14 @@ TEST_F(CliTest, CompareListsOneRowPerLearningRate) {
   std::stringstream lines(r.out);
   std::string line;
   std::getline(lines, line);
-  EXPECT_EQ(line, "optimizer.lr,n,train/loss@first,@1,@19,last,min,half_at,last_step");
+  EXPECT_EQ(line, "optimizer.lr,n,train/loss@first,@1,@19,last,min,half_at,last_step,last_mean,last_std,best");
   std::vector<std::string> rows;
   while (std::getline(lines, line)) rows.push_back(line);
   ASSERT_EQ(rows.size(), 6u);
   std::vector<std::string> cells;
   std::stringstream row(rows[4]);
   while (std::getline(row, line, ',')) cells.push_back(line);
-  ASSERT_EQ(cells.size(), 9u) << rows[4];
+  ASSERT_GE(cells.size(), 11u) << rows[4];
   EXPECT_EQ(cells[0], "1");  // eta = 1.0
   EXPECT_EQ(cells[1], "1");
   EXPECT_NEAR(std::stod(cells[2]), 0.01418137794, 1e-9);
@@ -145,6 +145,36 @@ TEST_F(CliTest, CompareListsOneRowPerLearningRate) {
   // E_total first fell to half its start (0.00709069) or below at iteration 12 for eta = 1.
   EXPECT_EQ(cells[7], "12");
   EXPECT_EQ(cells[8], "99");
+  // The lowest final E_total is eta = 2's: marked best.
+  EXPECT_EQ(rows[5].substr(rows[5].size() - 2), ",*") << rows[5];
+  EXPECT_EQ(rows[4].back(), ',') << rows[4];
+}
+
+TEST_F(CliTest, WhereShowSqlAndMerge) {
+  auto r = torchsweep_cli(*dir_, {"results", "list", "--db", "seed.db", "--where", "optimizer.lr >= 0.8 and train/loss.last < 0.0001",
+                                  "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;  // header + lr 0.8, 1.0, 2.0
+  r = torchsweep_cli(*dir_, {"results", "list", "--db", "seed.db", "--where", "optimizer.lr >="});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--where: column 16"), std::string::npos) << r.err;
+  r = torchsweep_cli(*dir_, {"results", "show", "1", "--db", "seed.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("optimizer.lr"), std::string::npos);
+  EXPECT_NE(r.out.find("train/loss"), std::string::npos);
+  r = torchsweep_cli(*dir_, {"results", "sql", "SELECT count(*) AS n FROM runs", "--db", "seed.db", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\n6\n");
+  r = torchsweep_cli(*dir_, {"results", "sql", "DELETE FROM runs", "--db", "seed.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("writes are refused"), std::string::npos) << r.err;
+  for (int i = 0; i < 2; ++i) {
+    r = torchsweep_cli(*dir_, {"results", "merge", "seed.db", "--into", "merged.db"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  EXPECT_NE(r.out.find("0 run(s) added, 6 already present"), std::string::npos) << r.out;
+  EXPECT_EQ(query(dir_->file("merged.db"), "SELECT count(*) FROM runs"), "6");
+  EXPECT_EQ(query(dir_->file("merged.db"), "SELECT count(*) FROM metrics"), query(db(), "SELECT count(*) FROM metrics"));
 }
 
 TEST_F(CliTest, ListAndCurves) {
@@ -187,6 +217,32 @@ TEST_F(CliTest, ValidateAndModels) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex("s6_cnn +19642 "))) << r.out;
   EXPECT_NE(r.out.find("seed_example"), std::string::npos);
   EXPECT_NE(r.out.find("half_sse"), std::string::npos);
+}
+
+/// Eight processes write runs into one database at once: all finish, every row is
+/// there, and no "database is locked" reaches the user.
+TEST(CliConcurrencyTest, EightWritersShareOneDatabase) {
+  TempDir dir;
+  std::string command = "cd " + shell_quote(dir.path().string()) + " || exit 1; ";
+  for (int i = 0; i < 8; ++i) {
+    const std::string n = std::to_string(i);
+    command += "(" + std::string(TORCHSWEEP_BINARY) + " run " + shell_quote(kSpec) + " train.steps=" +
+               std::to_string(40 + i) + " --db shared.db >out" + n + ".txt 2>err" + n + ".txt; echo $? >rc" + n +
+               ".txt) & ";
+  }
+  command += "wait";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(read_file(dir.file("rc" + std::to_string(i) + ".txt")), "0\n") << i;
+    EXPECT_EQ(read_file(dir.file("err" + std::to_string(i) + ".txt")), "") << i;
+  }
+  const std::string db = dir.file("shared.db");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "8");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status = 'finished'"), "48");
+  // Writer i took 40 + i steps in each of its six runs.
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), std::to_string(6 * (8 * 40 + 28)));
+  EXPECT_EQ(query(db, "SELECT count(*) FROM summaries WHERE key = 'train/loss'"), "48");
+  EXPECT_EQ(query(db, "PRAGMA integrity_check"), "ok");
 }
 
 /// Each class of bad input: exit 2, one line naming file:line:col, no database written.

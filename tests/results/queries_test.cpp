@@ -204,19 +204,19 @@ TEST_F(QueriesTest, SelectLatestSweepByDefault) {
 }
 
 TEST_F(QueriesTest, SelectAll) {
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"all", {}})), (std::vector<int64_t>{r1, r2, r3, r4, r5, r6}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"all", {}, ""})), (std::vector<int64_t>{r1, r2, r3, r4, r5, r6}));
 }
 
 TEST_F(QueriesTest, SelectBySweepIdAndName) {
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(alpha_id), {}})),
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(alpha_id), {}, ""})),
             (std::vector<int64_t>{r1, r2, r3}));
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(beta_id), {}})), (std::vector<int64_t>{r4, r5, r6}));
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {}})), (std::vector<int64_t>{r1, r2, r3}));
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"beta", {}})), (std::vector<int64_t>{r4, r5, r6}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(beta_id), {}, ""})), (std::vector<int64_t>{r4, r5, r6}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {}, ""})), (std::vector<int64_t>{r1, r2, r3}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"beta", {}, ""})), (std::vector<int64_t>{r4, r5, r6}));
 }
 
 TEST_F(QueriesTest, SelectFillsRunInfo) {
-  const auto runs = select_runs(db(), RunSelection{"alpha", {}});
+  const auto runs = select_runs(db(), RunSelection{"alpha", {}, ""});
   ASSERT_EQ(runs.size(), 3u);
   const auto& a = runs[0];
   EXPECT_EQ(a.id, r1);
@@ -238,7 +238,7 @@ TEST_F(QueriesTest, SelectFillsRunInfo) {
   EXPECT_EQ(c.error, "boom");
   EXPECT_CELL(c.wall_seconds, D(0.75));
 
-  const auto pending = select_runs(db(), RunSelection{"", {r6}});
+  const auto pending = select_runs(db(), RunSelection{"", {r6}, ""});
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].status, "pending");
   EXPECT_CELL(pending[0].steps, N);
@@ -246,22 +246,22 @@ TEST_F(QueriesTest, SelectFillsRunInfo) {
 }
 
 TEST_F(QueriesTest, SelectExplicitRunIdsIgnoresSweepAndSortsById) {
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {r5, r2}})), (std::vector<int64_t>{r2, r5}));
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {r5}})), (std::vector<int64_t>{r5}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {r5, r2}, ""})), (std::vector<int64_t>{r2, r5}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {r5}, ""})), (std::vector<int64_t>{r5}));
 }
 
 TEST_F(QueriesTest, SelectErrors) {
-  ASSERT_THROWS_WITH(select_runs(db(), RunSelection{"gamma", {}}), InputError, "gamma");
-  ASSERT_THROWS_WITH(select_runs(db(), RunSelection{"99", {}}), InputError, "99");
-  EXPECT_THROW(select_runs(db(), RunSelection{"", {999}}), InputError);
-  EXPECT_THROW(select_runs(db(), RunSelection{"alpha", {999, 1000}}), InputError);
+  ASSERT_THROWS_WITH(select_runs(db(), RunSelection{"gamma", {}, ""}), InputError, "gamma");
+  ASSERT_THROWS_WITH(select_runs(db(), RunSelection{"99", {}, ""}), InputError, "99");
+  EXPECT_THROW(select_runs(db(), RunSelection{"", {999}, ""}), InputError);
+  EXPECT_THROW(select_runs(db(), RunSelection{"alpha", {999, 1000}, ""}), InputError);
 }
 
 TEST(QueriesEmptyTest, SelectOnAnEmptyDatabaseIsAnInputError) {
   TempDir dir;
   auto store = Store::open(dir.file("empty.db"));
   EXPECT_THROW(select_runs(store->db(), RunSelection{}), InputError);
-  EXPECT_THROW(select_runs(store->db(), RunSelection{"all", {}}), InputError);
+  EXPECT_THROW(select_runs(store->db(), RunSelection{"all", {}, ""}), InputError);
 }
 
 TEST_F(QueriesTest, SweepNamePicksTheLatestSweepOfThatName) {
@@ -270,11 +270,11 @@ TEST_F(QueriesTest, SweepNamePicksTheLatestSweepOfThatName) {
   again.spec_text = "name: alpha\n";
   again.spec_hash = "ha2";
   const auto [id, runs] = store->create_sweep(again, {run(0, 0.5, 7, R"({"optimizer.lr":0.5})")});
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {}})), runs);
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {}})), runs);
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(alpha_id), {}})),
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"alpha", {}, ""})), runs);
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {}, ""})), runs);
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(alpha_id), {}, ""})),
             (std::vector<int64_t>{r1, r2, r3}));
-  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(id), {}})), runs);
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{std::to_string(id), {}, ""})), runs);
 }
 
 // ---- list_runs ----
@@ -297,7 +297,7 @@ TEST_F(QueriesTest, ListRunsOfLatestSweep) {
 }
 
 TEST_F(QueriesTest, ListRunsAllHasTheUnionOfSweptKeys) {
-  const Table t = list_runs(db(), RunSelection{"all", {}});
+  const Table t = list_runs(db(), RunSelection{"all", {}, ""});
   EXPECT_EQ(t.columns, (std::vector<std::string>{"run", "sweep", "status", "optimizer.lr", "seed", "config_hash",
                                                  "steps", "train/loss", "seconds"}));
   ASSERT_EQ(t.rows.size(), 6u);
@@ -322,7 +322,7 @@ TEST_F(QueriesTest, CompareGroupsByParameterAndAveragesGroups) {
   o.at = {2};
   const Table t = compare_runs(db(), o);
   EXPECT_EQ(t.columns, (std::vector<std::string>{"optimizer.lr", "n", "train/loss@first", "@2", "last", "min",
-                                                 "half_at", "last_step"}));
+                                                 "half_at", "last_step", "last_mean", "last_std", "best"}));
   ASSERT_EQ(t.rows.size(), 2u);
 
   // lr 0.01: r3 alone. 3.0 2.9 2.8 2.7 2.6 never falls to 1.5.
@@ -348,7 +348,7 @@ TEST_F(QueriesTest, CompareSingleRunGroupsAndMissingAtSteps) {
   o.at = {10, 5};
   const Table t = compare_runs(db(), o);
   EXPECT_EQ(t.columns, (std::vector<std::string>{"optimizer.lr", "n", "train/loss@first", "@10", "@5", "last", "min",
-                                                 "half_at", "last_step"}));
+                                                 "half_at", "last_step", "last_mean", "last_std", "best"}));
   ASSERT_EQ(t.rows.size(), 2u);
   // lr 0.1: 1.0 0.6 0.3 at 0 10 20: half (0.5) reached at step 20.
   const std::vector<SqlValue> a = {D(0.1), I(1), D(1.0), D(0.6), N, D(0.3), D(0.3), I(20), I(20)};
@@ -388,7 +388,7 @@ TEST_F(QueriesTest, CompareByTwoKeysSortsLexicographically) {
   o.by = {"optimizer.lr", "seed"};
   const Table t = compare_runs(db(), o);
   EXPECT_EQ(t.columns, (std::vector<std::string>{"optimizer.lr", "seed", "n", "train/loss@first", "last", "min",
-                                                 "half_at", "last_step"}));
+                                                 "half_at", "last_step", "last_mean", "last_std", "best"}));
   ASSERT_EQ(t.rows.size(), 3u);
   EXPECT_CELL(t.rows[0][0], D(0.01));
   EXPECT_CELL(t.rows[0][1], I(1));
@@ -409,7 +409,7 @@ TEST_F(QueriesTest, CompareWithoutByIsOneGroup) {
   o.runs.sweep = "all";
   const Table t = compare_runs(db(), o);
   EXPECT_EQ(t.columns,
-            (std::vector<std::string>{"n", "train/loss@first", "last", "min", "half_at", "last_step"}));
+            (std::vector<std::string>{"n", "train/loss@first", "last", "min", "half_at", "last_step", "last_mean", "last_std", "best"}));
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_CELL(t.rows[0][0], I(5));
   EXPECT_DOUBLE_EQ(as_double(t.rows[0][1]), (4.0 + 2.0 + 3.0 + 1.0 + 1.0) / 5);
@@ -449,7 +449,7 @@ TEST_F(QueriesTest, CompareErrors) {
 // ---- curves ----
 
 TEST_F(QueriesTest, LoadCurvesLabelsAndSortsByValue) {
-  const auto curves = load_curves(db(), RunSelection{"alpha", {}}, "train/loss", {"optimizer.lr"});
+  const auto curves = load_curves(db(), RunSelection{"alpha", {}, ""}, "train/loss", {"optimizer.lr"});
   ASSERT_EQ(curves.size(), 3u);
   // 0.01 sorts before 0.1; the two 0.1 runs keep id order.
   EXPECT_EQ(curves[0].run_id, r3);
@@ -464,7 +464,7 @@ TEST_F(QueriesTest, LoadCurvesLabelsAndSortsByValue) {
 }
 
 TEST_F(QueriesTest, LoadCurvesWithoutByLabelsRunIds) {
-  const auto curves = load_curves(db(), RunSelection{"alpha", {}}, "train/loss", {});
+  const auto curves = load_curves(db(), RunSelection{"alpha", {}, ""}, "train/loss", {});
   ASSERT_EQ(curves.size(), 3u);
   EXPECT_EQ(curves[0].label, "run " + std::to_string(r1));
   EXPECT_EQ(curves[1].label, "run " + std::to_string(r2));
@@ -472,7 +472,7 @@ TEST_F(QueriesTest, LoadCurvesWithoutByLabelsRunIds) {
 }
 
 TEST_F(QueriesTest, LoadCurvesWithTwoKeys) {
-  const auto curves = load_curves(db(), RunSelection{"alpha", {}}, "train/loss", {"optimizer.lr", "seed"});
+  const auto curves = load_curves(db(), RunSelection{"alpha", {}, ""}, "train/loss", {"optimizer.lr", "seed"});
   ASSERT_EQ(curves.size(), 3u);
   EXPECT_EQ(curves[0].label, "optimizer.lr = 0.01, seed = 1");
   EXPECT_EQ(curves[1].label, "optimizer.lr = 0.1, seed = 1");

@@ -129,7 +129,6 @@ TEST(StoreTest, OpenCreatesSchemaVersionAndWal) {
   const std::string path = dir.file("results.db");
   auto store = Store::open(path);
   EXPECT_TRUE(std::filesystem::exists(path));
-  EXPECT_EQ(scalar_int(store->db(), "PRAGMA user_version"), 1);
   EXPECT_EQ(scalar_int(store->db(), "PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(torchsweep::schema_version(store->db()), kSchemaVersion);
   EXPECT_EQ(scalar_text(store->db(), "PRAGMA journal_mode"), "wal");

@@ -1,0 +1,165 @@
+// Results-store benchmarks, each against its reference in the same invocation:
+//   1. bulk logging through a run's SqliteSink: points/s and µs per point;
+//   2. the wall-time overhead of logging every step of the seed network, against
+//      a sink that discards everything;
+//   3. Optuna's SQLite storage (Debian python3-optuna) recording the same number of
+//      intermediate values with trial.report (skipped when Optuna is missing);
+//   4. queries on a generated database (runs × steps × 2 metrics): results compare
+//      and results list --where.
+//
+//   build/results_bench [--points 2000000] [--seed-steps 20000] [--runs 10000] [--steps 1000]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "results/queries.h"
+#include "results/sqlite_sink.h"
+#include "results/store.h"
+#include "runner/sweep.h"
+#include "runner/trainer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+class NullSink : public torchsweep::MetricSink {
+ public:
+  void log(int64_t, const torchsweep::MetricRow& row) override { points += static_cast<int64_t>(row.size()); }
+  int64_t points = 0;
+};
+
+std::pair<int64_t, std::vector<int64_t>> new_sweep(torchsweep::Store& store, int runs) {
+  std::vector<torchsweep::NewRun> new_runs;
+  for (int i = 0; i < runs; ++i) {
+    torchsweep::NewRun r;
+    r.index = i;
+    r.config_hash = fmt::format("{:016x}", i);
+    r.config_json = "{}";
+    r.seed = i % 5;
+    const double lrs[] = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3};
+    r.params = {{"optimizer.lr", lrs[(i / 5) % 6]}, {"seed", int64_t{i % 5}}, {"model.name", std::string("s6_cnn")}};
+    r.swept_json = fmt::format(R"({{"optimizer.lr":{},"seed":{}}})", lrs[(i / 5) % 6], i % 5);
+    new_runs.push_back(std::move(r));
+  }
+  return store.create_sweep({"bench", "{}", "bench", "bench.yaml"}, new_runs);
+}
+
+int64_t arg(int argc, char** argv, const std::string& name, int64_t fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == name) return std::stoll(argv[i + 1]);
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t points = arg(argc, argv, "--points", 2000000);
+  const int64_t seed_steps = arg(argc, argv, "--seed-steps", 20000);
+  const int64_t runs = arg(argc, argv, "--runs", 10000);
+  const int64_t steps = arg(argc, argv, "--steps", 1000);
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("torchsweep-bench-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+
+  // 1. Bulk logging: 10 metrics per step through one run's sink.
+  double bulk_rate = 0;
+  {
+    auto store = torchsweep::Store::open((dir / "bulk.db").string());
+    const auto ids = new_sweep(*store, 1).second;
+    torchsweep::SqliteSink sink(*store, ids[0], {});
+    torchsweep::MetricRow row;
+    for (int k = 0; k < 10; ++k) row.emplace_back(fmt::format("metric/{}", k), 0.0);
+    const auto start = Clock::now();
+    for (int64_t step = 0; step < points / 10; ++step) {
+      for (auto& kv : row) kv.second = static_cast<double>(step) * 1e-3;
+      sink.log(step, row);
+    }
+    sink.run_ended({torchsweep::RunStatus::Finished, "", points / 10, 0.0});
+    const double seconds = since(start);
+    bulk_rate = static_cast<double>(points) / seconds;
+    std::cout << fmt::format("1. bulk logging: {} points in {:.3f} s = {:.0f} points/s, {:.3f} us/point (incl. summaries)\n",
+                             points, seconds, bulk_rate, 1e6 / bulk_rate);
+  }
+
+  // 2. The seed network, logging every step (33 metrics) vs discarding them.
+  {
+    const auto plan = torchsweep::load_sweep(std::string(TORCHSWEEP_SOURCE_DIR) + "/experiments/seed_backprop.yaml",
+                                             {"optimizer.lr=0.5", fmt::format("train.steps={}", seed_steps), "train.threads=1"});
+    NullSink null;
+    auto start = Clock::now();
+    torchsweep::train_run(plan.runs[0].config, null);
+    const double none = since(start);
+    auto store = torchsweep::Store::open((dir / "seed.db").string());
+    const auto ids = new_sweep(*store, 1).second;
+    torchsweep::SqliteSink sink(*store, ids[0], {});
+    start = Clock::now();
+    torchsweep::train_run(plan.runs[0].config, sink);
+    const double logged = since(start);
+    std::cout << fmt::format(
+        "2. seed network, {} steps, {} points: discarded {:.3f} s, into SQLite {:.3f} s: overhead {:.2f} %\n", seed_steps,
+        null.points, none, logged, 100.0 * (logged - none) / none);
+  }
+
+  // 3. Optuna's SQLite storage with trial.report, the same number of points (capped: it is slow).
+  {
+    const int64_t optuna_points = std::min<int64_t>(points, 20000);
+    const std::string command = fmt::format("/usr/bin/python3 {}/bench/optuna_report.py {} {} 2>/dev/null",
+                                            TORCHSWEEP_SOURCE_DIR, optuna_points, (dir / "optuna.db").string());
+    FILE* pipe = ::popen(command.c_str(), "r");
+    char buffer[256] = {0};
+    const bool ok = pipe && std::fgets(buffer, sizeof buffer, pipe);
+    const int status = pipe ? ::pclose(pipe) : -1;
+    if (ok && status == 0) {
+      const double seconds = std::stod(buffer);
+      const double rate = static_cast<double>(optuna_points) / seconds;
+      std::cout << fmt::format("3. optuna trial.report into SQLite: {} points in {:.3f} s = {:.0f} points/s; "
+                               "torchsweep bulk / optuna = {:.0f}x\n",
+                               optuna_points, seconds, rate, bulk_rate / rate);
+    } else {
+      std::cout << "3. optuna: skipped (Debian package python3-optuna is not installed)\n";
+    }
+  }
+
+  // 4. Queries on runs × steps × 2 metrics.
+  {
+    const std::string path = (dir / "query.db").string();
+    auto start = Clock::now();
+    {
+      auto store = torchsweep::Store::open(path);
+      const auto ids = new_sweep(*store, static_cast<int>(runs)).second;
+      std::vector<torchsweep::MetricPoint> batch;
+      for (size_t r = 0; r < ids.size(); ++r) {
+        batch.clear();
+        for (int64_t s = 0; s < steps; ++s) {
+          batch.push_back({"train/loss", s, 2.0 / (1.0 + 0.01 * static_cast<double>(s) * (1 + r % 7))});
+          batch.push_back({"test/acc", s, 0.5 + 0.45 * static_cast<double>(s) / static_cast<double>(steps) - 0.01 * (r % 3)});
+        }
+        store->append_metrics(ids[r], batch, r == 0 ? std::vector<std::string>{"train/loss", "test/acc"} : std::vector<std::string>{});
+        store->end_run(ids[r], torchsweep::RunStatus::Finished, "", steps, 1.0);
+      }
+    }
+    std::cout << fmt::format("4. generated {} runs x {} steps x 2 metrics in {:.1f} s ({:.0f} MB)\n", runs, steps,
+                             since(start), static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+    auto store = torchsweep::Store::open_read_only(path);
+    torchsweep::CompareOptions compare;
+    compare.by = {"optimizer.lr"};
+    compare.metric = "train/loss";
+    start = Clock::now();
+    const auto table = torchsweep::compare_runs(store->db(), compare);
+    std::cout << fmt::format("   results compare --by optimizer.lr --metric train/loss: {} groups in {:.3f} s (target < 0.5 s)\n",
+                             table.rows.size(), since(start));
+    start = Clock::now();
+    const auto listed = torchsweep::list_runs(
+        store->db(), {"", {}, "optimizer.lr >= 0.01 and (status = finished or seed = 1) and test/acc.max > 0.93"});
+    std::cout << fmt::format("   results list --where '...': {} runs in {:.3f} s (target < 0.5 s)\n", listed.rows.size(),
+                             since(start));
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,265 @@
+#include "results/filter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace torchsweep {
+
+namespace {
+
+struct Token {
+  enum Kind { Name, Number, String, Op, LParen, RParen, Comma, End } kind;
+  std::string text;
+  size_t column;  ///< 1-based
+};
+
+/// Run columns a filter may name, and the SQL for each.
+const std::map<std::string, std::string>& run_columns() {
+  static const std::map<std::string, std::string> columns = {
+      {"id", "r.id"},           {"run", "r.id"},
+      {"sweep_id", "r.sweep_id"}, {"sweep", "(SELECT name FROM sweeps WHERE id = r.sweep_id)"},
+      {"status", "r.status"},   {"seed", "r.seed"},
+      {"device", "r.device"},   {"device_name", "r.device_name"},
+      {"config_hash", "r.config_hash"}, {"host", "r.host"},
+      {"steps", "r.steps"},     {"wall_seconds", "r.wall_seconds"},
+      {"started_at", "r.started_at"}, {"ended_at", "r.ended_at"},
+      {"error", "r.error"},     {"git_commit", "r.git_commit"},
+      {"torch_version", "r.torch_version"}, {"torchsweep_version", "r.torchsweep_version"},
+  };
+  return columns;
+}
+
+[[noreturn]] void fail(size_t column, const std::string& message) {
+  throw InputError("--where: column " + std::to_string(column) + ": " + message);
+}
+
+std::vector<Token> tokenize(const std::string& s) {
+  std::vector<Token> out;
+  size_t i = 0;
+  auto is_name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-';
+  };
+  while (i < s.size()) {
+    const char c = s[i];
+    const size_t column = i + 1;
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '(') {
+      out.push_back({Token::LParen, "(", column}), ++i;
+    } else if (c == ')') {
+      out.push_back({Token::RParen, ")", column}), ++i;
+    } else if (c == ',') {
+      out.push_back({Token::Comma, ",", column}), ++i;
+    } else if (c == '\'' || c == '"') {
+      std::string text;
+      size_t j = i + 1;
+      for (; j < s.size(); ++j) {
+        if (s[j] == c) {
+          if (j + 1 < s.size() && s[j + 1] == c) {  // doubled quote: a literal quote
+            text += c;
+            ++j;
+            continue;
+          }
+          break;
+        }
+        text += s[j];
+      }
+      if (j >= s.size()) fail(column, "unterminated string");
+      out.push_back({Token::String, text, column});
+      i = j + 1;
+    } else if (std::string("=!<>").find(c) != std::string::npos) {
+      std::string op(1, c);
+      if (i + 1 < s.size() && (s[i + 1] == '=' || (c == '<' && s[i + 1] == '>'))) op += s[i + 1];
+      if (op == "!") fail(column, "expected != or a comparison, found '!'");
+      out.push_back({Token::Op, op, column});
+      i += op.size();
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               ((c == '-' || c == '+' || c == '.') && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      size_t used = 0;
+      try {
+        std::stod(s.substr(i), &used);
+      } catch (const std::exception&) {
+        fail(column, "malformed number");
+      }
+      // A number glued to name characters (2abc) is a name, not a number.
+      if (i + used < s.size() && is_name_char(s[i + used]) && s[i + used] != '.') {
+        size_t j = i;
+        while (j < s.size() && is_name_char(s[j])) ++j;
+        out.push_back({Token::Name, s.substr(i, j - i), column});
+        i = j;
+      } else {
+        out.push_back({Token::Number, s.substr(i, used), column});
+        i += used;
+      }
+    } else if (is_name_char(c)) {
+      size_t j = i;
+      while (j < s.size() && is_name_char(s[j])) ++j;
+      out.push_back({Token::Name, s.substr(i, j - i), column});
+      i = j;
+    } else {
+      fail(column, std::string("unexpected character '") + c + "'");
+    }
+  }
+  out.push_back({Token::End, "", s.size() + 1});
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+class Parser {
+ public:
+  Parser(std::vector<Token> tokens, const std::vector<std::string>& metrics)
+      : tokens_(std::move(tokens)), metrics_(metrics) {}
+
+  SqlFilter parse() {
+    SqlFilter f;
+    f.where = parse_or(f);
+    if (peek().kind != Token::End) fail(peek().column, "expected 'and', 'or' or the end, found '" + peek().text + "'");
+    return f;
+  }
+
+ private:
+  const Token& peek() const { return tokens_[pos_]; }
+  Token next() { return tokens_[pos_++]; }
+  bool keyword(const std::string& word) const { return peek().kind == Token::Name && lower(peek().text) == word; }
+
+  std::string parse_or(SqlFilter& f) {
+    std::string sql = parse_and(f);
+    while (keyword("or")) {
+      next();
+      sql = "(" + sql + " OR " + parse_and(f) + ")";
+    }
+    return sql;
+  }
+  std::string parse_and(SqlFilter& f) {
+    std::string sql = parse_not(f);
+    while (keyword("and")) {
+      next();
+      sql = "(" + sql + " AND " + parse_not(f) + ")";
+    }
+    return sql;
+  }
+  std::string parse_not(SqlFilter& f) {
+    if (keyword("not")) {
+      next();
+      return "(NOT " + parse_not(f) + ")";
+    }
+    return parse_primary(f);
+  }
+  std::string parse_primary(SqlFilter& f) {
+    if (peek().kind == Token::LParen) {
+      next();
+      std::string sql = parse_or(f);
+      if (peek().kind != Token::RParen) fail(peek().column, "expected ')', found " + describe(peek()));
+      next();
+      return sql;
+    }
+    if (peek().kind != Token::Name || keyword("and") || keyword("or"))
+      fail(peek().column, "expected a name such as optimizer.lr or status, found " + describe(peek()));
+    const Token name = next();
+    const std::string lhs = resolve(name, f);
+    if (keyword("in") || keyword("not")) {
+      const bool negated = keyword("not");
+      if (negated) {
+        next();
+        if (!keyword("in")) fail(peek().column, "expected 'in' after 'not', found " + describe(peek()));
+      }
+      next();
+      if (peek().kind != Token::LParen) fail(peek().column, "expected '(' after 'in', found " + describe(peek()));
+      next();
+      std::string list;
+      while (true) {
+        list += (list.empty() ? "?" : ", ?");
+        f.binds.push_back(value(next_value("in (...)")));
+        if (peek().kind == Token::Comma) {
+          next();
+          continue;
+        }
+        if (peek().kind != Token::RParen) fail(peek().column, "expected ',' or ')', found " + describe(peek()));
+        next();
+        break;
+      }
+      return "(" + lhs + (negated ? " NOT IN (" : " IN (") + list + "))";
+    }
+    if (keyword("like")) {
+      next();
+      const Token pattern = next_value("like");
+      f.binds.emplace_back(pattern.text);
+      return "(" + lhs + " LIKE ?)";
+    }
+    if (peek().kind != Token::Op)
+      fail(peek().column, "expected a comparison (=, !=, <, <=, >, >=, in, like) after '" + name.text + "', found " +
+                              describe(peek()));
+    std::string op = next().text;
+    if (op == "==") op = "=";
+    if (op == "<>") op = "!=";
+    f.binds.push_back(value(next_value("'" + op + "'")));
+    return "(" + lhs + " " + op + " ?)";
+  }
+
+  Token next_value(const std::string& after) {
+    const Token& t = peek();
+    if (t.kind != Token::Number && t.kind != Token::String && t.kind != Token::Name)
+      fail(t.column, "expected a value after " + after + ", found " + describe(t));
+    return next();
+  }
+
+  static SqlValue value(const Token& t) {
+    if (t.kind == Token::Number) {
+      const std::string& s = t.text;
+      if (s.find_first_of(".eE") == std::string::npos) {
+        try {
+          return static_cast<int64_t>(std::stoll(s));
+        } catch (const std::out_of_range&) {
+        }
+      }
+      return std::stod(s);
+    }
+    return t.text;
+  }
+
+  static std::string describe(const Token& t) { return t.kind == Token::End ? "the end" : "'" + t.text + "'"; }
+
+  /// A name as a fixed SQL expression; its text goes in as a bound parameter.
+  std::string resolve(const Token& name, SqlFilter& f) {
+    const auto& columns = run_columns();
+    auto it = columns.find(name.text);
+    if (it != columns.end()) return it->second;
+    const auto dot = name.text.rfind('.');
+    if (dot != std::string::npos) {
+      const std::string stat = name.text.substr(dot + 1);
+      const auto& stats = summary_stats();
+      const std::string metric = name.text.substr(0, dot);
+      const bool known = std::find(metrics_.begin(), metrics_.end(), metric) != metrics_.end();
+      if (std::find(stats.begin(), stats.end(), stat) != stats.end() && (known || metric.find('/') != std::string::npos)) {
+        f.binds.emplace_back(metric);
+        return "(SELECT s." + stat + " FROM summaries s WHERE s.run_id = r.id AND s.key = ?)";
+      }
+    }
+    f.binds.emplace_back(name.text);
+    return "(SELECT p.value FROM params p WHERE p.run_id = r.id AND p.key = ?)";
+  }
+
+  std::vector<Token> tokens_;
+  const std::vector<std::string>& metrics_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+const std::vector<std::string>& summary_stats() {
+  static const std::vector<std::string> stats = {"first", "last", "min", "max", "mean_last_k",
+                                                 "count", "step_min", "step_max", "last_step"};
+  return stats;
+}
+
+SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics) {
+  if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}};
+  return Parser(tokenize(text), metrics).parse();
+}
+
+}  // namespace torchsweep

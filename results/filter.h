@@ -1,0 +1,38 @@
+// `results list --where '...'`: a small filter language over runs, parsed into
+// parameterised SQL. No text of the filter is ever pasted into the SQL: names are
+// resolved to fixed column expressions, values are bound as parameters.
+//
+//   optimizer.lr >= 0.1 and (status = finished or model.name = s6_cnn) and test/acc.max > 0.9
+//
+// Names: a run column (id, status, seed, device, sweep, sweep_id, config_hash, host,
+// steps, wall_seconds, ...), a metric summary METRIC.STAT (STAT one of first, last,
+// min, max, mean_last_k, count, step_min, step_max, last_step), or else a parameter
+// key (optimizer.lr). Operators: = == != <> < <= > >=, in (a, b), not in (...),
+// like 'pattern', and, or, not, parentheses. Values: numbers, 'quoted' or "quoted"
+// strings, or bare words (finished, s6_cnn).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "results/sqlite.h"
+#include "runner/error.h"
+
+namespace torchsweep {
+
+/// A filter as SQL over `runs r`: the condition and its bound values in order.
+struct SqlFilter {
+  std::string where;
+  std::vector<SqlValue> binds;
+};
+
+/// Parses a filter. `metrics` are the metric names in the database, so that
+/// `lr.last` is read as a summary of the metric `lr` (names with a '/' always are).
+/// InputError pointing at the column of the problem:
+/// "--where: column 14: expected a value after '>=', found the end".
+SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics = {});
+
+/// Metric statistics a filter may name after a metric (test/acc.max).
+const std::vector<std::string>& summary_stats();
+
+}  // namespace torchsweep

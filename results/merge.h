@@ -1,0 +1,22 @@
+// `results merge SHARD.db... --into DB`: copies sweeps and runs (with their params,
+// metrics, summaries and artifacts) from shard databases into one. Sweeps and runs
+// are matched by their uid, so merging the same shard twice adds nothing.
+#pragma once
+
+#include <string>
+
+#include "results/store.h"
+
+namespace torchsweep {
+
+struct MergeCounts {
+  int64_t sweeps = 0;  ///< sweeps added
+  int64_t runs = 0;    ///< runs added
+  int64_t skipped = 0; ///< runs already present
+};
+
+/// Merges one shard into `into`, in one transaction. InputError when the shard is
+/// missing or not a torchsweep database.
+MergeCounts merge_shard(Store& into, const std::string& shard_path);
+
+}  // namespace torchsweep

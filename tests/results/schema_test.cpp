@@ -1,0 +1,77 @@
+// Schema migrations: a database written by an older torchsweep opens and is upgraded.
+#include "results/schema.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "results/store.h"
+#include "runner/error.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::Database;
+using torchsweep::testing::TempDir;
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(torchsweep::testing::source_dir() + "/tests/results/fixtures/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+double scalar(Database& db, const std::string& sql) {
+  auto stmt = db.prepare(sql);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.get_double(0);
+}
+
+TEST(SchemaTest, VersionOneDatabaseIsUpgradedWithItsDataAndSummaries) {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  {
+    Database raw(path, Database::Mode::ReadWrite);
+    raw.exec(fixture("schema_v1.sql"));
+    EXPECT_EQ(torchsweep::schema_version(raw), 1);
+  }
+  // Reading needs the current schema; opening for writing upgrades.
+  ASSERT_THROWS_WITH(torchsweep::Store::open_read_only(path), torchsweep::InputError, "schema version 1");
+  auto store = torchsweep::Store::open(path);
+  Database& db = store->db();
+  EXPECT_EQ(torchsweep::schema_version(db), torchsweep::kSchemaVersion);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metrics"), 400);
+  EXPECT_EQ(scalar(db, "SELECT count(DISTINCT uid) FROM runs WHERE length(uid) = 32"), 2);
+  EXPECT_EQ(scalar(db, "SELECT count(DISTINCT uid) FROM sweeps WHERE length(uid) = 32"), 1);
+  // Summaries were computed for the old runs: compare with the points themselves.
+  EXPECT_EQ(scalar(db, "SELECT count FROM summaries WHERE run_id = 1 AND key = 'train/loss'"), 100);
+  EXPECT_DOUBLE_EQ(scalar(db, "SELECT first FROM summaries WHERE run_id = 1 AND key = 'train/loss'"),
+                   scalar(db, "SELECT value FROM metrics WHERE run_id = 1 AND key = 'train/loss' AND step = 0"));
+  EXPECT_DOUBLE_EQ(scalar(db, "SELECT last FROM summaries WHERE run_id = 2 AND key = 'train/loss'"),
+                   scalar(db, "SELECT value FROM metrics WHERE run_id = 2 AND key = 'train/loss' AND step = 99"));
+  EXPECT_DOUBLE_EQ(scalar(db, "SELECT min FROM summaries WHERE run_id = 2 AND key = 'train/loss'"),
+                   scalar(db, "SELECT min(value) FROM metrics WHERE run_id = 2 AND key = 'train/loss'"));
+  EXPECT_EQ(scalar(db, "SELECT step_max FROM summaries WHERE run_id = 2 AND key = 'train/loss'"), 0);
+  EXPECT_EQ(scalar(db, "SELECT step_min FROM summaries WHERE run_id = 2 AND key = 'train/loss'"), 99);
+  double mean_last = 0;
+  for (int step = 90; step < 100; ++step)
+    mean_last += scalar(db, "SELECT value FROM metrics WHERE run_id = 2 AND key = 'train/loss' AND step = " +
+                                std::to_string(step)) / torchsweep::kSummaryLastK;
+  EXPECT_NEAR(scalar(db, "SELECT mean_last_k FROM summaries WHERE run_id = 2 AND key = 'train/loss'"), mean_last, 1e-15);
+  // Opening again is a no-op.
+  store.reset();
+  auto again = torchsweep::Store::open(path);
+  EXPECT_EQ(scalar(again->db(), "SELECT count(*) FROM summaries"), 4);
+}
+
+TEST(SchemaTest, NewerDatabaseIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("new.db");
+  {
+    Database raw(path, Database::Mode::ReadWrite);
+    raw.exec("PRAGMA user_version = " + std::to_string(torchsweep::kSchemaVersion + 1));
+  }
+  ASSERT_THROWS_WITH(torchsweep::Store::open(path), torchsweep::DatabaseError, "written by a newer torchsweep");
+}
+
+}  // namespace
