@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
 
   // 3. Optuna's SQLite storage with trial.report, the same number of points (capped: it is slow).
   {
-    const int64_t optuna_points = std::min<int64_t>(points, 20000);
+    const int64_t optuna_points = std::min<int64_t>(points, 5000);
     const std::string command = fmt::format("/usr/bin/python3 {}/bench/optuna_report.py {} {} 2>/dev/null",
                                             TORCHSWEEP_SOURCE_DIR, optuna_points, (dir / "optuna.db").string());
     FILE* pipe = ::popen(command.c_str(), "r");

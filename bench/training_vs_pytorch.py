@@ -133,17 +133,25 @@ def main():
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--binary", default=os.path.join(REPO, "build", "torchsweep"))
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; each variant's best round counts")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     images, labels = read_idx("train-images-idx3-ubyte"), read_idx("train-labels-idx1-ubyte")
-    print(f"# {args.batches} batches of 128, {args.threads} thread(s), torch {torch.__version__}, CPU")
-    results = {
-        "python-dataloader": python_dataloader(images, labels, args.batches),
-        "python-preloaded": python_preloaded(images, labels, args.batches),
-        "torchsweep": torchsweep_run(args.binary, args.batches, args.threads),
+    print(f"# {args.batches} batches of 128, {args.threads} thread(s), best of {args.repeats} interleaved rounds, "
+          f"torch {torch.__version__}, CPU")
+    variants = {
+        "python-dataloader": lambda: python_dataloader(images, labels, args.batches),
+        "python-preloaded": lambda: python_preloaded(images, labels, args.batches),
+        "torchsweep": lambda: torchsweep_run(args.binary, args.batches, args.threads),
     }
+    rounds = {name: [] for name in variants}
+    for _ in range(args.repeats):  # interleaved, so that machine noise hits every variant alike
+        for name, run in variants.items():
+            rounds[name].append(run())
+    results = {name: max(rates) for name, rates in rounds.items()}
     for name, rate in results.items():
-        print(f"{name:18s} {rate:10.1f} samples/s")
+        spread = ", ".join(f"{r:.0f}" for r in rounds[name])
+        print(f"{name:18s} {rate:10.1f} samples/s   (rounds: {spread})")
     ts = results["torchsweep"]
     print(f"torchsweep / python-dataloader = {ts / results['python-dataloader']:.2f}x")
     print(f"torchsweep / python-preloaded  = {ts / results['python-preloaded']:.2f}x")

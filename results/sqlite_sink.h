@@ -1,10 +1,15 @@
-// A MetricSink that records one run into the results store. Points are buffered
-// and written in one transaction per flush, so the training loop does not wait
-// on the disk per step; a crash loses at most the last flush interval.
+// A MetricSink that records one run into the results store. The training thread
+// only appends points to a buffer; a writer thread commits them in one
+// transaction per batch, so a step never waits on the disk. A crash loses at most
+// the points of the last flush interval; run end and checkpoints flush everything.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "results/store.h"
 
@@ -13,32 +18,49 @@ namespace torchsweep {
 class SqliteSink : public MetricSink {
  public:
   struct Options {
-    /// Flush when this many points are buffered.
-    size_t max_buffered_points = 8192;
-    /// Flush at the next log call once this much time has passed.
+    /// Hand a batch to the writer when this many points are buffered.
+    size_t batch_points = 8192;
+    /// ... or when this much time has passed since the last hand-over.
     std::chrono::milliseconds flush_interval{1000};
+    /// Beyond this many buffered points, logging waits for the writer (bounds memory).
+    size_t max_buffered_points = 1 << 20;
   };
 
   /// `environment` is completed with the device when the run starts.
   SqliteSink(Store& store, int64_t run_id, RunEnvironment environment);
   SqliteSink(Store& store, int64_t run_id, RunEnvironment environment, Options options);
   ~SqliteSink() override;
+  SqliteSink(const SqliteSink&) = delete;
+  SqliteSink& operator=(const SqliteSink&) = delete;
 
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
+  /// Waits until every point logged so far is committed. Rethrows a write error.
   void flush();
 
  private:
+  void writer_loop();
+  void rethrow_writer_error();
+
   Store& store_;
   int64_t run_id_;
   RunEnvironment environment_;
   Options options_;
-  std::vector<MetricPoint> buffer_;
-  std::vector<std::string> new_keys_;
-  std::set<std::string> known_keys_;
-  std::chrono::steady_clock::time_point last_flush_;
+  std::set<std::string> known_keys_;  // training thread only
+  std::chrono::steady_clock::time_point last_handover_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_writer_;
+  std::condition_variable writer_idle_;
+  std::vector<MetricPoint> filling_;     // guarded by mutex_
+  std::vector<std::string> new_keys_;    // guarded by mutex_
+  bool handover_ = false;                // guarded by mutex_
+  bool writing_ = false;                 // guarded by mutex_
+  bool stop_ = false;                    // guarded by mutex_
+  std::exception_ptr writer_error_;      // guarded by mutex_
+  std::thread writer_;
 };
 
 }  // namespace torchsweep

@@ -2,6 +2,8 @@
 // all against a real SQLite file. Expected values are written out by hand.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -10,6 +12,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "results/schema.h"
@@ -540,39 +543,62 @@ TEST(StoreTest, SqliteSinkWritesBufferedPointsWhenTheRunEnds) {
   EXPECT_EQ(scalar_int(db, "SELECT steps FROM runs WHERE id = ?", ids[0]), 2);
 }
 
-TEST(StoreTest, SqliteSinkFlushesEarlyWhenTheBufferIsFull) {
+TEST(StoreTest, SqliteSinkHandsFullBatchesToItsWriter) {
   TempDir dir;
   const std::string path = dir.file("results.db");
   auto store = Store::open(path);
   const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
   SqliteSink::Options options;
-  options.max_buffered_points = 2;
+  options.batch_points = 2;
   options.flush_interval = std::chrono::hours(1);
   SqliteSink sink(*store, ids[0], RunEnvironment{}, options);
   sink.run_started({"cpu", "cpu"});
 
-  // A second, read-only connection (as `torchsweep ls` in another terminal would have).
+  // A second, read-only connection (as `torchsweep results list` in another terminal would have).
   auto reader = Store::open_read_only(path);
   auto count = [&] { return scalar_int(reader->db(), "SELECT count(*) FROM metrics WHERE run_id = ?", ids[0]); };
+  // The writer commits in the background: wait (boundedly) for what it should write.
+  auto eventually = [&](int64_t expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count() != expected && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return count();
+  };
 
   sink.log(0, {{"train/loss", 1.0}});
-  EXPECT_EQ(count(), 0);
-  sink.log(1, {{"train/loss", 0.8}});  // two buffered: flushed
-  EXPECT_EQ(count(), 2);
+  EXPECT_EQ(count(), 0);  // one buffered: below the batch size, nothing handed over
+  sink.log(1, {{"train/loss", 0.8}});  // two buffered: handed over
+  EXPECT_EQ(eventually(2), 2);
   EXPECT_EQ(metric_keys(reader->db(), ids[0]), (std::vector<std::pair<std::string, int64_t>>{{"train/loss", 0}}));
   sink.log(2, {{"train/loss", 0.6}});
-  EXPECT_EQ(count(), 2);
-  sink.log(3, {{"train/loss", 0.5}, {"lr", 0.01}});  // three buffered: flushed
-  EXPECT_EQ(count(), 5);
+  sink.flush();  // everything logged is committed when flush returns
+  EXPECT_EQ(count(), 3);
+  sink.log(3, {{"train/loss", 0.5}, {"lr", 0.01}});  // two buffered: handed over
+  EXPECT_EQ(eventually(5), 5);
   EXPECT_EQ(metric_keys(reader->db(), ids[0]),
             (std::vector<std::pair<std::string, int64_t>>{{"train/loss", 0}, {"lr", 1}}));
   sink.log(4, {{"train/loss", 0.4}});
-  EXPECT_EQ(count(), 5);
   EXPECT_EQ(scalar_text(reader->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "running");
 
   sink.run_ended({RunStatus::Finished, "", 4, 0.01});
   EXPECT_EQ(count(), 6);
   EXPECT_EQ(scalar_text(reader->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "finished");
+}
+
+TEST(StoreTest, SqliteSinkKeepsEveryPointUnderLoad) {
+  TempDir dir;
+  auto store = Store::open(dir.file("results.db"));
+  const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
+  SqliteSink::Options options;
+  options.batch_points = 100;
+  options.max_buffered_points = 300;  // the training side must sometimes wait
+  SqliteSink sink(*store, ids[0], RunEnvironment{}, options);
+  for (int64_t step = 0; step < 20000; ++step) sink.log(step, {{"a", 1.0 * step}, {"b", -1.0 * step}});
+  sink.run_ended({RunStatus::Finished, "", 20000, 1.0});
+  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics WHERE run_id = ?", ids[0]), 40000);
+  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics WHERE run_id = ? AND key = 'b' AND value = -step",
+                       ids[0]),
+            20000);
 }
 
 TEST(StoreTest, SqliteSinkFlushesWhenDestroyed) {
