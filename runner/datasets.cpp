@@ -8,6 +8,10 @@ Batch Dataset::test_batch(int64_t index) {
   throw std::out_of_range("this data set has no test split (batch " + std::to_string(index) + ")");
 }
 
+Batch Dataset::validation_batch(int64_t index) {
+  throw std::out_of_range("this data set has no validation split (batch " + std::to_string(index) + ")");
+}
+
 SeedExample::SeedExample(std::vector<double> inputs, std::vector<double> targets) {
   auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   const auto n = static_cast<int64_t>(inputs.size());
@@ -40,7 +44,10 @@ void register_builtin_datasets(DatasetRegistry& registry) {
        Field::number("std", d.std, "normalisation standard deviation").positive(),
        Field::integer("train_limit", d.train_limit, "use only the first N training samples (0: all)").at_least(0),
        Field::integer("test_limit", d.test_limit, "use only the first N test samples (0: all)").at_least(0),
-       Field::boolean("shuffle", d.shuffle, "reshuffle the training set every epoch, from the run's seed")},
+       Field::boolean("shuffle", d.shuffle, "reshuffle the training set every epoch, from the run's seed"),
+       Field::number("validation", d.validation, "fraction of the training samples held out for validation")
+           .at_least(0)
+           .at_most(0.5)},
       [](const nlohmann::json& options) -> std::unique_ptr<Dataset> {
         return std::make_unique<IdxDataset>(idx_options_from_json(options));
       }};

@@ -31,6 +31,9 @@ class Dataset {
   /// Test batches (0 when the data set has no test split).
   virtual int64_t test_batches() const { return 0; }
   virtual Batch test_batch(int64_t index);
+  /// Validation batches held out of the training data (0 when none).
+  virtual int64_t validation_batches() const { return 0; }
+  virtual Batch validation_batch(int64_t index);
   /// Whether targets are class indices (then accuracies are logged).
   virtual bool classification() const = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <random>
@@ -144,6 +145,23 @@ torch::Tensor epoch_permutation(int64_t n, uint64_t seed, int64_t epoch) {
 
 IdxDataset::IdxDataset(const IdxOptions& options) : options_(options) {
   std::tie(train_, test_) = load_idx_splits(options);
+  const int64_t n = train_.images.size(0);
+  const auto held_out = static_cast<int64_t>(std::llround(options.validation * static_cast<double>(n)));
+  if (held_out > 0 && held_out < n) {
+    validation_ = {train_.images.narrow(0, n - held_out, held_out), train_.labels.narrow(0, n - held_out, held_out)};
+    train_ = {train_.images.narrow(0, 0, n - held_out), train_.labels.narrow(0, 0, n - held_out)};
+  }
+}
+
+int64_t IdxDataset::validation_batches() const {
+  if (!validation_.images.defined()) return 0;
+  return (validation_.images.size(0) + options_.test_batch_size - 1) / options_.test_batch_size;
+}
+
+Batch IdxDataset::validation_batch(int64_t index) {
+  const int64_t start = index * options_.test_batch_size;
+  const int64_t size = std::min(options_.test_batch_size, validation_.images.size(0) - start);
+  return {validation_.images.narrow(0, start, size), validation_.labels.narrow(0, start, size)};
 }
 
 int64_t IdxDataset::train_batches() const {
@@ -182,6 +200,7 @@ IdxOptions idx_options_from_json(const nlohmann::json& j) {
   o.train_limit = j.at("train_limit").get<int64_t>();
   o.test_limit = j.at("test_limit").get<int64_t>();
   o.shuffle = j.at("shuffle").get<bool>();
+  o.validation = j.at("validation").get<double>();
   return o;
 }
 

@@ -45,6 +45,9 @@ struct IdxOptions {
   int64_t test_limit = 0;
   /// Reshuffle the training set every epoch (from the run's seed).
   bool shuffle = true;
+  /// Fraction of the training samples (the last ones, before any shuffle) held out
+  /// for validation; 0 for none.
+  double validation = 0.0;
 };
 
 /// A loaded data set: images [N, 1, H, W] float32 normalised, labels [N] int64.
@@ -65,12 +68,14 @@ class IdxDataset : public Dataset {
   Batch train_batch(int64_t index) override;
   int64_t test_batches() const override;
   Batch test_batch(int64_t index) override;
+  int64_t validation_batches() const override;
+  Batch validation_batch(int64_t index) override;
   bool classification() const override { return true; }
   int64_t train_size() const { return train_.images.size(0); }
 
  private:
   IdxOptions options_;
-  IdxSplit train_, test_;
+  IdxSplit train_, test_, validation_;
   torch::Tensor order_;  ///< this epoch's permutation of the training samples
 };
 

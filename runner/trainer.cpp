@@ -34,13 +34,16 @@ void accumulate(EpochTotals& totals, const torch::Tensor& outputs, const torch::
   if (classification) totals.correct += outputs.argmax(1).eq(targets).sum().item<int64_t>();
 }
 
-/// Mean loss and accuracy over the data set's test split, in eval mode without gradients.
-EpochTotals evaluate(Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device) {
+enum class Split { Test, Validation };
+
+/// Mean loss and accuracy over a held-out split, in eval mode without gradients.
+EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device) {
   torch::NoGradGuard no_grad;
   model.eval();
   EpochTotals totals;
-  for (int64_t b = 0; b < data.test_batches(); ++b) {
-    Batch batch = data.test_batch(b);
+  const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
+  for (int64_t b = 0; b < batches; ++b) {
+    Batch batch = split == Split::Test ? data.test_batch(b) : data.validation_batch(b);
     const auto inputs = batch.inputs.to(device, model.dtype(), /*non_blocking=*/true);
     const auto targets = batch.targets.to(device, /*non_blocking=*/true);
     const auto outputs = model.forward(inputs);
@@ -155,8 +158,13 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       row.clear();
       row.emplace_back("train/loss_epoch", totals.mean_loss());
       if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
+      if (data->validation_batches() > 0) {
+        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device);
+        row.emplace_back("val/loss", val.mean_loss());
+        if (data->classification()) row.emplace_back("val/acc", val.accuracy());
+      }
       if (data->test_batches() > 0) {
-        const EpochTotals test = evaluate(*model, *data, loss_fn, device);
+        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device);
         row.emplace_back("test/loss", test.mean_loss());
         if (data->classification()) row.emplace_back("test/acc", test.accuracy());
       }

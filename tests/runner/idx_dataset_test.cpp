@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "runner/sweep.h"
+#include "runner/trainer.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -106,6 +108,25 @@ TEST(IdxDatasetTest, LimitsTakeTheFirstSamples) {
   EXPECT_EQ(data.test_batch(0).inputs.size(0), 2);
 }
 
+TEST(IdxDatasetTest, ValidationHoldsOutTheLastTrainingSamples) {
+  TempDir dir;
+  write_set(dir, 8, true);
+  auto o = options_for(dir);
+  o.validation = 0.25;  // 2 of 8
+  torchsweep::IdxDataset data(o);
+  EXPECT_EQ(data.train_size(), 6);
+  EXPECT_EQ(data.train_batches(), 2);
+  ASSERT_EQ(data.validation_batches(), 1);
+  const auto val = data.validation_batch(0);
+  ASSERT_EQ(val.targets.size(0), 2);
+  EXPECT_EQ(val.targets[0].item<int64_t>(), 6);  // samples 6 and 7
+  EXPECT_EQ(val.targets[1].item<int64_t>(), 7);
+  // The training batches never see them, whatever the shuffle.
+  data.start_epoch(3, 11);
+  for (int64_t b = 0; b < data.train_batches(); ++b)
+    EXPECT_LT(data.train_batch(b).targets.max().item<int64_t>(), 6);
+}
+
 TEST(IdxDatasetTest, ShuffleIsAPermutationFixedBySeedAndEpoch) {
   const auto a = torchsweep::epoch_permutation(100, 1, 1);
   const auto b = torchsweep::epoch_permutation(100, 1, 1);
@@ -166,6 +187,33 @@ TEST(IdxDatasetTest, AWrongRootNamesTheFourFiles) {
   ASSERT_THROWS_WITH(torchsweep::load_idx_splits(o), InputError,
                      "expected the four IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, "
                      "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may end in .gz)");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(IdxDatasetTest, TrainingLogsValidationAndTestMetricsPerEpoch) {
+  TempDir dir;
+  write_set(dir, 40, false);
+  const std::string spec = dir.write("tiny.yaml",
+                                     "name: tiny\nmodel: {name: mlp, input: [1, 2, 2], sizes: [4, 8, 10]}\n"
+                                     "data: {name: idx, root: " + dir.path().string() +
+                                         ", batch_size: 8, validation: 0.25}\n"
+                                         "loss: nll\noptimizer: {name: sgd, lr: 0.1}\ntrain: {epochs: 2}\n");
+  const auto plan = torchsweep::load_sweep(spec, {});
+  torchsweep::MemorySink sink;
+  const auto outcome = torchsweep::train_run(plan.runs.at(0).config, sink);
+  ASSERT_EQ(outcome.status, torchsweep::RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(outcome.steps, 2 * 4);  // 30 training samples in batches of 8: 4 per epoch
+  EXPECT_EQ(sink.steps("val/loss"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{1, 2}));
+  for (double acc : sink.values("val/acc")) {
+    EXPECT_GE(acc, 0.0);
+    EXPECT_LE(acc, 1.0);
+    // 10 validation samples: an accuracy is a multiple of 1/10.
+    EXPECT_NEAR(acc * 10, std::round(acc * 10), 1e-9);
+  }
 }
 
 }  // namespace
