@@ -33,7 +33,7 @@ std::string extension_of(const std::string& path) {
 /// Counts nodes and depth while converting, so limits trip early.
 class Budget {
  public:
-  Budget(const SpecLimits& limits, std::string origin) : limits_(limits), origin_(std::move(origin)) {}
+  explicit Budget(const SpecLimits& limits) : limits_(limits) {}
   void enter(const Mark& mark, int depth) {
     if (depth > limits_.max_depth)
       throw SpecError(mark, "", "nesting deeper than " + std::to_string(limits_.max_depth) +
@@ -45,7 +45,6 @@ class Budget {
 
  private:
   const SpecLimits& limits_;
-  std::string origin_;
   size_t nodes_ = 0;
 };
 
@@ -181,7 +180,7 @@ SpecNode parse_yaml(const std::string& text, const std::string& origin, const Sp
     // yaml-cpp's own depth guard and syntax errors both land here.
     throw SpecError(yaml_mark(e.mark, origin), "", "malformed YAML: " + e.msg);
   }
-  Budget budget(limits, origin);
+  Budget budget(limits);
   try {
     return from_yaml(root, origin, budget, 0);
   } catch (const YAML::Exception& e) {
@@ -193,7 +192,7 @@ SpecNode parse_toml(const std::string& text, const std::string& origin, const Sp
 #if TORCHSWEEP_HAVE_TOML
   try {
     toml::table table = toml::parse(text, origin);
-    Budget budget(limits, origin);
+    Budget budget(limits);
     SpecNode root = from_toml(table, origin, budget, 0);
     return root;
   } catch (const toml::parse_error& e) {
