@@ -8,6 +8,12 @@
 namespace torchsweep {
 
 namespace {
+/// How far along a status is: a shard's run replaces the target's only when further.
+std::string status_rank_sql(const std::string& column) {
+  return "(CASE " + column +
+         " WHEN 'pending' THEN 0 WHEN 'running' THEN 1 WHEN 'interrupted' THEN 2 WHEN 'failed' THEN 3 ELSE 4 END)";
+}
+
 int64_t count(Database& db, const std::string& sql) {
   auto stmt = db.prepare(sql);
   stmt.step();
@@ -32,22 +38,43 @@ MergeCounts merge_shard(Store& into, const std::string& shard_path) {
     const int64_t runs_before = count(db, "SELECT count(*) FROM main.runs");
     const int64_t sweeps_before = count(db, "SELECT count(*) FROM main.sweeps");
     db.exec(R"sql(
-INSERT INTO main.sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, uid)
-  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, uid FROM shard.sweeps
-  WHERE uid NOT IN (SELECT uid FROM main.sweeps);
+INSERT INTO main.sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, shard_dir,
+                        slurm_jobs, uid)
+  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, shard_dir, slurm_jobs, uid
+  FROM shard.sweeps WHERE uid NOT IN (SELECT uid FROM main.sweeps);
 CREATE TEMP TABLE merge_runs AS
   SELECT id AS old_id, uid FROM shard.runs WHERE uid NOT IN (SELECT uid FROM main.runs);
+CREATE TEMP TABLE merge_upgrades AS
+  SELECT r.id AS old_id, r.uid FROM shard.runs r JOIN main.runs m ON m.uid = r.uid
+  WHERE )sql" + status_rank_sql("r.status") + " > " + status_rank_sql("m.status") + R"sql(;
 INSERT INTO main.runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device, device_name,
                       started_at, ended_at, wall_seconds, steps, error, host, torchsweep_version, torch_version,
-                      git_commit, command, artifact_dir, checkpoint, checkpoint_epoch, uid)
+                      git_commit, command, artifact_dir, checkpoint, checkpoint_epoch, pid, heartbeat_at, attempts,
+                      uid)
   SELECT (SELECT m.id FROM main.sweeps m WHERE m.uid = s.uid), r.run_index, r.config_hash, r.config_json,
          r.swept_json, r.status, r.seed, r.device, r.device_name, r.started_at, r.ended_at, r.wall_seconds, r.steps,
          r.error, r.host, r.torchsweep_version, r.torch_version, r.git_commit, r.command, r.artifact_dir,
-         r.checkpoint, r.checkpoint_epoch, r.uid
+         r.checkpoint, r.checkpoint_epoch, r.pid, r.heartbeat_at, r.attempts, r.uid
   FROM shard.runs r JOIN shard.sweeps s ON s.id = r.sweep_id
   WHERE r.id IN (SELECT old_id FROM merge_runs) ORDER BY r.id;
+UPDATE main.runs AS m SET
+  status = r.status, device = r.device, device_name = r.device_name, started_at = r.started_at,
+  ended_at = r.ended_at, wall_seconds = r.wall_seconds, steps = r.steps, error = r.error, host = r.host,
+  torchsweep_version = r.torchsweep_version, torch_version = r.torch_version, git_commit = r.git_commit,
+  command = r.command, artifact_dir = r.artifact_dir, checkpoint = r.checkpoint,
+  checkpoint_epoch = r.checkpoint_epoch, pid = r.pid, heartbeat_at = r.heartbeat_at, attempts = r.attempts
+  FROM shard.runs AS r WHERE r.uid = m.uid AND r.id IN (SELECT old_id FROM merge_upgrades);
 CREATE TEMP TABLE merge_ids AS
-  SELECT t.old_id, m.id AS new_id FROM merge_runs t JOIN main.runs m ON m.uid = t.uid;
+  SELECT t.old_id, m.id AS new_id FROM (SELECT * FROM merge_runs UNION ALL SELECT * FROM merge_upgrades) t
+  JOIN main.runs m ON m.uid = t.uid;
+UPDATE main.runs SET rerun_of = (SELECT m.id FROM shard.runs r JOIN shard.runs o ON o.id = r.rerun_of
+                                 JOIN main.runs m ON m.uid = o.uid WHERE r.uid = main.runs.uid)
+  WHERE id IN (SELECT new_id FROM merge_ids);
+DELETE FROM main.params WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
+DELETE FROM main.metrics WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
+DELETE FROM main.metric_keys WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
+DELETE FROM main.summaries WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
+DELETE FROM main.artifacts WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 INSERT INTO main.params(run_id, key, value)
   SELECT i.new_id, p.key, p.value FROM shard.params p JOIN merge_ids i ON i.old_id = p.run_id;
 INSERT INTO main.metrics(run_id, key, step, value)
@@ -62,12 +89,14 @@ INSERT INTO main.artifacts(run_id, kind, path, epoch, created_at)
 )sql");
     counts.sweeps = count(db, "SELECT count(*) FROM main.sweeps") - sweeps_before;
     counts.runs = count(db, "SELECT count(*) FROM main.runs") - runs_before;
-    counts.skipped = count(db, "SELECT count(*) FROM shard.runs") - counts.runs;
-    db.exec("DROP TABLE temp.merge_runs; DROP TABLE temp.merge_ids;");
+    counts.updated = count(db, "SELECT count(*) FROM temp.merge_upgrades");
+    counts.skipped = count(db, "SELECT count(*) FROM shard.runs") - counts.runs - counts.updated;
+    db.exec("DROP TABLE temp.merge_runs; DROP TABLE temp.merge_upgrades; DROP TABLE temp.merge_ids;");
     tx.commit();
   } catch (...) {
     try {
-      db.exec("DROP TABLE IF EXISTS temp.merge_runs; DROP TABLE IF EXISTS temp.merge_ids;");
+      db.exec("DROP TABLE IF EXISTS temp.merge_runs; DROP TABLE IF EXISTS temp.merge_upgrades; "
+              "DROP TABLE IF EXISTS temp.merge_ids;");
     } catch (...) {
     }
     db.exec("DETACH DATABASE shard");

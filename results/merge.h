@@ -1,6 +1,8 @@
 // `results merge SHARD.db... --into DB`: copies sweeps and runs (with their params,
 // metrics, summaries and artifacts) from shard databases into one. Sweeps and runs
-// are matched by their uid, so merging the same shard twice adds nothing.
+// are matched by their uid, so merging the same shard twice adds nothing. A run that
+// the target holds in an earlier state (a Slurm sweep's main database holds its runs
+// as pending while the tasks write their shards) is brought up to the shard's state.
 #pragma once
 
 #include <string>
@@ -12,7 +14,8 @@ namespace torchsweep {
 struct MergeCounts {
   int64_t sweeps = 0;  ///< sweeps added
   int64_t runs = 0;    ///< runs added
-  int64_t skipped = 0; ///< runs already present
+  int64_t updated = 0; ///< runs present in an earlier state, brought up to the shard's
+  int64_t skipped = 0; ///< runs already present as far along as in the shard
 };
 
 /// Merges one shard into `into`, in one transaction. InputError when the shard is

@@ -111,6 +111,20 @@ INSERT INTO artifacts(run_id, kind, path, epoch, created_at)
   SELECT id, 'checkpoint', checkpoint, checkpoint_epoch, coalesce(ended_at, started_at, '') FROM runs
   WHERE checkpoint IS NOT NULL;
 )sql",
+      // 3: runs at scale. Who holds a running run (host, pid, heartbeat) so that a
+      // dead holder is noticed; how often it was started; reruns linked to their
+      // original; how a sweep was launched (local or slurm) and where its shards are.
+      R"sql(
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN rerun_of INTEGER REFERENCES runs(id);
+ALTER TABLE sweeps ADD COLUMN launcher TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE sweeps ADD COLUMN shard_dir TEXT;
+ALTER TABLE sweeps ADD COLUMN slurm_jobs TEXT;
+UPDATE runs SET attempts = 1 WHERE status <> 'pending';
+CREATE INDEX runs_to_claim ON runs(sweep_id, status, run_index);
+)sql",
   };
   return steps;
 }

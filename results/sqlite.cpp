@@ -109,6 +109,7 @@ void Database::exec(const std::string& sql) {
 }
 Statement Database::prepare(const std::string& sql) const { return Statement(db_, sql); }
 int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Database::changes() const { return sqlite3_changes(db_); }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 Transaction::~Transaction() {

@@ -73,6 +73,8 @@ class Database {
   void exec(const std::string& sql);
   Statement prepare(const std::string& sql) const;
   int64_t last_insert_id() const;
+  /// Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t changes() const;
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

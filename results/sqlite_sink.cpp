@@ -32,9 +32,22 @@ void SqliteSink::writer_loop() {
   std::vector<MetricPoint> batch;
   std::vector<std::string> keys;
   std::unique_lock<std::mutex> lock(mutex_);
+  auto last_beat = std::chrono::steady_clock::now();
   while (true) {
-    wake_writer_.wait(lock, [this] { return stop_ || handover_; });
-    if (!handover_) return;  // stopping, nothing left
+    wake_writer_.wait_for(lock, options_.heartbeat_interval, [this] { return stop_ || handover_; });
+    if (!handover_ && stop_) return;  // stopping, nothing left
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_beat >= options_.heartbeat_interval) {
+      last_beat = now;
+      lock.unlock();
+      try {
+        std::lock_guard<std::mutex> store_lock(store_mutex_);
+        store_.heartbeat(run_id_);
+      } catch (...) {  // a missed heartbeat is not worth failing the run; the next one may pass
+      }
+      lock.lock();
+    }
+    if (!handover_) continue;
     handover_ = false;
     batch.swap(filling_);
     keys.swap(new_keys_);
@@ -42,6 +55,7 @@ void SqliteSink::writer_loop() {
     lock.unlock();
     std::exception_ptr error;
     try {
+      std::lock_guard<std::mutex> store_lock(store_mutex_);
       store_.append_metrics(run_id_, batch, keys);
     } catch (...) {
       error = std::current_exception();
@@ -66,7 +80,8 @@ void SqliteSink::rethrow_writer_error() {
 void SqliteSink::run_started(const RunStarted& info) {
   environment_.device = info.device;
   environment_.device_name = info.device_name;
-  store_.mark_running(run_id_, environment_);  // no points yet: the writer is idle
+  std::lock_guard<std::mutex> store_lock(store_mutex_);
+  store_.mark_running(run_id_, environment_);
 }
 
 void SqliteSink::log(int64_t step, const MetricRow& row) {
@@ -110,11 +125,13 @@ void SqliteSink::flush() {
 
 void SqliteSink::checkpoint_saved(const std::string& path, int64_t epoch) {
   flush();  // the database then holds every point up to the checkpoint
+  std::lock_guard<std::mutex> store_lock(store_mutex_);
   store_.record_checkpoint(run_id_, path, epoch);
 }
 
 void SqliteSink::run_ended(const RunEnded& outcome) {
   flush();
+  std::lock_guard<std::mutex> store_lock(store_mutex_);
   store_.end_run(run_id_, outcome.status, outcome.error, outcome.steps, outcome.wall_seconds);
 }
 

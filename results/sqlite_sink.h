@@ -2,6 +2,7 @@
 // only appends points to a buffer; a writer thread commits them in one
 // transaction per batch, so a step never waits on the disk. A crash loses at most
 // the points of the last flush interval; run end and checkpoints flush everything.
+// The writer also keeps the run's heartbeat while it runs.
 #pragma once
 
 #include <chrono>
@@ -24,6 +25,9 @@ class SqliteSink : public MetricSink {
     std::chrono::milliseconds flush_interval{1000};
     /// Beyond this many buffered points, logging waits for the writer (bounds memory).
     size_t max_buffered_points = 1 << 20;
+    /// How often the writer records that the run's process is alive (runs.heartbeat_at),
+    /// so that a run whose process died on another host is recognised as stale.
+    std::chrono::milliseconds heartbeat_interval{10000};
   };
 
   /// `environment` is completed with the device when the run starts.
@@ -51,6 +55,7 @@ class SqliteSink : public MetricSink {
   std::set<std::string> known_keys_;  // training thread only
   std::chrono::steady_clock::time_point last_handover_;
 
+  std::mutex store_mutex_;  // one caller of the store at a time: writer or training thread
   std::mutex mutex_;
   std::condition_variable wake_writer_;
   std::condition_variable writer_idle_;

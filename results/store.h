@@ -3,7 +3,9 @@
 // batch); queries.h reads.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,8 @@ struct NewSweep {
   std::string spec_path;
   std::string overrides_json = "[]";
   std::string mode = "grid";
+  std::string launcher = "local";  ///< local | slurm
+  std::string uid = "";            ///< "" for a fresh random one (shards reuse their sweep's)
 };
 
 struct NewRun {
@@ -31,6 +35,8 @@ struct NewRun {
   std::string device;
   /// The flattened resolved config: numbers as numbers, lists as JSON text.
   std::vector<std::pair<std::string, SqlValue>> params;
+  std::string uid = "";     ///< "" for a fresh random one
+  int64_t rerun_of = 0;     ///< the run this one re-executes, or 0
 };
 
 /// What is recorded when a run starts.
@@ -51,7 +57,29 @@ struct ExistingRun {
   std::string config_hash;
   std::string status;
   std::string artifact_dir;
+  std::string uid;
 };
+
+/// A run a worker has taken: it is now `running`, held by the worker's host and pid.
+struct ClaimedRun {
+  int64_t id = 0;
+  int64_t sweep_id = 0;
+  int64_t index = 0;
+  int64_t sweep_runs = 0;     ///< runs in its sweep (for "[3/6]" labels)
+  std::string config_json;
+  std::string swept_json;
+  std::string artifact_dir;   ///< "" when none was set yet
+  int64_t attempts = 0;       ///< including this one
+};
+
+/// Who takes a run: recorded with it so that a dead holder can be recognised.
+struct Holder {
+  std::string host;
+  int64_t pid = 0;
+};
+
+/// This process as a holder.
+Holder this_process();
 
 /// The default database path: $TORCHSWEEP_DB, else torchsweep.db.
 std::string default_db_path();
@@ -70,6 +98,18 @@ class Store {
   /// and the run ids in run order.
   std::pair<int64_t, std::vector<int64_t>> create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
 
+  /// What open_sweep found or made.
+  struct OpenedSweep {
+    int64_t id = 0;
+    bool created = false;            ///< false: an earlier sweep of this spec is continued
+    std::vector<ExistingRun> runs;   ///< in run order
+  };
+  /// The latest sweep of this spec (same spec_hash) when its runs have exactly these
+  /// config hashes, else (or with `fresh`) a new one with every run pending. Decided
+  /// and written in one transaction, so processes starting the same spec at once
+  /// share one sweep.
+  OpenedSweep open_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs, bool fresh);
+
   void mark_running(int64_t run_id, const RunEnvironment& env);
   /// Writes points in one transaction; `new_keys` are this run's metric names seen
   /// for the first time, in order (they fix the column order of exports).
@@ -85,10 +125,38 @@ class Store {
   /// sweep id 0 when there is none.
   std::pair<int64_t, std::vector<ExistingRun>> find_sweep(const std::string& spec_hash);
 
+  /// The runs of a sweep in order.
+  std::vector<ExistingRun> sweep_runs(int64_t sweep_id);
+
+  /// Takes the sweep's next waiting run (pending or interrupted, lowest index first;
+  /// sweep 0: any sweep) and marks it running by `holder`, atomically: two workers
+  /// never take the same run. nullopt when none waits.
+  std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
+
+  /// Records that the holder of a running run is alive.
+  void heartbeat(int64_t run_id);
+
+  /// Marks the sweep's `running` runs whose holder is gone as interrupted (sweep 0:
+  /// every sweep). A holder on this host is gone when its pid is; one on another
+  /// host when its heartbeat is older than `stale_after`; with `every_running`
+  /// (the caller knows it is the database's only user) every running run is.
+  /// Returns the runs marked.
+  std::vector<int64_t> recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
+                                     bool every_running = false);
+
+  /// Makes the sweep's failed and interrupted runs pending again (their checkpoints
+  /// stay, so they continue from there). Returns how many.
+  int64_t requeue(int64_t sweep_id);
+
+  /// Records where a Slurm sweep keeps its shards, and its job ids.
+  void set_slurm(int64_t sweep_id, const std::string& shard_dir, const std::string& jobs_json);
+
   Database& db() { return *db_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db);
+  /// create_sweep without its transaction.
+  std::pair<int64_t, std::vector<int64_t>> insert_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
   std::unique_ptr<Database> db_;
   Statement insert_metric_;
   Statement insert_key_;

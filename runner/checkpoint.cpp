@@ -29,7 +29,7 @@ void write_atomically(const fs::path& path, const std::string& text) {
 std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                             const CheckpointPosition& position) {
   fs::create_directories(dir);
-  const std::string name = "epoch-" + std::to_string(position.epoch);
+  const std::string name = "step-" + std::to_string(position.step);
   const fs::path folder = fs::path(dir) / name;
   fs::remove_all(folder);
   fs::create_directories(folder);
@@ -46,7 +46,10 @@ std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, to
     rng = generator.get_state();
   }
   torch::save(rng, (folder / "rng.pt").string());
-  write_atomically(folder / "position.json", nlohmann::json{{"epoch", position.epoch}, {"step", position.step}}.dump());
+  const nlohmann::json where = {{"epoch", position.epoch},       {"step", position.step},
+                                {"batch", position.batch},       {"loss_sum", position.loss_sum},
+                                {"correct", position.correct},   {"samples", position.samples}};
+  write_atomically(folder / "position.json", where.dump());
   // Only now does the checkpoint become the latest; older ones are removed after.
   const fs::path latest = fs::path(dir) / "latest";
   std::string previous;
@@ -78,7 +81,15 @@ std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch:
   }
   nlohmann::json position;
   std::ifstream(folder / "position.json") >> position;
-  return CheckpointPosition{position.at("epoch").get<int64_t>(), position.at("step").get<int64_t>()};
+  CheckpointPosition out;
+  out.epoch = position.at("epoch").get<int64_t>();
+  out.step = position.at("step").get<int64_t>();
+  // Epoch-end checkpoints of earlier versions have no mid-epoch fields.
+  out.batch = position.value("batch", int64_t{0});
+  out.loss_sum = position.value("loss_sum", 0.0);
+  out.correct = position.value("correct", int64_t{0});
+  out.samples = position.value("samples", int64_t{0});
+  return out;
 }
 
 }  // namespace torchsweep

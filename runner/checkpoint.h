@@ -1,5 +1,5 @@
 // Checkpoints: model, optimizer, RNG state and position, written after every epoch
-// into a run's artifact folder. A checkpoint is complete or absent: it is written
+// (and mid-epoch when a run is interrupted) into a run's artifact folder. A checkpoint is complete or absent: it is written
 // into a fresh folder, then the `latest` pointer file is replaced atomically.
 #pragma once
 
@@ -13,6 +13,12 @@ namespace torchsweep {
 struct CheckpointPosition {
   int64_t epoch = 0;  ///< epochs completed
   int64_t step = 0;   ///< optimizer steps completed
+  /// Batches of the next epoch already trained (a mid-epoch checkpoint), with that
+  /// epoch's running sums so that its means stay exact; 0 at an epoch's end.
+  int64_t batch = 0;
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  int64_t samples = 0;
 };
 
 /// Writes a checkpoint under `dir` and returns its folder.

@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -13,10 +16,15 @@
 #include "results/queries.h"
 #include "results/store.h"
 #include "runner/builtins.h"
+#include "runner/interrupt.h"
 #include "runner/overrides.h"
+#include "runner/rerun.h"
+#include "runner/slurm.h"
 #include "runner/spec.h"
+#include "runner/status.h"
 #include "runner/sweep.h"
 #include "runner/sweep_runner.h"
+#include "runner/worker.h"
 
 namespace torchsweep {
 
@@ -123,6 +131,43 @@ std::shared_ptr<Model> build_model(const std::string& name, const std::vector<st
   return registries().models.get(name).factory(resolved);
 }
 
+/// Shard arguments of `results merge`: a folder stands for the *.db files in it.
+std::vector<std::string> expand_shards(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& arg : args) {
+    std::error_code ec;
+    if (!fs::is_directory(arg, ec)) {
+      out.push_back(arg);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(arg))
+      if (entry.path().extension() == ".db") found.push_back(entry.path().string());
+    if (found.empty()) throw InputError(arg + ": no shard databases (*.db) in this folder");
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+std::vector<int> parse_gpus(const std::string& text) {
+  std::vector<int> out;
+  for (const auto id : parse_steps("--gpus", text)) {
+    if (id < 0) throw InputError("--gpus: expected GPU indices >= 0, got " + std::to_string(id));
+    out.push_back(static_cast<int>(id));
+  }
+  return out;
+}
+
+/// Progress bars only when the output is this process's terminal.
+bool is_terminal(const std::ostream& out) { return &out == &std::cout && ::isatty(STDOUT_FILENO); }
+
+int exit_code(int stop_signal, int failed) {
+  if (stop_signal) return exit_code_for_signal(stop_signal);
+  return failed > 0 ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -136,6 +181,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::vector<std::string> overrides;
   bool dry_run = false;
   bool resume = false;
+  bool fresh = false;
+  int workers = 1;         // --workers: worker processes
+  int64_t threads = 0;     // --threads: intra-op threads per run when the spec leaves train.threads at 0
+  std::string gpus_text;   // --gpus: comma-separated GPU indices
+  std::string artifacts;   // --artifacts: checkpoint folder root
 
   auto* run = app.add_subcommand("run", "expand a spec into runs, train each, record them in the database");
   run->add_option("spec", spec_path, "the spec file (.yaml, .yml or .toml)")->required();
@@ -143,8 +193,65 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   run->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
   run->add_flag("--dry-run", dry_run, "validate and list the runs; train nothing, write nothing");
   run->add_flag("--resume", resume,
-                "continue the latest sweep of this spec in the database: skip finished runs, continue the "
-                "others from their last checkpoint");
+                "continue the latest sweep of this spec (the default when its runs match): finished runs are "
+                "skipped, the others continue from their last checkpoint");
+  auto* fresh_flag =
+      run->add_flag("--fresh", fresh, "record a new sweep even when this spec's latest sweep could be continued");
+  run->add_option("--workers", workers, "worker processes on this machine, each taking the next waiting run")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--threads", threads, "intra-op threads per run where train.threads is 0 (default cores/workers)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4096}));
+  run->add_option("--gpus", gpus_text, "GPU indices to spread workers over, e.g. 0,1 (default: every visible GPU)");
+  fresh_flag->excludes("--resume");
+
+  int64_t sweep_id = 0;
+  std::string prefix;
+  bool exclusive = false;
+  auto* worker = app.add_subcommand(
+      "worker", "take waiting runs from a database and train them until none is left (used by run --workers and "
+                "Slurm tasks)");
+  worker->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
+  worker->add_option("--sweep", sweep_id, "only this sweep's runs (default: any sweep's)");
+  worker->add_option("--threads", threads, "intra-op threads per run where train.threads is 0 (default: cores)");
+  worker->add_option("--artifacts", artifacts, "checkpoint folder root (default: DB-artifacts)");
+  worker->add_option("--prefix", prefix, "prefix of every output line");
+  worker->add_flag("--exclusive", exclusive,
+                   "this worker is the database's only user: a run left running is an earlier attempt's and continues");
+
+  int64_t rerun_id = 0;
+  auto* rerun_cmd = app.add_subcommand("rerun", "re-execute a recorded run from its stored config, as a new run");
+  rerun_cmd->add_option("run", rerun_id, "the run id (see results list)")->required();
+  rerun_cmd->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
+  rerun_cmd->add_option("--threads", threads, "intra-op threads where train.threads is 0 (default: cores)");
+
+  std::string status_sweep;
+  auto* status = app.add_subcommand("status", "a sweep's progress: runs by status, runs in progress, Slurm jobs");
+  status->add_option("sweep", status_sweep, "latest (default), all, a sweep id or a name");
+  status->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
+
+  bool slurm = false;
+  SlurmOptions slurm_options;
+  auto* submit = app.add_subcommand("submit", "submit a sweep to a cluster as a job array (one run per task)");
+  submit->add_option("spec", spec_path, "the spec file")->required();
+  submit->add_option("overrides", overrides, "key=value, key=[a,b], +key=value, ~key");
+  submit->add_option("--db", db_path, "the main results database the shards merge into");
+  submit->add_flag("--slurm", slurm, "submit to Slurm (sbatch); the only scheduler so far")->required();
+  submit->add_option("--partition", slurm_options.partition, "Slurm partition (default: the cluster's)");
+  submit->add_option("--time", slurm_options.time, "time limit per task, e.g. 02:00:00");
+  submit->add_option("--gpus-per-task", slurm_options.gpus_per_task, "GPUs per task")->check(CLI::Range(0, 64));
+  submit->add_option("--cpus-per-task", slurm_options.cpus_per_task, "CPUs per task (threads per run)")
+      ->check(CLI::Range(0, 4096));
+  submit->add_option("--array-parallelism", slurm_options.array_parallelism, "at most this many tasks at once")
+      ->check(CLI::Range(0, 1000000));
+  submit->add_option("--sbatch-arg", slurm_options.sbatch_args, "another sbatch option, e.g. --account=abc (repeatable)")
+      ->allow_extra_args(false);
+  submit->add_option("--signal-seconds", slurm_options.signal_seconds,
+                     "seconds before the time limit to checkpoint and requeue (default 120)")
+      ->check(CLI::Range(10, 86400));
+  submit->add_option("--max-array-size", slurm_options.max_array_size,
+                     "largest job array (default: the cluster's MaxArraySize)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+  submit->add_flag("--dry-run", slurm_options.dry_run, "print the sbatch scripts; record and submit nothing");
 
   auto* validate = app.add_subcommand("validate", "parse and validate a spec, list its runs; runs nothing");
   validate->add_option("spec", spec_path, "the spec file")->required();
@@ -209,7 +316,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   add_format(sql);
 
   auto* merge = results->add_subcommand("merge", "copy the runs of shard databases into one (idempotent)");
-  merge->add_option("shards", shards, "shard databases")->required();
+  merge->add_option("shards", shards, "shard databases, or folders of them")->required();
   merge->add_option("--into", into, "the database to merge into (created when missing)")->required();
 
   auto* curves = results->add_subcommand("curves", "a metric's values per step, one column per run");
@@ -258,15 +365,60 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         print_plan(plan, out);
         return kExitOk;
       }
-      auto store = Store::open(db_path);
       SweepRunOptions options;
+      options.gpus = parse_gpus(gpus_text);
+      auto store = Store::open(db_path);
       options.command_line = command_line(argc, argv);
-      options.resume = resume;
+      options.fresh = fresh;
+      options.workers = workers;
+      options.threads = threads;
+      options.interactive = is_terminal(out);
+      install_interrupt_handlers();
       const SweepOutcome outcome = run_sweep(plan, *store, out, options);
       out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
+      if (outcome.interrupted) out << fmt::format(", {} interrupted", outcome.interrupted);
+      if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
       if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);
       out << "\n";
-      return outcome.failed > 0 ? kExitFailure : kExitOk;
+      if (outcome.stop_signal)
+        out << fmt::format("stopped; continue with: torchsweep run {} --db {}\n", shell_quote(spec_path),
+                           shell_quote(db_path));
+      return exit_code(outcome.stop_signal, outcome.failed);
+    }
+    if (*worker) {
+      auto store = Store::open(db_path);
+      WorkerOptions options;
+      options.sweep_id = sweep_id;
+      options.artifacts_root = artifacts;
+      options.command_line = command_line(argc, argv);
+      options.threads = threads;
+      options.interactive = is_terminal(out);
+      options.exclusive = exclusive;
+      options.prefix = prefix;
+      install_interrupt_handlers();
+      const WorkerOutcome outcome = run_worker(*store, out, options);
+      return exit_code(outcome.stop_signal, outcome.failed);
+    }
+    if (*rerun_cmd) {
+      if (!std::filesystem::exists(db_path)) throw InputError(db_path + ": no results database here (pass --db FILE)");
+      auto store = Store::open(db_path);
+      WorkerOptions options;
+      options.command_line = command_line(argc, argv);
+      options.threads = threads;
+      options.interactive = is_terminal(out);
+      install_interrupt_handlers();
+      const RerunOutcome outcome = rerun(*store, rerun_id, out, options);
+      return exit_code(interrupt_signal(), outcome.status == "failed" ? 1 : 0);
+    }
+    if (*status) {
+      auto store = Store::open_read_only(db_path);
+      print_status(store->db(), status_sweep, out);
+      return kExitOk;
+    }
+    if (*submit) {
+      const SweepPlan plan = load_sweep(spec_path, overrides);
+      submit_slurm(plan, db_path, out, slurm_options);
+      return kExitOk;
     }
     if (*validate) {
       print_plan(load_sweep(spec_path, overrides), out);
@@ -282,10 +434,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (*merge) {
       auto store = Store::open(into);
-      for (const auto& shard : shards) {
+      for (const auto& shard : expand_shards(shards)) {
         const MergeCounts counts = merge_shard(*store, shard);
-        out << fmt::format("{}: {} run(s) added, {} already present, {} sweep(s) added\n", shard, counts.runs,
-                           counts.skipped, counts.sweeps);
+        out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added\n", shard,
+                           counts.runs, counts.updated, counts.skipped, counts.sweeps);
       }
       return kExitOk;
     }

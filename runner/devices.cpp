@@ -52,4 +52,6 @@ std::string device_name(const torch::Device& device) {
   return "CPU";
 }
 
+int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
 }  // namespace torchsweep

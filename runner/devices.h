@@ -14,6 +14,9 @@ std::string check_device(const std::string& text);
 /// The device to train on ("auto" picks CUDA when available).
 torch::Device resolve_device(const std::string& text);
 
+/// How many CUDA devices this process sees (0 without CUDA).
+int cuda_device_count();
+
 /// A human name for the device: the CPU model, or the GPU's name.
 std::string device_name(const torch::Device& device);
 

@@ -32,7 +32,11 @@ const std::vector<Field>& train_fields() {
 
 const std::vector<Field>& sweep_fields() {
   static const std::vector<Field> fields = {
-      Field::choice("mode", "grid", {"grid", "zip"}, "how swept lists combine: every combination, or paired"),
+      Field::choice("mode", "grid", {"grid", "zip", "random"},
+                    "how swept values combine: every combination, paired lists, or random draws"),
+      Field::integer("samples", 0, "random mode: how many points to draw").at_least(1).optional(),
+      Field::integer("seed", 0, "random mode: seeds the draws (default: the spec's seed)").at_least(0).optional(),
+      Field::integer("repeats", 1, "runs per point, with seeds seed, seed+1, ..., seed+repeats-1").at_least(1),
   };
   return fields;
 }
@@ -203,9 +207,9 @@ nlohmann::json validate_run_spec(const SpecNode& root) {
   return config;
 }
 
-std::string validate_sweep_section(const SpecNode& root) {
+nlohmann::json validate_sweep_section(const SpecNode& root) {
   const SpecNode* sweep = root.find("sweep");
-  if (!sweep) return "grid";
+  if (!sweep) return validate_fields(SpecNode::map(root.mark()), sweep_fields(), "sweep", {});
   SpecNode own = SpecNode::map(sweep->mark());
   if (!sweep->is_map()) throw SpecError(sweep->mark(), "sweep", "expected a mapping with mode and parameters, got " + sweep->describe());
   for (const auto& e : sweep->entries())
@@ -217,7 +221,14 @@ std::string validate_sweep_section(const SpecNode& root) {
                       "expected a mapping of dotted keys to lists, such as `optimizer.lr: [0.1, 0.2]`, got " +
                           parameters->describe());
   }
-  return resolved["mode"].get<std::string>();
+  const bool random = resolved["mode"] == "random";
+  if (random && resolved["samples"].is_null())
+    throw SpecError(sweep->mark(), "sweep.samples", "expected the number of points to draw (mode random), e.g. samples: 20");
+  for (const char* key : {"samples", "seed"})
+    if (!random && !resolved[key].is_null())
+      throw SpecError(sweep->find_entry(key)->key_mark, std::string("sweep.") + key,
+                      "only applies to mode random, got mode " + resolved["mode"].get<std::string>());
+  return resolved;
 }
 
 }  // namespace torchsweep

@@ -36,7 +36,8 @@ nlohmann::json validate_run_spec(const SpecNode& root);
 /// tree: its name, its options with defaults filled in, and the entry's own check.
 nlohmann::json validate_section(const SpecNode& root, const std::string& section);
 
-/// Validates the `sweep` section's own keys (mode, parameters) and returns the mode.
-std::string validate_sweep_section(const SpecNode& root);
+/// Validates the `sweep` section's own keys and returns them resolved: mode, samples,
+/// seed, repeats (parameters are read by the sweep expansion).
+nlohmann::json validate_sweep_section(const SpecNode& root);
 
 }  // namespace torchsweep

@@ -1,7 +1,10 @@
 // Sweeps: a spec with lists where single values are expected expands into runs.
 //   - a list in place (`optimizer.lr: [0.1, 0.2]`) is an axis;
-//   - so is each key under `sweep.parameters` (`seed: [1, 2, 3]`);
-//   - `sweep.mode: grid` takes every combination (first axis slowest), `zip` pairs them.
+//   - so is each key under `sweep.parameters` (`seed: [1, 2, 3]`, or in random
+//     mode a distribution such as `{distribution: log_uniform, low: 1e-4, high: 0.1}`);
+//   - `sweep.mode: grid` takes every combination (first axis slowest), `zip` pairs
+//     them, `random` draws `sweep.samples` points (lists are then choices);
+//   - `sweep.repeats: k` runs every point k times with seeds seed .. seed+k-1.
 // Each run's resolved config is hashed; the hash ignores key order and formatting.
 #pragma once
 
@@ -10,14 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "runner/sampling.h"
 #include "runner/spec_node.h"
 
 namespace torchsweep {
 
 struct SweepAxis {
   std::string key;              ///< dotted path, e.g. "optimizer.lr"
-  std::vector<SpecNode> values; ///< each keeps its own mark
-  Mark mark;                    ///< where the list was written
+  std::vector<SpecNode> values; ///< a list axis: each value keeps its own mark
+  /// A random-mode axis: what to draw from (a list axis becomes a choice).
+  Distribution distribution;
+  bool is_distribution = false; ///< written as a distribution, not a list
+  Mark mark;                    ///< where the list or distribution was written
 };
 
 /// One run of a sweep.
@@ -36,12 +43,14 @@ struct SweepPlan {
   std::vector<std::string> overrides;
   std::string spec_text;   ///< the spec after overrides, as JSON
   std::string spec_hash;
-  std::string mode;        ///< grid | zip
+  std::string mode;        ///< grid | zip | random
+  int64_t repeats = 1;     ///< runs per point (seeds seed .. seed+repeats-1)
   std::vector<std::string> swept_keys;
   std::vector<RunConfig> runs;
 };
 
-/// The lists in the spec that sweep, in the order written (sweep.parameters last).
+/// The lists (and distributions) in the spec that sweep, in the order written
+/// (sweep.parameters last).
 std::vector<SweepAxis> collect_axes(const SpecNode& root);
 
 /// Expands and validates every run of the spec tree (after overrides).

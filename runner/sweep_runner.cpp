@@ -1,18 +1,21 @@
 #include "runner/sweep_runner.h"
 
 #include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <iostream>
+#include <csignal>
+#include <thread>
 
-#include "results/sqlite_sink.h"
-#include "runner/console_sink.h"
-#include "runner/environment.h"
-#include "runner/trainer.h"
+#include "runner/devices.h"
+#include "runner/interrupt.h"
+#include "runner/worker.h"
 
 namespace torchsweep {
 
 namespace {
+
 void flatten_into(const nlohmann::json& value, const std::string& prefix,
                   std::vector<std::pair<std::string, SqlValue>>& out) {
   if (value.is_object()) {
@@ -27,13 +30,96 @@ void flatten_into(const nlohmann::json& value, const std::string& prefix,
   else out.emplace_back(prefix, value.dump());
 }
 
-std::string swept_label(const nlohmann::json& swept) {
-  std::string label;
-  for (const auto& item : swept.items())
-    label += (label.empty() ? "" : " ") + item.key() + "=" +
-             (item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
-  return label;
+/// A worker process: `torchsweep worker` on this sweep.
+struct WorkerProcess {
+  pid_t pid = 0;
+  int slot = 0;  ///< which worker (and GPU) it is
+};
+
+pid_t spawn_worker(const std::string& executable, const std::vector<std::string>& args, const std::string& gpu) {
+  // Everything the child needs is built before fork: after it, only exec-safe calls.
+  std::vector<std::string> argv_text = {executable};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e)
+    if (gpu.empty() || std::string(*e).rfind("CUDA_VISIBLE_DEVICES=", 0) != 0) env_text.emplace_back(*e);
+  if (!gpu.empty()) env_text.push_back("CUDA_VISIBLE_DEVICES=" + gpu);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw RuntimeFailure("cannot start a worker process: fork failed");
+  if (pid == 0) {
+    // Its own process group: a Ctrl-C reaches the coordinator, which forwards it once.
+    ::setpgid(0, 0);
+    // When the coordinator dies (even by kill -9), the worker stops gracefully.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) _exit(128 + SIGTERM);
+    ::execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
 }
+
+/// Runs `workers` worker processes over the sweep until none has work left. A worker
+/// that dies (a crash, kill -9) is replaced, and its run is taken again.
+void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const SweepRunOptions& options,
+                       int64_t threads) {
+  std::vector<int> gpus = options.gpus;
+  if (gpus.empty())
+    for (int g = 0; g < cuda_device_count(); ++g) gpus.push_back(g);
+  const std::string executable = options.executable.empty() ? "/proc/self/exe" : options.executable;
+  const std::string artifacts =
+      options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
+  auto start = [&](int slot) {
+    std::vector<std::string> args = {"worker",      "--db",          store.db().path(),
+                                     "--sweep",     std::to_string(sweep_id),
+                                     "--threads",   std::to_string(threads),
+                                     "--artifacts", artifacts,
+                                     "--prefix",    fmt::format("[worker {}] ", slot + 1)};
+    const std::string gpu = gpus.empty() ? "" : std::to_string(gpus[static_cast<size_t>(slot) % gpus.size()]);
+    return WorkerProcess{spawn_worker(executable, args, gpu), slot};
+  };
+  std::vector<WorkerProcess> running;
+  for (int slot = 0; slot < options.workers; ++slot) running.push_back(start(slot));
+  out << fmt::format("{} worker processes, {} thread(s) each{}\n", options.workers, threads,
+                     gpus.empty() ? "" : fmt::format(", over GPU(s) {}", fmt::join(gpus, ",")));
+  out.flush();
+  int forwarded = 0;
+  int replacements = 0;
+  while (!running.empty()) {
+    if (const int signal = interrupt_signal(); signal != 0 && forwarded == 0) {
+      forwarded = signal;
+      for (const auto& w : running) ::kill(w.pid, signal);
+    }
+    int status = 0;
+    const pid_t done = ::waitpid(-1, &status, WNOHANG);
+    if (done <= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    auto it = std::find_if(running.begin(), running.end(), [&](const WorkerProcess& w) { return w.pid == done; });
+    if (it == running.end()) continue;
+    const WorkerProcess ended = *it;
+    running.erase(it);
+    if (!WIFSIGNALED(status) || forwarded) continue;
+    // Killed outright: its run is still marked running. Mark it interrupted and let a
+    // new worker continue it (bounded, in case the crash repeats).
+    const auto stale = store.recover_stale(sweep_id, this_process(), options.stale_after);
+    out << fmt::format("[worker {}] ended by signal {}", ended.slot + 1, WTERMSIG(status));
+    if (!stale.empty()) out << fmt::format("; run {} will be continued", fmt::join(stale, ", "));
+    out << "\n";
+    if (replacements < static_cast<int>(store.sweep_runs(sweep_id).size())) {
+      ++replacements;
+      running.push_back(start(ended.slot));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, SqlValue>> flatten_config(const nlohmann::json& config) {
@@ -42,81 +128,76 @@ std::vector<std::pair<std::string, SqlValue>> flatten_config(const nlohmann::jso
   return out;
 }
 
-std::string default_artifacts_root(const std::string& db_path) {
-  std::string stem = db_path;
-  if (stem.size() > 3 && stem.compare(stem.size() - 3, 3, ".db") == 0) stem.resize(stem.size() - 3);
-  return stem + "-artifacts";
+std::vector<NewRun> new_runs(const SweepPlan& plan) {
+  std::vector<NewRun> runs;
+  for (const auto& run : plan.runs) {
+    NewRun r;
+    r.index = run.index;
+    r.config_hash = run.config_hash;
+    r.config_json = run.config.dump();
+    r.swept_json = run.swept.dump();
+    r.seed = run.config.at("seed").get<int64_t>();
+    r.device = run.config.at("device").get<std::string>();
+    r.params = flatten_config(run.config);
+    runs.push_back(std::move(r));
+  }
+  return runs;
 }
+
+int64_t threads_per_worker(int workers, int64_t cores) { return std::max<int64_t>(1, cores / std::max(1, workers)); }
 
 SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, const SweepRunOptions& options) {
   SweepOutcome outcome;
-  std::vector<std::string> statuses(plan.runs.size(), "pending");
-  if (options.resume) {
-    auto [sweep_id, existing] = store.find_sweep(plan.spec_hash);
-    bool matches = sweep_id != 0 && existing.size() == plan.runs.size();
-    for (size_t i = 0; matches && i < existing.size(); ++i) matches = existing[i].config_hash == plan.runs[i].config_hash;
-    if (matches) {
-      outcome.sweep_id = sweep_id;
-      for (size_t i = 0; i < existing.size(); ++i) {
-        outcome.run_ids.push_back(existing[i].id);
-        statuses[i] = existing[i].status;
-      }
-      out << fmt::format("resuming sweep {} '{}' in {}\n", sweep_id, plan.name, store.db().path());
-    } else {
-      out << "nothing to resume for this spec in " << store.db().path() << ": starting a new sweep\n";
-    }
+  const NewSweep sweep{plan.name, plan.spec_text, plan.spec_hash, plan.spec_path, nlohmann::json(plan.overrides).dump(),
+                       plan.mode, "local", ""};
+  const auto opened = store.open_sweep(sweep, new_runs(plan), options.fresh);
+  outcome.sweep_id = opened.id;
+  outcome.continued = !opened.created;
+  for (const auto& run : opened.runs) {
+    outcome.run_ids.push_back(run.id);
+    if (run.status == "finished" || run.status == "diverged") ++outcome.skipped;
   }
-  if (outcome.sweep_id == 0) {
-    NewSweep sweep{plan.name, plan.spec_text, plan.spec_hash, plan.spec_path, nlohmann::json(plan.overrides).dump(),
-                   plan.mode};
-    std::vector<NewRun> runs;
-    for (const auto& run : plan.runs) {
-      NewRun r;
-      r.index = run.index;
-      r.config_hash = run.config_hash;
-      r.config_json = run.config.dump();
-      r.swept_json = run.swept.dump();
-      r.seed = run.config.at("seed").get<int64_t>();
-      r.device = run.config.at("device").get<std::string>();
-      r.params = flatten_config(run.config);
-      runs.push_back(std::move(r));
-    }
-    std::tie(outcome.sweep_id, outcome.run_ids) = store.create_sweep(sweep, runs);
-    out << fmt::format("sweep {} '{}': {} run(s) into {}\n", outcome.sweep_id, plan.name, plan.runs.size(),
-                       store.db().path());
+  if (opened.created) {
+    out << fmt::format("sweep {} '{}': {} run(s) into {}\n", opened.id, plan.name, plan.runs.size(), store.db().path());
+  } else {
+    // Runs whose process died are interrupted; failed and interrupted ones are taken again.
+    store.recover_stale(opened.id, this_process(), options.stale_after);
+    const int64_t again = store.requeue(opened.id);
+    out << fmt::format("continuing sweep {} '{}' in {}: {} of {} run(s) done{}\n", opened.id, plan.name,
+                       store.db().path(), outcome.skipped, opened.runs.size(),
+                       again ? fmt::format(", {} to continue from their checkpoints", again) : "");
   }
+  out.flush();
 
-  const Environment env = current_environment(options.command_line);
-  const RunEnvironment base{"", "", env.host, env.torchsweep_version, env.torch_version, env.git_commit,
-                            env.command_line};
-  const std::string artifacts =
-      options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
-  // Progress bars only on a terminal; plain periodic lines otherwise.
-  const bool interactive = &out == &std::cout && ::isatty(STDOUT_FILENO);
-  for (size_t i = 0; i < plan.runs.size(); ++i) {
-    const auto& run = plan.runs[i];
-    const int64_t run_id = outcome.run_ids[i];
-    const std::string swept = swept_label(run.swept);
-    const std::string label =
-        fmt::format("run {} [{}/{}]{}{}", run_id, i + 1, plan.runs.size(), swept.empty() ? "" : "  ", swept);
-    if (statuses[i] == "finished" || statuses[i] == "diverged") {
-      out << label << "  already " << statuses[i] << ", skipped\n";
-      ++outcome.skipped;
-      continue;
-    }
-    TrainOptions train_options;
-    train_options.checkpoint_dir = artifacts + "/run-" + std::to_string(run_id);
-    train_options.resume = options.resume;
-    store.set_artifact_dir(run_id, train_options.checkpoint_dir);
-    SqliteSink db_sink(store, run_id, base);
-    ConsoleSink console(out, label, interactive);
-    FanoutSink sink({&db_sink, &console});
-    const TrainOutcome result = train_run(run.config, sink, train_options);
-    switch (result.status) {
-      case RunStatus::Finished: ++outcome.finished; break;
-      case RunStatus::Diverged: ++outcome.diverged; break;
-      default: ++outcome.failed; break;
-    }
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  const int64_t threads = options.threads > 0 ? options.threads
+                          : options.workers > 1 ? threads_per_worker(options.workers, cores)
+                                                : 0;
+  if (options.workers > 1) {
+    run_local_workers(store, opened.id, out, options, threads);
+  } else {
+    WorkerOptions worker;
+    worker.sweep_id = opened.id;
+    worker.artifacts_root = options.artifacts_root;
+    worker.command_line = options.command_line;
+    worker.threads = threads;
+    worker.interactive = options.interactive;
+    worker.stale_after = options.stale_after;
+    run_worker(store, out, worker);
+  }
+  outcome.stop_signal = interrupt_signal();
+
+  // The outcome is what the database says: workers in other processes wrote it.
+  const auto before = opened.runs;
+  const auto after = store.sweep_runs(opened.id);
+  for (size_t i = 0; i < after.size(); ++i) {
+    if (i < before.size() && (before[i].status == "finished" || before[i].status == "diverged")) continue;
+    const std::string& status = after[i].status;
+    if (status == "finished") ++outcome.finished;
+    else if (status == "diverged") ++outcome.diverged;
+    else if (status == "failed") ++outcome.failed;
+    else if (status == "pending") ++outcome.pending;
+    else ++outcome.interrupted;  // interrupted, or still held by another process
   }
   return outcome;
 }

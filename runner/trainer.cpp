@@ -1,12 +1,14 @@
 #include "runner/trainer.h"
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <thread>
 
 #include "runner/builtins.h"
 #include "runner/checkpoint.h"
 #include "runner/devices.h"
+#include "runner/interrupt.h"
 #include "runner/optimizers.h"
 
 namespace torchsweep {
@@ -53,9 +55,16 @@ EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& los
   return totals;
 }
 
-void configure_threads(const nlohmann::json& train) {
+std::string signal_name(int signal) {
+  if (signal == SIGINT) return "SIGINT";
+  if (signal == SIGTERM) return "SIGTERM";
+  return "signal " + std::to_string(signal);
+}
+
+void configure_threads(const nlohmann::json& train, int64_t default_threads) {
   const auto threads = train.at("threads").get<int64_t>();
-  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto cores = default_threads > 0 ? default_threads
+                                         : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
   at::globalContext().setDeterministicAlgorithms(train.at("deterministic").get<bool>(), /*warn_only=*/false);
 }
@@ -66,6 +75,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
   const auto started = Clock::now();
   TrainOutcome outcome;
   auto finish = [&](RunStatus status, std::string error) {
+    outcome.stop_signal = status == RunStatus::Interrupted ? interrupt_signal() : 0;
     outcome.status = status;
     outcome.error = std::move(error);
     outcome.wall_seconds = seconds_since(started);
@@ -76,7 +86,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
   try {
     auto& reg = registries();
     const auto& train = config.at("train");
-    configure_threads(train);
+    configure_threads(train, options.default_threads);
     const auto seed = config.at("seed").get<uint64_t>();
     torch::manual_seed(seed);
     const torch::Device device = resolve_device(config.at("device").get<std::string>());
@@ -117,10 +127,14 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     MetricRow row;
     for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps; ++epoch) {
       const auto epoch_started = Clock::now();
-      data->start_epoch(epoch, seed);
+      data->start_epoch(epoch, seed);  // the order depends on (seed, epoch) only, so a resumed epoch sees the same
       EpochTotals totals;
-      // Checkpoints are taken at epoch ends, so a resumed run starts at a batch 0.
-      for (int64_t b = 0; b < per_epoch && outcome.steps < total_steps; ++b) {
+      int64_t first_batch = 0;
+      if (epoch == position.epoch + 1 && position.batch > 0) {  // resuming mid-epoch
+        first_batch = position.batch;
+        totals = {position.loss_sum, position.correct, position.samples};
+      }
+      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
         Batch batch = data->train_batch(b);
         const auto inputs = batch.inputs.to(device, model->dtype(), /*non_blocking=*/true);
         const auto targets = batch.targets.is_floating_point() ? batch.targets.to(device, model->dtype(), true)
@@ -153,6 +167,17 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         sink.progress({epoch, epochs, b + 1, per_epoch, outcome.steps, total_steps, totals.mean_loss(),
                        data->classification() ? totals.accuracy() : -1.0,
                        elapsed > 0 ? static_cast<double>(totals.samples) / elapsed : 0.0, elapsed});
+        if (interrupt_signal() != 0) {
+          // Stop between steps: everything up to here is kept, and the run continues from here.
+          const int signal = interrupt_signal();
+          if (!options.checkpoint_dir.empty()) {
+            const CheckpointPosition here{epoch - 1, outcome.steps, b + 1, totals.loss_sum, totals.correct,
+                                          totals.samples};
+            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here), epoch - 1);
+          }
+          return finish(RunStatus::Interrupted,
+                        "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
+        }
       }
       if (!by_epochs) continue;
       row.clear();
@@ -172,7 +197,8 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       sink.log(epoch, row);
       if (schedule && !schedule->per_step()) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
       if (!options.checkpoint_dir.empty())
-        sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}), epoch);
+        sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}),
+                              epoch);
     }
     return finish(RunStatus::Finished, "");
   } catch (const std::exception& e) {

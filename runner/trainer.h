@@ -11,10 +11,14 @@
 namespace torchsweep {
 
 struct TrainOptions {
-  /// Folder for this run's checkpoints (written after every epoch); empty: none.
+  /// Folder for this run's checkpoints (written after every epoch, and when the run
+  /// is interrupted); empty: none.
   std::string checkpoint_dir;
   /// Continue from the latest checkpoint in checkpoint_dir when there is one.
   bool resume = false;
+  /// Intra-op threads when the config leaves train.threads at 0 (0: the machine's
+  /// cores). Parallel workers divide the cores this way without changing the config.
+  int64_t default_threads = 0;
 };
 
 struct TrainOutcome {
@@ -23,9 +27,12 @@ struct TrainOutcome {
   int64_t steps = 0;
   double final_loss = 0.0;  ///< the last train/loss
   double wall_seconds = 0.0;
+  int stop_signal = 0;      ///< the signal that interrupted the run, or 0
 };
 
-/// Runs the config's training to its end (finished, diverged or failed).
+/// Runs the config's training to its end (finished, diverged or failed), or until
+/// interrupt_signal() is set: then it checkpoints after the current step (when it
+/// has a checkpoint_dir) and returns Interrupted.
 /// Reports run_started, every logged row, progress, and run_ended to `sink`.
 TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options = {});
 

@@ -172,7 +172,7 @@ TEST_F(CliTest, WhereShowSqlAndMerge) {
     r = torchsweep_cli(*dir_, {"results", "merge", "seed.db", "--into", "merged.db"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
-  EXPECT_NE(r.out.find("0 run(s) added, 6 already present"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 run(s) added, 0 updated, 6 already present"), std::string::npos) << r.out;
   EXPECT_EQ(query(dir_->file("merged.db"), "SELECT count(*) FROM runs"), "6");
   EXPECT_EQ(query(dir_->file("merged.db"), "SELECT count(*) FROM metrics"), query(db(), "SELECT count(*) FROM metrics"));
 }

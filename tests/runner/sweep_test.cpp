@@ -58,7 +58,7 @@ TEST(SweepTest, AKeySweptTwiceIsAnError) {
 
 TEST(SweepTest, SweepModeIsValidated) {
   ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {mode: gird}\n"), SpecError,
-                     "sweep.mode: expected one of grid, zip, got \"gird\" (did you mean 'grid'?)");
+                     "sweep.mode: expected one of grid, zip, random, got \"gird\" (did you mean 'grid'?)");
 }
 
 TEST(SweepTest, ListValuedOptionsSweepOnlyWithListsOfLists) {
@@ -108,6 +108,87 @@ TEST(SweepTest, FlattenConfigKeepsNumbersAsNumbers) {
   EXPECT_EQ(std::get<int64_t>(m.at("seed")), 3);
   EXPECT_EQ(std::get<std::string>(m.at("model.weights")), "[1.0,2.0]");
   EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(m.at("train.epochs")));
+}
+
+}  // namespace
+
+namespace {
+
+const std::string kRandom = kBase +
+                            "optimizer: {name: sgd, lr: 0.1, momentum: [0.0, 0.9]}\n"
+                            "sweep:\n  mode: random\n  samples: 12\n  seed: 4\n  parameters:\n"
+                            "    optimizer.lr: {distribution: log_uniform, low: 0.001, high: 1.0}\n"
+                            "    train.log_every: {distribution: int_uniform, low: 1, high: 3}\n";
+
+TEST(SweepTest, RandomDrawsAreDeterministicForASeedAndInRange) {
+  const auto a = plan_of(kRandom);
+  const auto b = plan_of(kRandom);
+  ASSERT_EQ(a.runs.size(), 12u);
+  EXPECT_EQ(a.mode, "random");
+  EXPECT_EQ(a.swept_keys, (std::vector<std::string>{"optimizer.momentum", "optimizer.lr", "train.log_every"}));
+  std::set<double> lrs;
+  for (size_t i = 0; i < a.runs.size(); ++i) {
+    EXPECT_EQ(a.runs[i].config_hash, b.runs[i].config_hash);
+    const double lr = a.runs[i].config["optimizer"]["lr"].get<double>();
+    EXPECT_GE(lr, 0.001);
+    EXPECT_LT(lr, 1.0);
+    lrs.insert(lr);
+    const auto every = a.runs[i].config["train"]["log_every"];
+    ASSERT_TRUE(every.is_number_integer());
+    EXPECT_GE(every.get<int64_t>(), 1);
+    EXPECT_LE(every.get<int64_t>(), 3);
+    const double m = a.runs[i].config["optimizer"]["momentum"].get<double>();
+    EXPECT_TRUE(m == 0.0 || m == 0.9);
+  }
+  EXPECT_EQ(lrs.size(), 12u);
+  const auto other = plan_of(kRandom, {"sweep.seed=5"});
+  EXPECT_NE(other.runs[0].config_hash, a.runs[0].config_hash);
+}
+
+TEST(SweepTest, RandomErrorsNameTheValue) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {mode: random}\n"), SpecError,
+                     "sweep.samples: expected the number of points to draw");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: uniform, low: 0.1, high: 0.2}\n"),
+                     SpecError, "s.yaml:9:19: sweep.parameters.optimizer.lr: a distribution needs sweep.mode: random");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: log_uniform, low: 0.5, high: 0.1}\n"),
+                     SpecError, "sweep.parameters.optimizer.lr.high: expected high > low (0.5), got 0.1");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: log_uniform, low: 0, high: 0.1}\n"),
+                     SpecError, "log_uniform needs a positive low bound, got 0");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: loguniform, low: 0.01, high: 0.1}\n"),
+                     SpecError, "got \"loguniform\" (did you mean 'log_uniform'?)");
+  // A drawn value is validated like a written one, at the distribution.
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    train.log_every: {distribution: uniform, low: 1, high: 3}\n"),
+                     SpecError, "s.yaml:11:22: train.log_every: expected an integer");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {samples: 3}\n"), SpecError,
+                     "sweep.samples: only applies to mode random, got mode grid");
+}
+
+TEST(SweepTest, RepeatsRunEachPointWithConsecutiveSeeds) {
+  const auto plan = plan_of(kBase + "seed: 10\noptimizer: {name: sgd, lr: [0.1, 0.2]}\nsweep: {repeats: 3}\n");
+  ASSERT_EQ(plan.runs.size(), 6u);
+  EXPECT_EQ(plan.swept_keys, (std::vector<std::string>{"optimizer.lr", "seed"}));
+  const int64_t seeds[] = {10, 11, 12, 10, 11, 12};
+  std::set<std::string> hashes;
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(plan.runs[i].config["seed"].get<int64_t>(), seeds[i]);
+    EXPECT_EQ(plan.runs[i].swept["seed"].get<int64_t>(), seeds[i]);
+    hashes.insert(plan.runs[i].config_hash);
+  }
+  EXPECT_EQ(hashes.size(), 6u);
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nseed: [1, 2]\nsweep: {repeats: 2}\n"), SpecError,
+                     "sweep.repeats: seed is swept (line 7), so repeats would repeat seeds");
+}
+
+TEST(SweepTest, ConfigHashIgnoresKeyOrderAndNumberFormatting) {
+  const auto a = plan_of(kBase + "optimizer: {name: sgd, lr: 0.10, momentum: 0}\n");
+  const auto b = plan_of("train: {steps: 2}\noptimizer: {momentum: 0.0, lr: 1e-1, name: sgd}\nloss: half_sse\n"
+                         "data: {name: seed_example}\nmodel: backprop_2x2x2\nname: s\n");
+  EXPECT_EQ(a.runs[0].config_hash, b.runs[0].config_hash);
 }
 
 }  // namespace
