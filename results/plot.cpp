@@ -57,6 +57,36 @@ int run_gnuplot(const std::string& script, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/// gnuplot data blocks, numbered from 0 in the order written (`index N` in a script).
+class DataBlocks {
+ public:
+  explicit DataBlocks(std::ostream& out) : out_(out) { out_.precision(17); }
+  void comment(const std::string& text) { out_ << "# " << text << '\n'; }
+  void row(int64_t step, const std::vector<double>& values) {
+    out_ << step;
+    for (double v : values) out_ << ' ' << v;
+    out_ << '\n';
+    at_gap_ = false;
+  }
+  /// A missing row: one blank line breaks the line. Never two in a row, and none
+  /// at the start of a block: two blank lines would end the block.
+  void gap() {
+    if (!at_gap_) out_ << '\n';
+    at_gap_ = true;
+  }
+  /// Ends the block (with two blank lines); returns its index.
+  int end() {
+    out_ << "\n\n";
+    at_gap_ = true;
+    return next_++;
+  }
+
+ private:
+  std::ostream& out_;
+  bool at_gap_ = true;
+  int next_ = 0;
+};
+
 }  // namespace
 
 const std::vector<std::string>& plot_palette() {
@@ -66,25 +96,70 @@ const std::vector<std::string>& plot_palette() {
 }
 
 PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& options) {
+  // Each curve a group of its own: drawn as it is, in its own colour.
+  std::vector<CurveGroup> groups;
+  for (const auto& curve : curves) {
+    CurveGroup group;
+    group.label = curve.label;
+    group.runs.push_back(curve);
+    groups.push_back(std::move(group));
+  }
+  return plot_groups(groups, options);
+}
+
+PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& options) {
   const std::string ext = lower_extension(options.output);
   if (ext != "png" && ext != "svg")
     throw InputError("-o " + options.output + ": expected a file name ending in .png or .svg");
   const std::string stem = options.output.substr(0, options.output.size() - ext.size() - 1);
   PlotFiles files{options.output, stem + ".dat", stem + ".gp"};
 
+  // Plot clauses: bands first, so that every line is drawn over them.
+  std::vector<std::string> bands, lines;
+  bool banded = false;
   {
-    std::ofstream data(files.data);
-    if (!data) throw RuntimeFailure(files.data + ": cannot write the plot data");
-    data.precision(17);
-    for (size_t i = 0; i < curves.size(); ++i) {
-      data << "# " << curves[i].label << " (run " << curves[i].run_id << ")\n";
-      for (size_t j = 0; j < curves[i].steps.size(); ++j) {
-        const double v = curves[i].values[j];
-        // Missing and non-finite points break the line instead of distorting the axis.
-        if (std::isfinite(v) && (!options.log_y || v > 0)) data << curves[i].steps[j] << ' ' << v << '\n';
-        else data << '\n';
+    std::ofstream file(files.data);
+    if (!file) throw RuntimeFailure(files.data + ": cannot write the plot data");
+    DataBlocks data(file);
+    const std::string data_name = gnuplot_quoted(files.data);
+    // Missing and non-finite points break the line instead of distorting the axis.
+    auto plottable = [&](double v) { return std::isfinite(v) && (!options.log_y || v > 0); };
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const CurveGroup& group = groups[g];
+      const std::string colour = "lc rgb '" + plot_palette()[g % plot_palette().size()] + "'";
+      const size_t n = group.runs.size();
+      const std::string title = n > 1 ? group.label + " (n=" + std::to_string(n) + ")" : group.label;
+      if (n > 1 && options.band != Band::None) {
+        banded = true;
+        data.comment(title + ": " + (options.band == Band::MinMax ? "min and max" : "mean - std and mean + std") +
+                     " at each step");
+        for (size_t i = 0; i < group.steps.size(); ++i) {
+          const double lo = group.lower(i, options.band), hi = group.upper(i, options.band);
+          if (plottable(lo) && plottable(hi)) data.row(group.steps[i], {lo, hi});
+          else data.gap();
+        }
+        bands.push_back(data_name + " index " + std::to_string(data.end()) +
+                        " using 1:2:3 with filledcurves fs transparent solid 0.2 noborder " + colour + " notitle");
+        data.comment(title + ": mean at each step");
+        for (size_t i = 0; i < group.steps.size(); ++i) {
+          if (plottable(group.mean[i])) data.row(group.steps[i], {group.mean[i]});
+          else data.gap();
+        }
+        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 with lines lw 2 " + colour +
+                        " title " + gnuplot_quoted(title));
+        continue;
       }
-      data << "\n\n";  // two blank lines: a new gnuplot data block (index)
+      for (size_t r = 0; r < n; ++r) {
+        const Curve& run = group.runs[r];
+        data.comment(run.label + " (run " + std::to_string(run.run_id) + ")");
+        for (size_t j = 0; j < run.steps.size(); ++j) {
+          if (plottable(run.values[j])) data.row(run.steps[j], {run.values[j]});
+          else data.gap();
+        }
+        // The group's runs share its colour and one legend entry.
+        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 with lines lw 2 " + colour +
+                        (r == 0 ? " title " + gnuplot_quoted(title) : std::string(" notitle")));
+      }
     }
   }
   {
@@ -99,13 +174,15 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
     gp << "set title " << gnuplot_quoted(options.title.empty() ? options.metric : options.title) << "\n";
     gp << "set xlabel 'step'\nset ylabel " << gnuplot_quoted(options.metric) << "\n";
     gp << "set grid\nset key outside right top box\n";
+    // The legend says what the lines and the shading are.
+    if (banded)
+      gp << "set key title "
+         << gnuplot_quoted(options.band == Band::MinMax ? "mean; shaded: min to max" : "mean; shaded: +/- 1 std") << "\n";
     if (options.log_y) gp << "set logscale y\n";
     gp << "plot \\\n";
-    for (size_t i = 0; i < curves.size(); ++i) {
-      const std::string& colour = plot_palette()[i % plot_palette().size()];
-      gp << "  " << gnuplot_quoted(files.data) << " index " << i << " using 1:2 with lines lw 2 lc rgb '" << colour
-         << "' title " << gnuplot_quoted(curves[i].label) << (i + 1 < curves.size() ? ", \\\n" : "\n");
-    }
+    std::vector<std::string> clauses = bands;
+    clauses.insert(clauses.end(), lines.begin(), lines.end());
+    for (size_t i = 0; i < clauses.size(); ++i) gp << "  " << clauses[i] << (i + 1 < clauses.size() ? ", \\\n" : "\n");
   }
   if (!on_path("gnuplot"))
     throw RuntimeFailure("gnuplot is not installed (Debian package gnuplot-nox), so " + files.chart +

@@ -8,9 +8,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "models/summary.h"
+#include "results/curve_groups.h"
 #include "results/merge.h"
 #include "results/plot.h"
 #include "results/queries.h"
@@ -283,6 +285,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::string output;
   std::string title;
   bool log_y = false;
+  std::string band;              // --band: minmax | std | none (curves: no band; plot: minmax)
+  int64_t every = 1;             // --every: keep every Nth step
+  int64_t points = 0;            // --points: N evenly spaced steps (only when given)
   int64_t run_id = 0;
   auto add_common = [&](CLI::App* cmd) {
     cmd->add_option("--db", db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
@@ -291,6 +296,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   };
   auto add_format = [&](CLI::App* cmd) {
     cmd->add_option("--format", format, "table (default), csv or json");
+  };
+  auto add_thinning = [&](CLI::App* cmd) {
+    cmd->add_option("--every", every, "keep every Nth step of each curve (and its last)");
+    cmd->add_option("--points", points, "keep N evenly spaced steps of each curve, first and last included");
   };
 
   auto* list = results->add_subcommand("list", "one line per run");
@@ -319,12 +328,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   merge->add_option("shards", shards, "shard databases, or folders of them")->required();
   merge->add_option("--into", into, "the database to merge into (created when missing)")->required();
 
-  auto* curves = results->add_subcommand("curves", "a metric's values per step, one column per run");
+  auto* curves = results->add_subcommand(
+      "curves", "a metric's values per step: one column per run, or the mean of each group of runs");
   add_common(curves);
   add_format(curves);
   curves->add_option("--metric", metric, "metric name (default train/loss)");
-  curves->add_option("--by", by, "label the runs by these parameter keys");
+  curves->add_option("--by", by, "parameter key(s): runs with equal values form a group, shown as its mean");
   curves->add_option("--runs", runs_text, "only these run ids, comma-separated");
+  curves->add_option("--band", band, "also each group's band: minmax or std; none shows each run");
+  add_thinning(curves);
 
   auto* export_cmd = results->add_subcommand("export", "every metric of one run, one row per step");
   export_cmd->add_option("run", run_id, "the run id (see results list)")->required();
@@ -334,8 +346,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   auto* plot = results->add_subcommand("plot", "draw a metric's curves to PNG or SVG (with gnuplot)");
   add_common(plot);
   plot->add_option("--metric", metric, "metric name (default train/loss)");
-  plot->add_option("--by", by, "parameter key(s) that label the curves");
+  plot->add_option("--by", by, "parameter key(s): runs with equal values form a group, drawn as its mean");
   plot->add_option("--runs", runs_text, "only these run ids, comma-separated");
+  plot->add_option("--band", band, "around a group's mean: minmax (default) or std; none draws each run");
+  add_thinning(plot);
   plot->add_option("-o,--output", output, "the chart: FILE.png or FILE.svg")->required();
   plot->add_option("--title", title, "chart title (default: the metric)");
   plot->add_flag("--logy", log_y, "logarithmic y axis");
@@ -451,6 +465,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return kExitOk;
     }
     const TableFormat table_format = parse_table_format(format);
+    // The curve flags, checked before the database is opened.
+    std::optional<Band> band_choice;
+    Downsample thinning{every, std::nullopt};
+    for (auto* cmd : {curves, plot}) {
+      if (!*cmd) continue;
+      if (cmd->count("--band")) band_choice = parse_band(band);
+      if (cmd->count("--points")) thinning.points = points;
+      check_downsample(thinning);
+    }
     auto store = Store::open_read_only(db_path);
     if (*show) {
       for (const auto& [title_text, table] : show_run(store->db(), run_id)) {
@@ -466,16 +489,22 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       CompareOptions options{selection, split_list(by), metric, parse_steps("--at", at), agg, goal};
       if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
       render(compare_runs(store->db(), options), table_format, out);
-    } else if (*curves) {
-      render(curves_table(load_curves(store->db(), selection, metric, split_list(by))), table_format, out);
-    } else if (*plot) {
-      PlotOptions options;
-      options.output = output;
-      options.metric = metric;
-      options.title = title;
-      options.log_y = log_y;
-      const auto files = plot_curves(load_curves(store->db(), selection, metric, split_list(by)), options);
-      out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
+    } else if (*curves || *plot) {
+      std::vector<CurveGroup> groups;
+      for (const auto& group : group_curves(load_curves(store->db(), selection, metric, split_list(by))))
+        groups.push_back(downsample(group, thinning));
+      if (*curves) {
+        render(groups_table(groups, band_choice), table_format, out);
+      } else {
+        PlotOptions options;
+        options.output = output;
+        options.metric = metric;
+        options.title = title;
+        options.log_y = log_y;
+        options.band = band_choice.value_or(Band::MinMax);
+        const auto files = plot_groups(groups, options);
+        out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
+      }
     }
     return kExitOk;
   } catch (const InputError& e) {

@@ -1,11 +1,13 @@
 // End to end through the torchsweep executable, as a user runs it.
 #include <sqlite3.h>
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "results/store.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -310,6 +312,200 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   r = torchsweep_cli(dir, {"results", "compare", "--db", existing, "--by", "optimizer.lrr"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("did you mean 'optimizer.lr'?"), std::string::npos) << r.err;
+}
+
+// ---- groups of repeated runs: results curves and results plot ----
+
+/// Writes, through Store, four finished runs of steps 0..9 into DIR/repeats.db:
+/// lr 0.1 with seeds 1, 2, 3 at 9 - k, 10 - k and 12 - k at step k, and lr 1 at 5 - k / 2.
+/// By hand, lr 0.1 at step k: mean 10 - k + 1/3, min 9 - k, max 12 - k, and with
+/// deviations -4/3, -1/3, 5/3 from the mean a sample std of sqrt((16 + 1 + 25) / 9 / 2) = sqrt(7/3).
+std::string write_repeats_db(const TempDir& dir) {
+  const std::string path = dir.file("repeats.db");
+  auto store = torchsweep::Store::open(path);
+  torchsweep::NewSweep sweep;
+  sweep.name = "repeats";
+  sweep.spec_text = "name: repeats\n";
+  sweep.spec_hash = "h";
+  std::vector<torchsweep::NewRun> runs;
+  const std::vector<std::pair<double, int64_t>> lr_seed = {{0.1, 1}, {0.1, 2}, {0.1, 3}, {1.0, 1}};
+  for (size_t i = 0; i < lr_seed.size(); ++i) {
+    torchsweep::NewRun r;
+    r.index = static_cast<int64_t>(i);
+    r.config_hash = "hash-" + std::to_string(i);
+    r.config_json = "{}";
+    r.seed = lr_seed[i].second;
+    r.device = "cpu";
+    r.params = {{"optimizer.lr", torchsweep::SqlValue(lr_seed[i].first)},
+                {"seed", torchsweep::SqlValue(lr_seed[i].second)}};
+    runs.push_back(r);
+  }
+  const auto ids = store->create_sweep(sweep, runs).second;
+  const std::vector<double> offset = {-1.0, 0.0, 2.0};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::vector<torchsweep::MetricPoint> points;
+    for (int64_t k = 0; k < 10; ++k) {
+      const double v = i < 3 ? 10.0 - static_cast<double>(k) + offset[i] : 5.0 - static_cast<double>(k) / 2.0;
+      points.push_back({"train/loss", k, v});
+    }
+    store->append_metrics(ids[i], points, {"train/loss"});
+    store->end_run(ids[i], torchsweep::RunStatus::Finished, "", 9, 1.0);
+  }
+  return path;
+}
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream lines(text);
+  std::string line, cell;
+  while (std::getline(lines, line)) {
+    rows.emplace_back();
+    std::stringstream cells(line);
+    while (std::getline(cells, cell, ',')) rows.back().push_back(cell);
+    if (!line.empty() && line.back() == ',') rows.back().push_back("");
+  }
+  return rows;
+}
+
+TEST(CliBandsTest, CurvesByGroupGiveTheMeanAndTheBand) {
+  TempDir dir;
+  write_repeats_db(dir);
+  auto r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto rows = csv_rows(r.out);
+  ASSERT_EQ(rows.size(), 11u) << r.out;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "optimizer.lr = 0.1 mean", "optimizer.lr = 1 mean"}));
+  for (int k = 0; k < 10; ++k) {
+    const auto& row = rows[1 + static_cast<size_t>(k)];
+    ASSERT_EQ(row.size(), 3u);
+    EXPECT_EQ(row[0], std::to_string(k));
+    EXPECT_NEAR(std::stod(row[1]), 10.0 - k + 1.0 / 3.0, 1e-12) << row[1];
+    EXPECT_NEAR(std::stod(row[2]), 5.0 - k / 2.0, 1e-12) << row[2];
+  }
+
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--band", "minmax",
+                           "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.size(), 10u);
+  for (int k = 0; k < 10; ++k) {
+    const auto& row = json[static_cast<size_t>(k)];
+    EXPECT_EQ(row["step"], k);
+    EXPECT_EQ(row["optimizer.lr = 0.1 min"].get<double>(), 9.0 - k);
+    EXPECT_EQ(row["optimizer.lr = 0.1 max"].get<double>(), 12.0 - k);
+    EXPECT_EQ(row["optimizer.lr = 1 min"].get<double>(), 5.0 - k / 2.0);
+    EXPECT_EQ(row["optimizer.lr = 1 max"].get<double>(), 5.0 - k / 2.0);
+  }
+
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--band", "std",
+                           "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.size(), 10u);
+  // Column order, as printed (ordered_json keeps it).
+  const auto ordered = nlohmann::ordered_json::parse(r.out);
+  std::vector<std::string> keys;
+  for (const auto& item : ordered.at(0).items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"step", "optimizer.lr = 0.1 mean", "optimizer.lr = 0.1 -std",
+                                            "optimizer.lr = 0.1 +std", "optimizer.lr = 1 mean", "optimizer.lr = 1 -std",
+                                            "optimizer.lr = 1 +std"}));
+  for (int k = 0; k < 10; ++k) {
+    const auto& row = json[static_cast<size_t>(k)];
+    const double mean = 10.0 - k + 1.0 / 3.0;
+    EXPECT_NEAR(row["optimizer.lr = 0.1 -std"].get<double>(), mean - std::sqrt(7.0 / 3.0), 1e-12);
+    EXPECT_NEAR(row["optimizer.lr = 0.1 +std"].get<double>(), mean + std::sqrt(7.0 / 3.0), 1e-12);
+    EXPECT_TRUE(row["optimizer.lr = 1 -std"].is_null()) << "one run has no std";
+  }
+
+  // Thinning: 10 steps to 4 evenly spaced (k * 9 / 3), or every 4th and the last.
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--points", "4",
+                           "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  rows = csv_rows(r.out);
+  std::vector<std::string> steps;
+  for (size_t i = 1; i < rows.size(); ++i) steps.push_back(rows[i][0]);
+  EXPECT_EQ(steps, (std::vector<std::string>{"0", "3", "6", "9"}));
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--every", "4",
+                           "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  rows = csv_rows(r.out);
+  steps.clear();
+  for (size_t i = 1; i < rows.size(); ++i) steps.push_back(rows[i][0]);
+  EXPECT_EQ(steps, (std::vector<std::string>{"0", "4", "8", "9"}));
+
+  // --band none: one column per run, as without groups.
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "repeats.db", "--by", "optimizer.lr", "--band", "none",
+                           "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  rows = csv_rows(r.out);
+  ASSERT_EQ(rows.size(), 11u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "optimizer.lr = 0.1", "optimizer.lr = 0.1", "optimizer.lr = 0.1",
+                                               "optimizer.lr = 1"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"0", "9", "10", "12", "5"}));
+}
+
+TEST(CliBandsTest, PlotDrawsBandsToPngAndSvg) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot-nox is not installed";
+  TempDir dir;
+  write_repeats_db(dir);
+  for (const std::string ext : {"png", "svg"}) {
+    const auto r = torchsweep_cli(dir, {"results", "plot", "--db", "repeats.db", "--by", "optimizer.lr", "-o",
+                                        "bands." + ext});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("wrote bands." + ext), std::string::npos) << r.out;
+  }
+  const std::string png = read_file(dir.file("bands.png"));
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+
+  const std::string svg = read_file(dir.file("bands.svg"));
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  // The band: a translucent polygon in the first group's colour (tab10 blue), none in the second's.
+  static const std::regex band(R"(<polygon[^>]*fill\s*=\s*['"]rgb\(\s*31,\s*119,\s*180\)['"][^>]*fill-opacity)");
+  static const std::regex other(R"(<polygon[^>]*fill\s*=\s*['"]rgb\(\s*255,\s*127,\s*14\)['"][^>]*fill-opacity)");
+  EXPECT_TRUE(std::regex_search(svg, band)) << "no band in the SVG";
+  EXPECT_FALSE(std::regex_search(svg, other)) << "a group of one run has a band";
+  EXPECT_NE(svg.find(">optimizer.lr = 0.1 (n=3)</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">optimizer.lr = 1</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">mean; shaded: min to max</text>"), std::string::npos);
+  // The data next to the chart holds the band's edges: min and max at step 0.
+  EXPECT_NE(read_file(dir.file("bands.dat")).find("\n0 9 12\n"), std::string::npos);
+
+  const auto r = torchsweep_cli(dir, {"results", "plot", "--db", "repeats.db", "--by", "optimizer.lr", "--band", "std",
+                                      "--points", "5", "-o", "std.svg"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string std_svg = read_file(dir.file("std.svg"));
+  EXPECT_TRUE(std::regex_search(std_svg, band));
+  EXPECT_NE(std_svg.find(">mean; shaded: +/- 1 std</text>"), std::string::npos);
+}
+
+TEST(CliBandsTest, BadBandAndThinningFlagsExitTwo) {
+  TempDir dir;
+  write_repeats_db(dir);
+  struct Case {
+    std::vector<std::string> flags;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--band", "foo"}, "--band: expected minmax, std or none, got \"foo\""},
+      {{"--points", "0"}, "--points: expected an integer >= 2 (the first and last steps are always kept), got 0"},
+      {{"--points", "1"}, "--points: expected an integer >= 2"},
+      {{"--every", "0"}, "--every: expected an integer >= 1 (keep every Nth step), got 0"},
+  };
+  for (const auto& c : cases)
+    for (const std::string command : {"curves", "plot"}) {
+      std::vector<std::string> args = {"results", command, "--db", "repeats.db", "--by", "optimizer.lr"};
+      if (command == "plot") args.insert(args.end(), {"-o", "bad.svg"});
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      const auto r = torchsweep_cli(dir, args);
+      EXPECT_EQ(r.code, 2) << command << " " << c.message << "\n" << r.err;
+      // One line: the flag, what it expects and the value given.
+      EXPECT_EQ(r.err.rfind(c.message, 0), 0u) << command << ": " << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+      EXPECT_EQ(r.out, "");
+    }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.svg")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.dat")));
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // Charts through gnuplot: the data and script written next to the chart, an SVG
 // with six labelled curves in the palette's colours, and a PNG decoded here (zlib
-// + PNG scanline filters) to count the pixels each curve colour covers.
+// + PNG scanline filters) to count the pixels each curve colour covers. Groups of
+// repeated runs: their mean over a shaded band, in the SVG, the PNG and the data.
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -25,9 +27,13 @@
 
 namespace {
 
+using torchsweep::Band;
 using torchsweep::Curve;
+using torchsweep::CurveGroup;
+using torchsweep::group_curves;
 using torchsweep::InputError;
 using torchsweep::plot_curves;
+using torchsweep::plot_groups;
 using torchsweep::plot_palette;
 using torchsweep::PlotOptions;
 using torchsweep::RuntimeFailure;
@@ -427,6 +433,259 @@ TEST(PlotTest, MissingGnuplotIsARuntimeFailureAndKeepsDataAndScript) {
   EXPECT_EQ(data_blocks(read_file(dir.file("chart.dat"))).size(), 6u);
   // PATH is back.
   EXPECT_STRNE(std::getenv("PATH"), empty_bin.path().c_str());
+}
+
+// ---- groups of repeated runs ----
+
+double base0(int step) { return 10.0 - 0.01 * step; }
+double base1(int step) { return 5.0 - 0.01 * step; }
+
+/// Three groups over steps 0..200, by hand: "lr = 0.1" three runs at base0 - 1,
+/// base0 and base0 + 1; "lr = 0.01" two runs at base1 - 0.5 and base1 + 0.5;
+/// "lr = 1" one run at 2 - 0.005 step.
+std::vector<CurveGroup> three_groups() {
+  std::vector<Curve> curves;
+  auto add = [&](int64_t id, const std::string& label, auto value) {
+    Curve c;
+    c.run_id = id;
+    c.label = label;
+    for (int step = 0; step <= 200; ++step) {
+      c.steps.push_back(step);
+      c.values.push_back(value(step));
+    }
+    curves.push_back(std::move(c));
+  };
+  add(1, "lr = 0.1", [](int s) { return base0(s) - 1.0; });
+  add(2, "lr = 0.1", [](int s) { return base0(s); });
+  add(3, "lr = 0.1", [](int s) { return base0(s) + 1.0; });
+  add(4, "lr = 0.01", [](int s) { return base1(s) - 0.5; });
+  add(5, "lr = 0.01", [](int s) { return base1(s) + 0.5; });
+  add(6, "lr = 1", [](int s) { return 2.0 - 0.005 * s; });
+  return group_curves(curves);
+}
+
+/// The numbers on one data line.
+std::vector<double> numbers(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<double> out;
+  double v = 0;
+  while (in >> v) out.push_back(v);
+  return out;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+/// The fill colours of the SVG's translucent polygons (gnuplot's filledcurves).
+std::map<std::array<int, 3>, int> translucent_fills(const std::string& svg) {
+  std::map<std::array<int, 3>, int> fills;
+  static const std::regex fill(
+      R"(<polygon[^>]*fill\s*=\s*['"]rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)['"][^>]*fill-opacity\s*=\s*['"]0?\.2)");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), fill); it != std::sregex_iterator(); ++it)
+    ++fills[{std::stoi((*it)[1]), std::stoi((*it)[2]), std::stoi((*it)[3])}];
+  return fills;
+}
+
+TEST(PlotTest, MinMaxBandsLieUnderTheMeansInTheGroupColours) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("bands.svg");
+  const auto files = plot_groups(three_groups(), options);
+
+  // Data: band then mean for each repeated group, then the single run.
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 5u);
+  EXPECT_EQ(blocks[0][0], "# lr = 0.1 (n=3): min and max at each step");
+  EXPECT_EQ(blocks[1][0], "# lr = 0.1 (n=3): mean at each step");
+  EXPECT_EQ(blocks[2][0], "# lr = 0.01 (n=2): min and max at each step");
+  EXPECT_EQ(blocks[3][0], "# lr = 0.01 (n=2): mean at each step");
+  EXPECT_EQ(blocks[4][0], "# lr = 1 (run 6)");
+  for (const auto& block : blocks) ASSERT_EQ(block.size(), 1u + 201u) << block[0];
+  for (int j = 0; j <= 200; ++j) {
+    const auto band0 = numbers(blocks[0][1 + j]);
+    ASSERT_EQ(band0.size(), 3u);
+    EXPECT_EQ(band0[0], j);
+    EXPECT_EQ(band0[1], base0(j) - 1.0);
+    EXPECT_EQ(band0[2], base0(j) + 1.0);
+    const auto mean0 = numbers(blocks[1][1 + j]);
+    ASSERT_EQ(mean0.size(), 2u);
+    EXPECT_NEAR(mean0[1], base0(j), 1e-12);
+    const auto band1 = numbers(blocks[2][1 + j]);
+    EXPECT_EQ(band1[1], base1(j) - 0.5);
+    EXPECT_EQ(band1[2], base1(j) + 0.5);
+    EXPECT_NEAR(numbers(blocks[3][1 + j])[1], base1(j), 1e-12);
+  }
+
+  // Script: the bands first, translucent, in the group colours; the legend titles the means.
+  const std::string script = read_file(files.script);
+  EXPECT_EQ(count_of(script, "with filledcurves fs transparent solid 0.2"), 2u) << script;
+  EXPECT_LT(script.rfind("filledcurves"), script.find("with lines")) << script;
+  EXPECT_NE(script.find("index 0 using 1:2:3 with filledcurves fs transparent solid 0.2 noborder lc rgb '#1f77b4' notitle"),
+            std::string::npos) << script;
+  EXPECT_NE(script.find("index 1 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'lr = 0.1 (n=3)'"),
+            std::string::npos) << script;
+  EXPECT_NE(script.find("index 2 using 1:2:3 with filledcurves fs transparent solid 0.2 noborder lc rgb '#ff7f0e' notitle"),
+            std::string::npos) << script;
+  EXPECT_NE(script.find("index 3 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'lr = 0.01 (n=2)'"),
+            std::string::npos) << script;
+  EXPECT_NE(script.find("index 4 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'lr = 1'\n"), std::string::npos)
+      << script;
+
+  // SVG: two translucent fills in the first two colours, none in the third; the legend.
+  const std::string svg = read_file(files.chart);
+  const auto fills = translucent_fills(svg);
+  EXPECT_GE(fills.count(kTab10[0]), 1u) << "no band in " << plot_palette()[0];
+  EXPECT_GE(fills.count(kTab10[1]), 1u) << "no band in " << plot_palette()[1];
+  EXPECT_EQ(fills.count(kTab10[2]), 0u) << "a group of one run has no band";
+  EXPECT_EQ(fills.size(), 2u);
+  for (const std::string label : {"lr = 0.1 (n=3)", "lr = 0.01 (n=2)", "lr = 1", "mean; shaded: min to max"})
+    EXPECT_NE(svg.find(">" + label + "<"), std::string::npos) << label;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& c = kTab10[i];
+    char stroke[64];  // as gnuplot's SVG terminal writes a line colour
+    std::snprintf(stroke, sizeof stroke, "stroke='rgb(%3d, %3d, %3d)'", c[0], c[1], c[2]);
+    EXPECT_NE(svg.find(stroke), std::string::npos) << stroke;
+  }
+}
+
+TEST(PlotTest, StdBandIsTheMeanPlusMinusTheSampleStd) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("std.svg");
+  options.band = Band::Std;
+  const auto files = plot_groups(three_groups(), options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 5u);
+  EXPECT_EQ(blocks[0][0], "# lr = 0.1 (n=3): mean - std and mean + std at each step");
+  ASSERT_EQ(blocks[0].size(), 202u);
+  ASSERT_EQ(blocks[2].size(), 202u);
+  for (int j = 0; j <= 200; ++j) {
+    // Offsets -1, 0, +1: squares sum to 2, / (3 - 1): std 1.
+    const auto band0 = numbers(blocks[0][1 + j]);
+    EXPECT_NEAR(band0[1], base0(j) - 1.0, 1e-12);
+    EXPECT_NEAR(band0[2], base0(j) + 1.0, 1e-12);
+    // Offsets -0.5, +0.5: squares sum to 0.5, / (2 - 1): std sqrt(0.5).
+    const auto band1 = numbers(blocks[2][1 + j]);
+    EXPECT_NEAR(band1[1], base1(j) - std::sqrt(0.5), 1e-12);
+    EXPECT_NEAR(band1[2], base1(j) + std::sqrt(0.5), 1e-12);
+  }
+  const std::string svg = read_file(files.chart);
+  EXPECT_EQ(translucent_fills(svg).size(), 2u);
+  EXPECT_NE(svg.find(">mean; shaded: +/- 1 std<"), std::string::npos);
+}
+
+TEST(PlotTest, PngShowsEachBandAsAPaleShadeOfItsGroupColour) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("bands.png");
+  options.width = 800;
+  options.height = 500;
+  const auto files = plot_groups(three_groups(), options);
+  Image image;
+  decode_png(read_file(files.chart), image);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(image.width, 800u);
+  EXPECT_EQ(image.height, 500u);
+  // A fill of opacity 0.2 over white: each channel 255 - 0.2 (255 - c).
+  auto shade = [](const std::array<int, 3>& c) {
+    std::array<int, 3> out{};
+    for (size_t k = 0; k < 3; ++k) out[k] = static_cast<int>(std::lround(255.0 - 0.2 * (255.0 - c[k])));
+    return out;
+  };
+  // Bands two and one y units high over a plot some 12 units tall: thousands of pixels each.
+  EXPECT_GE(count_colour(image, shade(kTab10[0]), 3), 5000);
+  EXPECT_GE(count_colour(image, shade(kTab10[1]), 3), 5000);
+  EXPECT_LT(count_colour(image, shade(kTab10[2]), 3), 2000) << "the single run has a band";
+  // The means are drawn over the bands, in the full colours.
+  for (size_t i = 0; i < 3; ++i) EXPECT_GE(count_colour(image, kTab10[i], 8), 100) << plot_palette()[i];
+}
+
+TEST(PlotTest, BandNoneDrawsEachRunInItsGroupColour) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("runs.svg");
+  options.band = Band::None;
+  const auto files = plot_groups(three_groups(), options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 6u);
+  EXPECT_EQ(blocks[0][0], "# lr = 0.1 (run 1)");
+  EXPECT_EQ(blocks[3][0], "# lr = 0.01 (run 4)");
+  EXPECT_EQ(numbers(blocks[2][1 + 50])[1], base0(50) + 1.0);
+  const std::string script = read_file(files.script);
+  EXPECT_EQ(script.find("filledcurves"), std::string::npos);
+  EXPECT_EQ(count_of(script, "lc rgb '#1f77b4'"), 3u);
+  EXPECT_EQ(count_of(script, "lc rgb '#ff7f0e'"), 2u);
+  EXPECT_EQ(count_of(script, "lc rgb '#2ca02c'"), 1u);
+  // One legend entry per group.
+  EXPECT_EQ(count_of(script, "title 'lr = 0.1 (n=3)'"), 1u);
+  EXPECT_EQ(count_of(script, "title 'lr = 0.01 (n=2)'"), 1u);
+  EXPECT_EQ(count_of(script, " notitle"), 3u);
+  const std::string svg = read_file(files.chart);
+  EXPECT_TRUE(translucent_fills(svg).empty());
+  EXPECT_NE(svg.find(">lr = 0.1 (n=3)<"), std::string::npos);
+}
+
+TEST(PlotTest, GroupsOfOneRunAreDrawnAsPlainLines) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("groups.svg");
+  const auto grouped = plot_groups(group_curves(six_curves()), options);
+  options.output = dir.file("curves.svg");
+  const auto plain = plot_curves(six_curves(), options);
+  EXPECT_EQ(read_file(grouped.data), read_file(plain.data));
+  const std::string script = read_file(grouped.script);
+  EXPECT_EQ(script.find("filledcurves"), std::string::npos);
+  EXPECT_EQ(script.find("(n="), std::string::npos);
+  EXPECT_EQ(script.find("set key title"), std::string::npos);
+  EXPECT_EQ(count_of(script, " with lines lw 2 "), 6u);
+}
+
+TEST(PlotTest, RunsOfMissingPointsBreakTheLineWithoutEndingTheBlock) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("gaps.svg");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Curve a{1, "a", {0, 1, 2, 3, 4, 5}, {nan, nan, 1.0, nan, nan, 2.0}};
+  Curve b{2, "b", {0, 1}, {3.0, 4.0}};
+  const auto files = plot_curves({a, b}, options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0], (std::vector<std::string>{"# a (run 1)", "2 1", "", "5 2"}));
+  EXPECT_EQ(blocks[1], (std::vector<std::string>{"# b (run 2)", "0 3", "1 4"}));
+}
+
+TEST(PlotTest, LogScaleLeavesOutBandEdgesAtOrBelowZero) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("log.svg");
+  options.band = Band::Std;
+  options.log_y = true;
+  // Step 1: values 0.1 and 3, mean 1.55, std 2.9 / sqrt(2) = 2.05...: the lower edge is below 0.
+  Curve a{1, "g", {0, 1, 2}, {1.0, 0.1, 1.0}};
+  Curve b{2, "g", {0, 1, 2}, {3.0, 3.0, 3.0}};
+  const auto files = plot_groups(group_curves({a, b}), options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 2u);
+  ASSERT_EQ(blocks[0].size(), 4u);
+  EXPECT_EQ(blocks[0][2], "");
+  // Steps 0 and 2: mean 2, std sqrt(2).
+  for (const size_t line : {1u, 3u}) {
+    const auto band = numbers(blocks[0][line]);
+    ASSERT_EQ(band.size(), 3u);
+    EXPECT_NEAR(band[1], 2.0 - std::sqrt(2.0), 1e-12);
+    EXPECT_NEAR(band[2], 2.0 + std::sqrt(2.0), 1e-12);
+  }
+  EXPECT_EQ(blocks[1].size(), 4u) << "the mean is positive at every step";
 }
 
 }  // namespace

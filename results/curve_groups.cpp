@@ -1,0 +1,187 @@
+#include "results/curve_groups.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "runner/error.h"
+
+namespace torchsweep {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Fills the group's per-step aggregate from its runs.
+void aggregate(CurveGroup& group) {
+  // Every step any run logged, with the values the runs have there.
+  std::map<int64_t, std::vector<double>> at;
+  for (const auto& run : group.runs)
+    for (size_t j = 0; j < run.steps.size(); ++j) {
+      auto& values = at[run.steps[j]];
+      if (!std::isnan(run.values[j])) values.push_back(run.values[j]);  // a NaN point is no value
+    }
+  for (const auto& [step, values] : at) {
+    const auto count = static_cast<int64_t>(values.size());
+    group.steps.push_back(step);
+    group.n.push_back(count);
+    if (values.empty()) {
+      group.mean.push_back(kNaN);
+      group.min.push_back(kNaN);
+      group.max.push_back(kNaN);
+      group.stddev.push_back(kNaN);
+      continue;
+    }
+    double sum = 0;
+    for (double v : values) sum += v;
+    const double mean = sum / static_cast<double>(count);
+    group.mean.push_back(mean);
+    group.min.push_back(*std::min_element(values.begin(), values.end()));
+    group.max.push_back(*std::max_element(values.begin(), values.end()));
+    if (count < 2) {
+      group.stddev.push_back(kNaN);
+      continue;
+    }
+    double squares = 0;
+    for (double v : values) squares += (v - mean) * (v - mean);
+    group.stddev.push_back(std::sqrt(squares / static_cast<double>(count - 1)));
+  }
+}
+
+/// A double cell, or null where the value is undefined.
+SqlValue cell(double v) { return std::isnan(v) ? SqlValue(nullptr) : SqlValue(v); }
+
+}  // namespace
+
+Band parse_band(const std::string& text) {
+  if (text == "minmax") return Band::MinMax;
+  if (text == "std") return Band::Std;
+  if (text == "none") return Band::None;
+  throw InputError("--band: expected minmax, std or none, got \"" + text + "\"");
+}
+
+double CurveGroup::lower(size_t i, Band band) const {
+  if (band == Band::MinMax) return min[i];
+  if (band == Band::Std) return mean[i] - stddev[i];
+  return kNaN;
+}
+
+double CurveGroup::upper(size_t i, Band band) const {
+  if (band == Band::MinMax) return max[i];
+  if (band == Band::Std) return mean[i] + stddev[i];
+  return kNaN;
+}
+
+std::vector<CurveGroup> group_curves(std::vector<Curve> curves) {
+  std::vector<CurveGroup> groups;
+  std::map<std::string, size_t> index;
+  for (auto& curve : curves) {
+    const auto [it, added] = index.emplace(curve.label, groups.size());
+    if (added) {
+      groups.emplace_back();
+      groups.back().label = curve.label;
+    }
+    groups[it->second].runs.push_back(std::move(curve));
+  }
+  for (auto& group : groups) aggregate(group);
+  return groups;
+}
+
+bool has_repeats(const std::vector<CurveGroup>& groups) {
+  return std::any_of(groups.begin(), groups.end(), [](const CurveGroup& g) { return g.runs.size() > 1; });
+}
+
+void check_downsample(const Downsample& options) {
+  if (options.every < 1)
+    throw InputError("--every: expected an integer >= 1 (keep every Nth step), got " + std::to_string(options.every));
+  if (options.points && *options.points < 2)
+    throw InputError("--points: expected an integer >= 2 (the first and last steps are always kept), got " +
+                     std::to_string(*options.points));
+}
+
+std::vector<size_t> downsample_indices(size_t count, const Downsample& options) {
+  check_downsample(options);
+  std::vector<size_t> kept;
+  const auto every = static_cast<size_t>(options.every);
+  for (size_t i = 0; i < count; i += every) kept.push_back(i);
+  if (count > 0 && kept.back() != count - 1) kept.push_back(count - 1);  // the last value matters most
+  const auto points = static_cast<size_t>(options.points.value_or(0));
+  if (!options.points || kept.size() <= points) return kept;
+  // Evenly spaced positions k (m - 1) / (points - 1), rounded: 0 and m - 1 are among them,
+  // and with fewer points than m they are all distinct.
+  const size_t m = kept.size();
+  std::vector<size_t> out;
+  for (size_t k = 0; k < points; ++k) out.push_back(kept[(k * (m - 1) + (points - 1) / 2) / (points - 1)]);
+  return out;
+}
+
+Curve downsample(const Curve& curve, const Downsample& options) {
+  Curve out;
+  out.run_id = curve.run_id;
+  out.label = curve.label;
+  for (size_t i : downsample_indices(curve.steps.size(), options)) {
+    out.steps.push_back(curve.steps[i]);
+    out.values.push_back(curve.values[i]);
+  }
+  return out;
+}
+
+CurveGroup downsample(const CurveGroup& group, const Downsample& options) {
+  CurveGroup out;
+  out.label = group.label;
+  for (const auto& run : group.runs) out.runs.push_back(downsample(run, options));
+  for (size_t i : downsample_indices(group.steps.size(), options)) {
+    out.steps.push_back(group.steps[i]);
+    out.n.push_back(group.n[i]);
+    out.mean.push_back(group.mean[i]);
+    out.min.push_back(group.min[i]);
+    out.max.push_back(group.max[i]);
+    out.stddev.push_back(group.stddev[i]);
+  }
+  return out;
+}
+
+Table groups_table(const std::vector<CurveGroup>& groups, std::optional<Band> band) {
+  if (band == Band::None || (!band && !has_repeats(groups))) {
+    std::vector<Curve> runs;
+    for (const auto& group : groups) runs.insert(runs.end(), group.runs.begin(), group.runs.end());
+    return curves_table(runs);
+  }
+  Table table;
+  table.columns.push_back("step");
+  for (const auto& group : groups) {
+    table.columns.push_back(group.label + " mean");
+    if (band == Band::MinMax) {
+      table.columns.push_back(group.label + " min");
+      table.columns.push_back(group.label + " max");
+    } else if (band == Band::Std) {
+      table.columns.push_back(group.label + " -std");
+      table.columns.push_back(group.label + " +std");
+    }
+  }
+  // One row per step of any group; each group's index of that step, if it has it.
+  std::map<int64_t, std::vector<std::optional<size_t>>> rows;
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t i = 0; i < groups[g].steps.size(); ++i) {
+      auto& row = rows[groups[g].steps[i]];
+      row.resize(groups.size());
+      row[g] = i;
+    }
+  for (auto& [step, where] : rows) {
+    where.resize(groups.size());
+    std::vector<SqlValue> row = {step};
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const auto& i = where[g];
+      row.push_back(i ? cell(groups[g].mean[*i]) : SqlValue(nullptr));
+      if (band == Band::MinMax || band == Band::Std) {
+        row.push_back(i ? cell(groups[g].lower(*i, *band)) : SqlValue(nullptr));
+        row.push_back(i ? cell(groups[g].upper(*i, *band)) : SqlValue(nullptr));
+      }
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace torchsweep
