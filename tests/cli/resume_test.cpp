@@ -1,11 +1,14 @@
-// kill -9 in the middle of an epoch, then `run --resume`: training continues from
-// the last checkpoint and ends with exactly the metrics of an uninterrupted run.
+// Faults at the process level: kill -9 and SIGINT in the middle of training, killed
+// workers and coordinators, then continuing; and reruns. Every run ends once, with
+// exactly the metrics of an undisturbed run.
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "tests/test_helpers.h"
@@ -92,6 +95,106 @@ TEST(ResumeTest, KilledMidEpochResumesToTheSameMetrics) {
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(all_metrics(killed), expected);
   EXPECT_EQ(query(killed, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "150");
+}
+
+}  // namespace
+
+namespace {
+
+std::string seed_spec() { return torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml"; }
+
+/// Run id → its metrics as text, for runs that were finished.
+std::map<std::string, std::string> finished_metrics(const std::string& db) {
+  std::map<std::string, std::string> out;
+  const std::string ids = query(db, "SELECT group_concat(id) FROM runs WHERE status = 'finished'");
+  std::stringstream in(ids);
+  std::string id;
+  while (std::getline(in, id, ','))
+    out[id] = query(db, "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
+                        "(SELECT key, step, value FROM metrics WHERE run_id = " + id + " ORDER BY key, step)");
+  return out;
+}
+
+TEST(ResumeTest, SigintCheckpointsMidEpochExits130AndContinuesToTheSameMetrics) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  const std::string reference = dir.file("reference.db"), stopped = dir.file("stopped.db");
+  ASSERT_EQ(wait_for(spawn(spec_args(reference))), 0);
+  const pid_t pid = spawn(spec_args(stopped));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (query(stopped, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into epoch 2
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  EXPECT_EQ(wait_for(pid), 130);
+  const std::string state = query(stopped, "SELECT status || ' ' || steps FROM runs");
+  ASSERT_EQ(state.substr(0, 12), "interrupted ") << state;
+  const int steps = std::stoi(state.substr(12));
+  EXPECT_GT(steps, 50) << "stopped inside epoch 2 (50 steps per epoch)";
+  EXPECT_LT(steps, 100);
+  // Running the same spec again continues the sweep (no flag needed) from the mid-epoch checkpoint.
+  ASSERT_EQ(wait_for(spawn(spec_args(stopped))), 0);
+  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 150 2");
+  EXPECT_EQ(query(stopped, "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(all_metrics(stopped), all_metrics(reference));
+}
+
+TEST(ResumeTest, KilledCoordinatorAndWorkerThenResumeFinishEveryRunOnce) {
+  TempDir dir;
+  const std::string reference = dir.file("reference.db"), db = dir.file("workers.db");
+  auto args = [&](const std::string& path, int workers) {
+    return std::vector<std::string>{TORCHSWEEP_BINARY, "run",  seed_spec(), "train.steps=20000", "train.log_every=100",
+                                    "--db",            path,   "--workers", std::to_string(workers)};
+  };
+  ASSERT_EQ(wait_for(spawn(args(reference, 1))), 0);
+  const pid_t coordinator = spawn(args(db, 2));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (query(db, "SELECT count(*) FROM runs WHERE status = 'finished'") < "1" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (query(db, "SELECT count(*) FROM runs WHERE status = 'running' AND heartbeat_at IS NOT NULL") != "2" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto before = finished_metrics(db);
+  ASSERT_FALSE(before.empty());
+  // One worker first (the coordinator replaces it), then the coordinator itself.
+  const std::string worker = query(db, "SELECT pid FROM runs WHERE status = 'running' ORDER BY id LIMIT 1");
+  ASSERT_FALSE(worker.empty());
+  ASSERT_EQ(kill(std::stoi(worker), SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(kill(coordinator, SIGKILL), 0);
+  wait_for(coordinator);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the orphaned workers stop on SIGTERM
+
+  ASSERT_EQ(wait_for(spawn(args(db, 2))), 0);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(query(db, "SELECT count(*) || ' ' || count(DISTINCT config_hash) FROM runs"), "6 6");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 20000"), "6");
+  EXPECT_EQ(query(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), std::to_string(6 * 201));
+  const auto after = finished_metrics(db);
+  for (const auto& [id, metrics] : before) EXPECT_EQ(after.at(id), metrics) << "run " << id << " changed";
+  // Every run, killed or not, ends with the metrics of an undisturbed run.
+  EXPECT_EQ(query(db, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
+                      "WHERE key = 'train/loss' ORDER BY run_id, step)"),
+            query(reference, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
+                             "WHERE key = 'train/loss' ORDER BY run_id, step)"));
+}
+
+TEST(ResumeTest, RerunIsBitIdenticalOnCpuAndLinkedToItsOriginal) {
+  TempDir dir;
+  const std::string db = dir.file("rerun.db");
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "run", seed_spec(), "optimizer.lr=0.5", "train.deterministic=true",
+                            "--db", db})),
+            0);
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "rerun", "1", "--db", db})), 0);
+  EXPECT_EQ(query(db, "SELECT status || ' ' || rerun_of FROM runs WHERE id = 2"), "finished 1");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "2");
+  const char* points = "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
+                       "(SELECT key, step, value FROM metrics WHERE run_id = ";
+  const std::string original = query(db, std::string(points) + "1 ORDER BY key, step)");
+  ASSERT_FALSE(original.empty());
+  EXPECT_EQ(query(db, std::string(points) + "2 ORDER BY key, step)"), original);
 }
 
 }  // namespace

@@ -73,3 +73,44 @@ TEST(MergeTest, AMissingOrForeignShardIsBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+/// A Slurm sweep's main database holds its runs as pending; merging a task's shard
+/// (the same uids, further along) brings them up to date, once.
+TEST(MergeTest, ShardRunsFurtherAlongUpdateTheirPendingRows) {
+  TempDir dir;
+  auto main = torchsweep::Store::open(dir.file("main.db"));
+  torchsweep::NewRun run;
+  run.config_hash = "h";
+  run.config_json = "{}";
+  run.params = {{"optimizer.lr", 0.5}};
+  torchsweep::NewSweep sweep{"s", "{}", "x", "s.yaml"};
+  const auto [sweep_id, ids] = main->create_sweep(sweep, {run});
+  {
+    auto sweep_uid = main->db().prepare("SELECT uid FROM sweeps");
+    ASSERT_TRUE(sweep_uid.step());
+    sweep.uid = sweep_uid.get_text(0);
+  }  // finalized: an open read would keep the shard from being detached after the merge
+  run.uid = main->sweep_runs(sweep_id).front().uid;
+  {
+    auto shard = torchsweep::Store::open(dir.file("task-0.db"));
+    const auto [s, shard_ids] = shard->create_sweep(sweep, {run});
+    shard->append_metrics(shard_ids[0], {{"train/loss", 0, 0.25}, {"train/loss", 1, 0.125}}, {"train/loss"});
+    shard->end_run(shard_ids[0], torchsweep::RunStatus::Finished, "", 2, 0.1);
+  }
+  const auto first = torchsweep::merge_shard(*main, dir.file("task-0.db"));
+  EXPECT_EQ(first.runs, 0);
+  EXPECT_EQ(first.updated, 1);
+  EXPECT_EQ(first.sweeps, 0);
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 2"), 1);
+  EXPECT_EQ(count(*main, "SELECT id FROM runs"), ids[0]);  // the run keeps its id
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM metrics"), 2);
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM params"), 1);
+  const auto again = torchsweep::merge_shard(*main, dir.file("task-0.db"));
+  EXPECT_EQ(again.updated, 0);
+  EXPECT_EQ(again.skipped, 1);
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM metrics"), 2);
+}
+
+}  // namespace
