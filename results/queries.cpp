@@ -129,6 +129,19 @@ SqlValue param_value(Database& db, int64_t run_id, const std::string& key) {
   return stmt.step() ? stmt.get(0) : SqlValue(nullptr);
 }
 
+std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string& sweep, const std::string& column) {
+  if (sweep.empty()) return {column + " = (SELECT max(id) FROM sweeps)", {}};
+  if (sweep == "all") return {"1", {}};
+  if (is_integer_text(sweep)) {
+    try {
+      return {column + " = ?", {SqlValue(static_cast<int64_t>(std::stoll(sweep)))}};
+    } catch (const std::out_of_range&) {
+      throw InputError("--sweep: no sweep '" + sweep + "' in this database");
+    }
+  }
+  return {column + " = (SELECT max(id) FROM sweeps WHERE name = ?)", {SqlValue(sweep)}};
+}
+
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
   std::vector<std::string> metrics;
   if (!selection.where.empty()) {
@@ -145,20 +158,8 @@ std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
       binds.emplace_back(selection.run_ids[i]);
     }
     where += ")";
-  } else if (selection.sweep.empty()) {
-    where = "r.sweep_id = (SELECT max(id) FROM sweeps)";
-  } else if (selection.sweep == "all") {
-    where = "1";
-  } else if (is_integer_text(selection.sweep)) {
-    where = "r.sweep_id = ?";
-    try {
-      binds.emplace_back(static_cast<int64_t>(std::stoll(selection.sweep)));
-    } catch (const std::out_of_range&) {
-      throw InputError("--sweep: no sweep '" + selection.sweep + "' in this database");
-    }
   } else {
-    where = "r.sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?)";
-    binds.emplace_back(selection.sweep);
+    std::tie(where, binds) = sweep_condition(selection.sweep, "r.sweep_id");
   }
   auto stmt = db.prepare(
       "SELECT r.id, r.sweep_id, s.name, r.run_index, r.status, r.config_hash, r.swept_json, r.error, r.steps, "

@@ -36,6 +36,10 @@ struct RunInfo {
   SqlValue wall_seconds;
 };
 
+/// The SQL condition on a sweep id column (e.g. "r.sweep_id") that picks the sweeps
+/// `sweep` names ("" latest, "all", an id, a name: its latest), with its binds.
+std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string& sweep, const std::string& column);
+
 /// The selected runs in id order. InputError when the selection names no sweep or
 /// run; an empty list when only the `where` filter matches nothing.
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection);

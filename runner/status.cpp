@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "results/queries.h"
 #include "results/table.h"
 #include "runner/error.h"
 #include "runner/slurm.h"
@@ -21,16 +22,10 @@ struct SweepRow {
 };
 
 std::vector<SweepRow> select_sweeps(Database& db, const std::string& sweep) {
-  std::string where = "id = (SELECT max(id) FROM sweeps)";
-  if (sweep == "all") where = "1";
-  else if (!sweep.empty() && sweep.find_first_not_of("0123456789") == std::string::npos) where = "id = ?1";
-  else if (!sweep.empty()) where = "id = (SELECT max(id) FROM sweeps WHERE name = ?1)";
+  const auto [where, binds] = sweep_condition(sweep, "id");
   auto stmt = db.prepare("SELECT id, name, created_at, launcher, coalesce(shard_dir, ''), coalesce(slurm_jobs, '') "
                          "FROM sweeps WHERE " + where + " ORDER BY id");
-  if (where.find("?1") != std::string::npos) {
-    if (sweep.find_first_not_of("0123456789") == std::string::npos) stmt.bind(1, static_cast<int64_t>(std::stoll(sweep)));
-    else stmt.bind(1, sweep);
-  }
+  for (size_t i = 0; i < binds.size(); ++i) stmt.bind(static_cast<int>(i + 1), binds[i]);
   std::vector<SweepRow> rows;
   while (stmt.step())
     rows.push_back({stmt.get_int(0), stmt.get_text(1), stmt.get_text(2), stmt.get_text(3), stmt.get_text(4),
