@@ -12,12 +12,12 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "base/paths.h"
 #include "results/queries.h"
 #include "results/sqlite_sink.h"
 #include "results/store.h"
@@ -64,13 +64,12 @@ int main(int argc, char** argv) {
   const int64_t seed_steps = arg(argc, argv, "--seed-steps", 20000);
   const int64_t runs = arg(argc, argv, "--runs", 10000);
   const int64_t steps = arg(argc, argv, "--steps", 1000);
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("torchsweep-bench-{}", ::getpid());
-  std::filesystem::create_directories(dir);
+  const std::string dir = torchsweep::make_temp_directory("torchsweep-bench-");
 
   // 1. Bulk logging: 10 metrics per step through one run's sink.
   double bulk_rate = 0;
   {
-    auto store = torchsweep::Store::open((dir / "bulk.db").string());
+    auto store = torchsweep::Store::open(torchsweep::join_path(dir, "bulk.db"));
     const auto ids = new_sweep(*store, 1).second;
     torchsweep::SqliteSink sink(*store, ids[0], {});
     torchsweep::MetricRow row;
@@ -95,7 +94,7 @@ int main(int argc, char** argv) {
     auto start = Clock::now();
     torchsweep::train_run(plan.runs[0].config, null);
     const double none = since(start);
-    auto store = torchsweep::Store::open((dir / "seed.db").string());
+    auto store = torchsweep::Store::open(torchsweep::join_path(dir, "seed.db"));
     const auto ids = new_sweep(*store, 1).second;
     torchsweep::SqliteSink sink(*store, ids[0], {});
     start = Clock::now();
@@ -110,7 +109,7 @@ int main(int argc, char** argv) {
   {
     const int64_t optuna_points = std::min<int64_t>(points, 5000);
     const std::string command = fmt::format("/usr/bin/python3 {}/bench/optuna_report.py {} {} 2>/dev/null",
-                                            TORCHSWEEP_SOURCE_DIR, optuna_points, (dir / "optuna.db").string());
+                                            TORCHSWEEP_SOURCE_DIR, optuna_points, torchsweep::join_path(dir, "optuna.db"));
     FILE* pipe = ::popen(command.c_str(), "r");
     char buffer[256] = {0};
     const bool ok = pipe && std::fgets(buffer, sizeof buffer, pipe);
@@ -128,7 +127,7 @@ int main(int argc, char** argv) {
 
   // 4. Queries on runs × steps × 2 metrics.
   {
-    const std::string path = (dir / "query.db").string();
+    const std::string path = torchsweep::join_path(dir, "query.db");
     auto start = Clock::now();
     {
       auto store = torchsweep::Store::open(path);
@@ -145,7 +144,7 @@ int main(int argc, char** argv) {
       }
     }
     std::cout << fmt::format("4. generated {} runs x {} steps x 2 metrics in {:.1f} s ({:.0f} MB)\n", runs, steps,
-                             since(start), static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+                             since(start), static_cast<double>(torchsweep::file_size(path)) / 1e6);
     auto store = torchsweep::Store::open_read_only(path);
     torchsweep::CompareOptions compare;
     compare.by = {"optimizer.lr"};
@@ -160,6 +159,6 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("   results list --where '...': {} runs in {:.3f} s (target < 0.5 s)\n", listed.rows.size(),
                              since(start));
   }
-  std::filesystem::remove_all(dir);
+  torchsweep::remove_all(dir);
   return 0;
 }

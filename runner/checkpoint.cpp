@@ -1,86 +1,108 @@
 #include "runner/checkpoint.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 
+#include "base/paths.h"
 #include "runner/error.h"
 
 namespace torchsweep {
 
-namespace fs = std::filesystem;
-
 namespace {
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
+
+void write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) throw RuntimeFailure(tmp.string() + ": cannot write");
+    if (!out) throw RuntimeFailure(tmp + ": cannot write");
   }
-  fs::rename(tmp, path);
+  rename_path(tmp, path);
 }
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+/// The default generator that draws on `device`'s random numbers (dropout, …).
+at::Generator generator_of(const torch::Device& device) {
+  if (device.is_cuda())
+    return at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, device.has_index() ? device.index() : 0));
+  return at::globalContext().defaultGenerator(torch::Device(torch::kCPU));
+}
+
+torch::Tensor generator_state(const torch::Device& device) {
+  at::Generator generator = generator_of(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(const torch::Device& device, const torch::Tensor& state) {
+  at::Generator generator = generator_of(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
 }  // namespace
 
 std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                            const CheckpointPosition& position) {
-  fs::create_directories(dir);
+                            const CheckpointPosition& position, const torch::Device& device) {
+  create_directories(dir);
   const std::string name = "step-" + std::to_string(position.step);
-  const fs::path folder = fs::path(dir) / name;
-  fs::remove_all(folder);
-  fs::create_directories(folder);
+  const std::string folder = join_path(dir, name);
+  remove_all(folder);
+  create_directories(folder);
   {
     torch::serialize::OutputArchive archive;
     model.save(archive);
-    archive.save_to((folder / "model.pt").string());
+    archive.save_to(join_path(folder, "model.pt"));
   }
-  torch::save(optimizer, (folder / "optimizer.pt").string());
-  auto generator = at::detail::getDefaultCPUGenerator();
-  torch::Tensor rng;
-  {
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    rng = generator.get_state();
-  }
-  torch::save(rng, (folder / "rng.pt").string());
+  torch::save(optimizer, join_path(folder, "optimizer.pt"));
+  // Models are built on the CPU, so its generator matters on every device; a CUDA
+  // run's dropout draws from the CUDA generator, saved beside it.
+  torch::save(generator_state(torch::Device(torch::kCPU)), join_path(folder, "rng.pt"));
+  if (device.is_cuda()) torch::save(generator_state(device), join_path(folder, "rng_cuda.pt"));
   const nlohmann::json where = {{"epoch", position.epoch},       {"step", position.step},
                                 {"batch", position.batch},       {"loss_sum", position.loss_sum},
                                 {"correct", position.correct},   {"samples", position.samples}};
-  write_atomically(folder / "position.json", where.dump());
+  write_atomically(join_path(folder, "position.json"), where.dump());
   // Only now does the checkpoint become the latest; older ones are removed after.
-  const fs::path latest = fs::path(dir) / "latest";
-  std::string previous;
-  if (fs::exists(latest)) std::getline(std::ifstream(latest), previous);
+  const std::string latest = join_path(dir, "latest");
+  const std::string previous = path_exists(latest) ? read_first_line(latest) : "";
   write_atomically(latest, name + "\n");
-  if (!previous.empty() && previous != name) fs::remove_all(fs::path(dir) / previous);
-  return folder.string();
+  if (!previous.empty() && previous != name) remove_all(join_path(dir, previous));
+  return folder;
 }
 
 std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                                  torch::optim::Optimizer& optimizer) {
-  const fs::path latest = fs::path(dir) / "latest";
-  if (dir.empty() || !fs::exists(latest)) return std::nullopt;
-  std::string name;
-  std::getline(std::ifstream(latest), name);
-  const fs::path folder = fs::path(dir) / name;
+                                                  torch::optim::Optimizer& optimizer, const torch::Device& device) {
+  const std::string latest = join_path(dir, "latest");
+  if (dir.empty() || !path_exists(latest)) return std::nullopt;
+  const std::string folder = join_path(dir, read_first_line(latest));
   {
     torch::serialize::InputArchive archive;
-    archive.load_from((folder / "model.pt").string());
+    archive.load_from(join_path(folder, "model.pt"), device);
     model.load(archive);
   }
-  torch::load(optimizer, (folder / "optimizer.pt").string());
+  torch::load(optimizer, join_path(folder, "optimizer.pt"), device);
   torch::Tensor rng;
-  torch::load(rng, (folder / "rng.pt").string());
-  auto generator = at::detail::getDefaultCPUGenerator();
-  {
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    generator.set_state(rng);
+  torch::load(rng, join_path(folder, "rng.pt"));
+  set_generator_state(torch::Device(torch::kCPU), rng);
+  // A checkpoint written by a CPU run, or by an earlier version, has no CUDA state.
+  if (device.is_cuda() && path_exists(join_path(folder, "rng_cuda.pt"))) {
+    torch::Tensor cuda_rng;
+    torch::load(cuda_rng, join_path(folder, "rng_cuda.pt"));
+    set_generator_state(device, cuda_rng);
   }
   nlohmann::json position;
-  std::ifstream(folder / "position.json") >> position;
+  std::ifstream(join_path(folder, "position.json")) >> position;
   CheckpointPosition out;
   out.epoch = position.at("epoch").get<int64_t>();
   out.step = position.at("step").get<int64_t>();

@@ -21,13 +21,14 @@ struct CheckpointPosition {
   int64_t samples = 0;
 };
 
-/// Writes a checkpoint under `dir` and returns its folder.
+/// Writes a checkpoint under `dir` and returns its folder. It holds torch's CPU
+/// generator state and, for a run on a CUDA `device`, that device's generator state.
 std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                            const CheckpointPosition& position);
+                            const CheckpointPosition& position, const torch::Device& device);
 
-/// Restores the latest checkpoint under `dir` into model, optimizer and torch's CPU
-/// generator; nullopt when there is none.
+/// Restores the latest checkpoint under `dir` into model, optimizer (their tensors
+/// onto `device`) and the generators saved with it; nullopt when there is none.
 std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                                  torch::optim::Optimizer& optimizer);
+                                                  torch::optim::Optimizer& optimizer, const torch::Device& device);
 
 }  // namespace torchsweep

@@ -6,11 +6,11 @@
 
 #include <unistd.h>
 
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
+#include "base/paths.h"
 #include "models/summary.h"
 #include "results/curve_groups.h"
 #include "results/merge.h"
@@ -135,17 +135,15 @@ std::shared_ptr<Model> build_model(const std::string& name, const std::vector<st
 
 /// Shard arguments of `results merge`: a folder stands for the *.db files in it.
 std::vector<std::string> expand_shards(const std::vector<std::string>& args) {
-  namespace fs = std::filesystem;
   std::vector<std::string> out;
   for (const auto& arg : args) {
-    std::error_code ec;
-    if (!fs::is_directory(arg, ec)) {
+    if (!is_directory(arg)) {
       out.push_back(arg);
       continue;
     }
     std::vector<std::string> found;
-    for (const auto& entry : fs::directory_iterator(arg))
-      if (entry.path().extension() == ".db") found.push_back(entry.path().string());
+    for (const auto& name : list_directory(arg))
+      if (path_extension(name) == ".db") found.push_back(join_path(arg, name));
     if (found.empty()) throw InputError(arg + ": no shard databases (*.db) in this folder");
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
@@ -414,7 +412,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return exit_code(outcome.stop_signal, outcome.failed);
     }
     if (*rerun_cmd) {
-      if (!std::filesystem::exists(db_path)) throw InputError(db_path + ": no results database here (pass --db FILE)");
+      if (!path_exists(db_path)) throw InputError(db_path + ": no results database here (pass --db FILE)");
       auto store = Store::open(db_path);
       WorkerOptions options;
       options.command_line = command_line(argc, argv);

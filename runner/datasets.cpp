@@ -19,6 +19,10 @@ SeedExample::SeedExample(std::vector<double> inputs, std::vector<double> targets
   batch_.targets = torch::tensor(targets, f64).reshape({1, static_cast<int64_t>(targets.size())});
 }
 
+void SeedExample::place_on(const torch::Device& device) {
+  batch_ = {batch_.inputs.to(device), batch_.targets.to(device)};
+}
+
 Batch SeedExample::train_batch(int64_t index) {
   (void)index;
   return batch_;

@@ -22,6 +22,10 @@ class Dataset {
   virtual ~Dataset() = default;
   /// Training batches per epoch.
   virtual int64_t train_batches() const = 0;
+  /// Called once before training on `device`: a data set may move its tensors there (or
+  /// into pinned host memory for asynchronous copies), so that its batches come from
+  /// there. The batches' values do not change, only where they live.
+  virtual void place_on(const torch::Device& device) { (void)device; }
   /// Called before each epoch (from 1); shuffling data sets reorder here.
   virtual void start_epoch(int64_t epoch, uint64_t seed) {
     (void)epoch;
@@ -48,6 +52,7 @@ class SeedExample : public Dataset {
  public:
   SeedExample(std::vector<double> inputs, std::vector<double> targets);
   int64_t train_batches() const override { return 1; }
+  void place_on(const torch::Device& device) override;
   Batch train_batch(int64_t index) override;
   bool classification() const override { return false; }
 

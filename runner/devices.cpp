@@ -6,6 +6,7 @@
 
 #if TORCHSWEEP_HAVE_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 namespace torchsweep {
@@ -50,6 +51,34 @@ std::string device_name(const torch::Device& device) {
     }
   }
   return "CPU";
+}
+
+int64_t device_memory_bytes(const torch::Device& device) {
+#if TORCHSWEEP_HAVE_CUDA
+  if (device.is_cuda())
+    return static_cast<int64_t>(at::cuda::getDeviceProperties(device.index() < 0 ? 0 : device.index())->totalGlobalMem);
+#else
+  (void)device;
+#endif
+  return 0;
+}
+
+HostSyncCheck::HostSyncCheck(const torch::Device& device, bool enabled) {
+#if TORCHSWEEP_HAVE_CUDA
+  if (enabled && device.is_cuda()) {
+    c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
+    active_ = true;
+  }
+#else
+  (void)device;
+  (void)enabled;
+#endif
+}
+
+HostSyncCheck::~HostSyncCheck() {
+#if TORCHSWEEP_HAVE_CUDA
+  if (active_) c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+#endif
 }
 
 int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }

@@ -8,6 +8,7 @@
 #include <random>
 #include <sys/stat.h>
 
+#include "runner/devices.h"
 #include "runner/error.h"
 
 namespace torchsweep {
@@ -168,8 +169,60 @@ int64_t IdxDataset::train_batches() const {
   return (train_.images.size(0) + options_.batch_size - 1) / options_.batch_size;
 }
 
+namespace {
+
+int64_t bytes_of(const IdxSplit& split) {
+  if (!split.images.defined()) return 0;
+  return static_cast<int64_t>(split.images.nbytes() + split.labels.nbytes());
+}
+
+IdxSplit moved(const IdxSplit& split, const torch::Device& device) {
+  if (!split.images.defined()) return split;
+  return {split.images.to(device), split.labels.to(device)};
+}
+
+IdxSplit pinned(const IdxSplit& split) {
+  if (!split.images.defined()) return split;
+  return {split.images.pin_memory(), split.labels.pin_memory()};
+}
+
+/// Rows of `source` in `rows`' order, gathered into pinned memory when `pin`.
+torch::Tensor gather(const torch::Tensor& source, const torch::Tensor& rows, bool pin) {
+  if (!pin) return source.index_select(0, rows);
+  auto sizes = source.sizes().vec();
+  sizes[0] = rows.size(0);
+  auto out = torch::empty(sizes, source.options().pinned_memory(true));
+  torch::index_select_out(out, source, 0, rows);
+  return out;
+}
+
+}  // namespace
+
+void IdxDataset::place_on(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+  const int64_t bytes = bytes_of(train_) + bytes_of(validation_) + bytes_of(test_);
+  if (bytes <= device_memory_bytes(device) / 4) {
+    train_ = moved(train_, device);
+    validation_ = moved(validation_, device);
+    test_ = moved(test_, device);
+    device_ = device;
+  } else {
+    train_ = pinned(train_);
+    validation_ = pinned(validation_);
+    test_ = pinned(test_);
+    pinned_ = true;
+  }
+}
+
+std::string IdxDataset::placement() const {
+  if (pinned_) return "pinned host";
+  return device_.is_cuda() ? device_.str() : "host";
+}
+
 void IdxDataset::start_epoch(int64_t epoch, uint64_t seed) {
-  order_ = options_.shuffle ? epoch_permutation(train_.images.size(0), seed, epoch) : torch::Tensor();
+  // Drawn on the host as on the CPU path, so that every device sees the same order;
+  // one copy of the permutation per epoch, and batches are gathered where the data is.
+  order_ = options_.shuffle ? epoch_permutation(train_.images.size(0), seed, epoch).to(device_) : torch::Tensor();
 }
 
 Batch IdxDataset::train_batch(int64_t index) {
@@ -177,7 +230,7 @@ Batch IdxDataset::train_batch(int64_t index) {
   const int64_t size = std::min(options_.batch_size, train_.images.size(0) - start);
   if (!order_.defined()) return {train_.images.narrow(0, start, size), train_.labels.narrow(0, start, size)};
   const auto rows = order_.narrow(0, start, size);
-  return {train_.images.index_select(0, rows), train_.labels.index_select(0, rows)};
+  return {gather(train_.images, rows, pinned_), gather(train_.labels, rows, pinned_)};
 }
 
 int64_t IdxDataset::test_batches() const {

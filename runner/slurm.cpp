@@ -1,21 +1,21 @@
 #include "runner/slurm.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <regex>
 
+#include "base/paths.h"
 #include "runner/error.h"
 #include "runner/sweep_runner.h"
 
 namespace torchsweep {
 
-namespace fs = std::filesystem;
 
 std::string shell_quote(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@%+,") ==
@@ -75,13 +75,13 @@ std::string sbatch(const std::vector<std::string>& args) {
   return id;
 }
 
-void write_file(const fs::path& path, const std::string& text, bool executable) {
+void write_file(const std::string& path, const std::string& text, bool executable) {
   {
     std::ofstream out(path, std::ios::trunc);
     out << text;
-    if (!out) throw RuntimeFailure(path.string() + ": cannot write");
+    if (!out) throw RuntimeFailure(path + ": cannot write");
   }
-  if (executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+  if (executable) add_execute_permission(path);
 }
 
 }  // namespace
@@ -144,8 +144,8 @@ std::vector<std::pair<int64_t, int64_t>> slurm_array_chunks(int64_t tasks, int64
 SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, std::ostream& out,
                              const SlurmOptions& options) {
   const std::string executable =
-      options.executable.empty() ? fs::read_symlink("/proc/self/exe").string() : fs::absolute(options.executable).string();
-  const std::string db = fs::absolute(db_path).lexically_normal().string();
+      options.executable.empty() ? executable_path() : absolute_path(options.executable);
+  const std::string db = absolute_path(db_path);
   const std::string root = db.substr(0, db.size() - (db.size() > 3 && db.compare(db.size() - 3, 3, ".db") == 0 ? 3 : 0)) +
                            "-slurm";
   const auto tasks = static_cast<int64_t>(plan.runs.size());
@@ -171,33 +171,33 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   sweep.uid = uid.get_text(0);
   const auto recorded = store->sweep_runs(sweep_id);
 
-  const fs::path dir = fs::path(root) / ("sweep-" + std::to_string(sweep_id));
-  submission.sweep_dir = dir.string();
-  for (const char* sub : {"shards", "logs", "artifacts"}) fs::create_directories(dir / sub);
+  const std::string dir = join_path(root, "sweep-" + std::to_string(sweep_id));
+  submission.sweep_dir = dir;
+  for (const char* sub : {"shards", "logs", "artifacts"}) create_directories(join_path(dir, sub));
   // One shard per task, holding the sweep and that one run under the main database's uids.
   for (int64_t t = 0; t < tasks; ++t) {
     NewRun run = runs[static_cast<size_t>(t)];
     run.uid = recorded[static_cast<size_t>(t)].uid;
-    Store::open((dir / "shards" / ("task-" + std::to_string(t) + ".db")).string())->create_sweep(sweep, {run});
+    Store::open(join_path(dir, "shards/task-" + std::to_string(t) + ".db"))->create_sweep(sweep, {run});
   }
-  const fs::path array_script = dir / "array.sh", merge_script = dir / "merge.sh";
-  write_file(array_script, slurm_array_script(plan.name, dir.string(), executable, options), true);
-  write_file(merge_script, slurm_merge_script(plan.name, dir.string(), executable, db, options), true);
+  const std::string array_script = join_path(dir, "array.sh"), merge_script = join_path(dir, "merge.sh");
+  write_file(array_script, slurm_array_script(plan.name, dir, executable, options), true);
+  write_file(merge_script, slurm_merge_script(plan.name, dir, executable, db, options), true);
 
   for (const auto& [first, count] : slurm_array_chunks(tasks, max_array)) {
     std::string array = fmt::format("--array=0-{}", count - 1);
     if (options.array_parallelism > 0) array += fmt::format("%{}", options.array_parallelism);
     submission.array_jobs.push_back(
-        sbatch({array, fmt::format("--export=ALL,TORCHSWEEP_TASK_OFFSET={}", first), array_script.string()}));
+        sbatch({array, fmt::format("--export=ALL,TORCHSWEEP_TASK_OFFSET={}", first), array_script}));
   }
   std::string dependency = "--dependency=afterany";
   for (const auto& job : submission.array_jobs) dependency += ":" + job;
-  submission.merge_job = sbatch({dependency, merge_script.string()});
-  store->set_slurm(sweep_id, dir.string(),
+  submission.merge_job = sbatch({dependency, merge_script});
+  store->set_slurm(sweep_id, dir,
                    nlohmann::json{{"array", submission.array_jobs}, {"merge", submission.merge_job}}.dump());
   out << fmt::format("sweep {} '{}': {} run(s) as job array {} ; merge job {} (afterany) into {}\n", sweep_id,
                      plan.name, tasks, fmt::join(submission.array_jobs, ", "), submission.merge_job, db);
-  out << fmt::format("folder {}; follow with: torchsweep status {} --db {}\n", dir.string(), sweep_id,
+  out << fmt::format("folder {}; follow with: torchsweep status {} --db {}\n", dir, sweep_id,
                      shell_quote(db_path));
   return submission;
 }

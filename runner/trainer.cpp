@@ -1,8 +1,10 @@
 #include "runner/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include "runner/builtins.h"
@@ -19,40 +21,24 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-/// Sums over an epoch's samples, so that means are true means over samples.
-struct EpochTotals {
-  double loss_sum = 0.0;  ///< Σ batch mean loss × batch size
-  int64_t correct = 0;
-  int64_t samples = 0;
-  double mean_loss() const { return samples ? loss_sum / static_cast<double>(samples) : 0.0; }
-  double accuracy() const { return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
-};
-
-void accumulate(EpochTotals& totals, const torch::Tensor& outputs, const torch::Tensor& targets, double loss,
-                bool classification) {
-  const int64_t n = outputs.size(0);
-  totals.loss_sum += loss * static_cast<double>(n);
-  totals.samples += n;
-  if (classification) totals.correct += outputs.argmax(1).eq(targets).sum().item<int64_t>();
-}
-
 enum class Split { Test, Validation };
 
 /// Mean loss and accuracy over a held-out split, in eval mode without gradients.
-EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device) {
+EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
+                     MeterReads reads) {
   torch::NoGradGuard no_grad;
   model.eval();
-  EpochTotals totals;
+  EpochMeter meter(device, data.classification(), reads);
   const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
   for (int64_t b = 0; b < batches; ++b) {
     Batch batch = split == Split::Test ? data.test_batch(b) : data.validation_batch(b);
     const auto inputs = batch.inputs.to(device, model.dtype(), /*non_blocking=*/true);
     const auto targets = batch.targets.to(device, /*non_blocking=*/true);
     const auto outputs = model.forward(inputs);
-    accumulate(totals, outputs, targets, loss_fn(outputs, targets).item<double>(), data.classification());
+    meter.add(b, loss_fn(outputs, targets), outputs, targets);
   }
   model.train();
-  return totals;
+  return meter.read();
 }
 
 std::string signal_name(int signal) {
@@ -66,7 +52,15 @@ void configure_threads(const nlohmann::json& train, int64_t default_threads) {
   const auto cores = default_threads > 0 ? default_threads
                                          : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
-  at::globalContext().setDeterministicAlgorithms(train.at("deterministic").get<bool>(), /*warn_only=*/false);
+}
+
+void configure_determinism(const nlohmann::json& train, const torch::Device& device) {
+  const bool deterministic = train.at("deterministic").get<bool>();
+  // cuBLAS is deterministic only with a fixed workspace, chosen by this variable before
+  // its first use in the process; LibTorch refuses deterministic mode on CUDA without it.
+  // A value the user set is kept.
+  if (deterministic && device.is_cuda()) ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::globalContext().setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
 }
 
 }  // namespace
@@ -82,6 +76,14 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     sink.run_ended({outcome.status, outcome.error, outcome.steps, outcome.wall_seconds});
     return outcome;
   };
+  // A non-finite loss ends the run at the step where it appeared: that step's loss is
+  // its last point, and nothing after it is recorded.
+  auto diverged = [&](const NonFiniteLoss& bad) {
+    outcome.steps = bad.step;
+    sink.log(bad.step, {{"train/loss", bad.loss}});
+    return finish(RunStatus::Diverged, "train/loss became " + std::string(std::isnan(bad.loss) ? "nan" : "inf") +
+                                           " at step " + std::to_string(bad.step));
+  };
 
   try {
     auto& reg = registries();
@@ -90,6 +92,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     const auto seed = config.at("seed").get<uint64_t>();
     torch::manual_seed(seed);
     const torch::Device device = resolve_device(config.at("device").get<std::string>());
+    configure_determinism(train, device);
 
     const auto& model_cfg = config.at("model");
     std::shared_ptr<Model> model = reg.models.get(model_cfg.at("name")).factory(model_cfg);
@@ -97,6 +100,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     model->train();
     const auto& data_cfg = config.at("data");
     std::unique_ptr<Dataset> data = reg.datasets.get(data_cfg.at("name")).factory(data_cfg);
+    data->place_on(device);
     const auto& loss_cfg = config.at("loss");
     const LossFn loss_fn = reg.losses.get(loss_cfg.at("name")).factory(loss_cfg);
     const auto& opt_cfg = config.at("optimizer");
@@ -118,78 +122,94 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
 
     CheckpointPosition position;
     if (options.resume) {
-      if (auto restored = load_checkpoint(options.checkpoint_dir, *model, *optimizer)) position = *restored;
+      if (auto restored = load_checkpoint(options.checkpoint_dir, *model, *optimizer, device)) position = *restored;
     }
     outcome.steps = position.step;
     if (schedule) set_lr(*optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, base_lr));
     sink.run_started({device.str(), device_name(device), position.step, position.epoch});
 
+    // Loss sums and correct counts stay on the device between reads (on CUDA), so a step
+    // does not wait for the host; reads happen at logged steps, interrupts and epoch ends.
+    EpochMeter meter(device, data->classification(), options.metric_reads);
     MetricRow row;
     for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps; ++epoch) {
       const auto epoch_started = Clock::now();
       data->start_epoch(epoch, seed);  // the order depends on (seed, epoch) only, so a resumed epoch sees the same
-      EpochTotals totals;
       int64_t first_batch = 0;
       if (epoch == position.epoch + 1 && position.batch > 0) {  // resuming mid-epoch
         first_batch = position.batch;
-        totals = {position.loss_sum, position.correct, position.samples};
+        meter.reset({position.loss_sum, position.correct, position.samples});
+      } else {
+        meter.reset();
       }
       for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
-        Batch batch = data->train_batch(b);
-        const auto inputs = batch.inputs.to(device, model->dtype(), /*non_blocking=*/true);
-        const auto targets = batch.targets.is_floating_point() ? batch.targets.to(device, model->dtype(), true)
-                                                               : batch.targets.to(device, /*non_blocking=*/true);
-        optimizer->zero_grad();
-        const auto outputs = model->forward(inputs);
-        const auto loss = loss_fn(outputs, targets);
-        const double loss_value = loss.item<double>();
         const int64_t step = outcome.steps;
-        if (!std::isfinite(loss_value)) {
-          sink.log(step, {{"train/loss", loss_value}});
-          return finish(RunStatus::Diverged, "train/loss became " + std::string(std::isnan(loss_value) ? "nan" : "inf") +
-                                                 " at step " + std::to_string(step));
+        const bool log_now = step % log_every == 0 || step + 1 == total_steps;
+        torch::Tensor inputs, targets, outputs, loss;
+        {
+          HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps);
+          Batch batch = data->train_batch(b);
+          inputs = batch.inputs.to(device, model->dtype(), /*non_blocking=*/true);
+          targets = batch.targets.is_floating_point() ? batch.targets.to(device, model->dtype(), true)
+                                                      : batch.targets.to(device, /*non_blocking=*/true);
+          optimizer->zero_grad();
+          outputs = model->forward(inputs);
+          loss = loss_fn(outputs, targets);
+          meter.add(step, loss, outputs, targets);
         }
-        loss.backward();
-        if (step % log_every == 0 || step + 1 == total_steps) {
-          row.clear();
-          model->append_step_metrics({inputs, targets, outputs, loss_value}, row);
-          const bool has_loss =
-              std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
-          if (!has_loss) row.insert(row.begin(), {"train/loss", loss_value});
-          sink.log(step, row);
+        if (log_now) meter.read();
+        if (const auto& bad = meter.non_finite()) return diverged(*bad);
+        {
+          HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
+          loss.backward();
+          if (log_now) {
+            outcome.final_loss = meter.last_loss();
+            row.clear();
+            model->append_step_metrics({inputs, targets, outputs, meter.last_loss()}, row);
+            const bool has_loss =
+                std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
+            if (!has_loss) row.insert(row.begin(), {"train/loss", meter.last_loss()});
+            sink.log(step, row);
+          }
+          optimizer->step();
+          ++outcome.steps;
+          if (schedule && schedule->per_step()) set_lr(*optimizer, schedule->lr_at(outcome.steps, base_lr));
         }
-        outcome.final_loss = loss_value;
-        optimizer->step();
-        ++outcome.steps;
-        if (schedule && schedule->per_step()) set_lr(*optimizer, schedule->lr_at(outcome.steps, base_lr));
-        accumulate(totals, outputs.detach(), targets, loss_value, data->classification());
+        // Between reads the display shows the last values read.
+        const EpochTotals& shown = meter.deferred() ? meter.last_read() : meter.read();
         const double elapsed = seconds_since(epoch_started);
-        sink.progress({epoch, epochs, b + 1, per_epoch, outcome.steps, total_steps, totals.mean_loss(),
-                       data->classification() ? totals.accuracy() : -1.0,
-                       elapsed > 0 ? static_cast<double>(totals.samples) / elapsed : 0.0, elapsed});
+        sink.progress({epoch, epochs, b + 1, per_epoch, outcome.steps, total_steps, shown.mean_loss(),
+                       data->classification() ? shown.accuracy() : -1.0,
+                       elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
         if (interrupt_signal() != 0) {
           // Stop between steps: everything up to here is kept, and the run continues from here.
           const int signal = interrupt_signal();
+          const EpochTotals totals = meter.read();
+          if (const auto& bad = meter.non_finite()) return diverged(*bad);
+          outcome.final_loss = meter.last_loss();
           if (!options.checkpoint_dir.empty()) {
             const CheckpointPosition here{epoch - 1, outcome.steps, b + 1, totals.loss_sum, totals.correct,
                                           totals.samples};
-            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here), epoch - 1);
+            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device), epoch - 1);
           }
           return finish(RunStatus::Interrupted,
                         "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
         }
       }
+      const EpochTotals totals = meter.read();
+      if (const auto& bad = meter.non_finite()) return diverged(*bad);
+      outcome.final_loss = meter.last_loss();
       if (!by_epochs) continue;
       row.clear();
       row.emplace_back("train/loss_epoch", totals.mean_loss());
       if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
       if (data->validation_batches() > 0) {
-        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device);
+        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device, options.metric_reads);
         row.emplace_back("val/loss", val.mean_loss());
         if (data->classification()) row.emplace_back("val/acc", val.accuracy());
       }
       if (data->test_batches() > 0) {
-        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device);
+        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device, options.metric_reads);
         row.emplace_back("test/loss", test.mean_loss());
         if (data->classification()) row.emplace_back("test/acc", test.accuracy());
       }
@@ -197,8 +217,8 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       sink.log(epoch, row);
       if (schedule && !schedule->per_step()) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
       if (!options.checkpoint_dir.empty())
-        sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}),
-                              epoch);
+        sink.checkpoint_saved(
+            save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}, device), epoch);
     }
     return finish(RunStatus::Finished, "");
   } catch (const std::exception& e) {

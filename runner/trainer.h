@@ -7,6 +7,7 @@
 #include <string>
 
 #include "results/metric_sink.h"
+#include "runner/epoch_meter.h"
 
 namespace torchsweep {
 
@@ -19,6 +20,12 @@ struct TrainOptions {
   /// Intra-op threads when the config leaves train.threads at 0 (0: the machine's
   /// cores). Parallel workers divide the cores this way without changing the config.
   int64_t default_threads = 0;
+  /// When the loss sums and correct counts are read to the host: Auto defers them on
+  /// CUDA (read every log_every steps and at an epoch's end) and reads them per step on
+  /// the CPU. The recorded metrics are the same either way.
+  MeterReads metric_reads = MeterReads::Auto;
+  /// Tests: make any wait for the device inside a step an error (CUDA only).
+  bool forbid_host_sync_in_steps = false;
 };
 
 struct TrainOutcome {

@@ -4,9 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "base/paths.h"
 
 /// Asserts that `statement` throws `exception_type` whose what() contains `substring`.
 #define ASSERT_THROWS_WITH(statement, exception_type, substring)                               \
@@ -25,21 +26,19 @@ namespace torchsweep::testing {
 /// A fresh directory under the system temp dir, removed with the object.
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "torchsweep-test-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
+  TempDir() : path_(make_temp_directory("torchsweep-test-")) {}
   ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    try {
+      remove_all(path_);
+    } catch (const std::exception&) {  // a test's leftovers must not end the test run
+    }
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  const std::filesystem::path& path() const { return path_; }
+  const std::string& path() const { return path_; }
   /// A path inside the directory.
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string file(const std::string& name) const { return join_path(path_, name); }
   /// Writes `text` to a file inside the directory and returns its path.
   std::string write(const std::string& name, const std::string& text) const {
     std::ofstream out(file(name), std::ios::binary);
@@ -48,7 +47,7 @@ class TempDir {
   }
 
  private:
-  std::filesystem::path path_;
+  std::string path_;
 };
 
 /// The repository's root (for shipped specs).

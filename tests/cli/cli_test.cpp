@@ -35,7 +35,7 @@ std::string read_file(const std::string& path) {
 
 /// Runs torchsweep in `dir` with TORCHSWEEP_DB unset.
 CommandResult torchsweep_cli(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string command = "cd " + shell_quote(dir.path().string()) + " && env -u TORCHSWEEP_DB " + TORCHSWEEP_BINARY;
+  std::string command = "cd " + shell_quote(dir.path()) + " && env -u TORCHSWEEP_DB " + TORCHSWEEP_BINARY;
   for (const auto& a : args) command += " " + shell_quote(a);
   command += " >" + shell_quote(dir.file("stdout.txt")) + " 2>" + shell_quote(dir.file("stderr.txt"));
   const int status = std::system(command.c_str());
@@ -225,7 +225,7 @@ TEST_F(CliTest, ValidateAndModels) {
 /// there, and no "database is locked" reaches the user.
 TEST(CliConcurrencyTest, EightWritersShareOneDatabase) {
   TempDir dir;
-  std::string command = "cd " + shell_quote(dir.path().string()) + " || exit 1; ";
+  std::string command = "cd " + shell_quote(dir.path()) + " || exit 1; ";
   for (int i = 0; i < 8; ++i) {
     const std::string n = std::to_string(i);
     command += "(" + std::string(TORCHSWEEP_BINARY) + " run " + shell_quote(kSpec) + " train.steps=" +
@@ -287,10 +287,10 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
     EXPECT_EQ(r.code, 2) << c.expected_prefix << "\n" << r.err;
     // Messages name the spec as it was given: here, its full path.
     const std::string prefix =
-        c.expected_prefix.rfind("bad.yaml", 0) == 0 ? dir.path().string() + "/" + c.expected_prefix : c.expected_prefix;
+        c.expected_prefix.rfind("bad.yaml", 0) == 0 ? dir.path() + "/" + c.expected_prefix : c.expected_prefix;
     EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << "got: " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(dir.file("fresh.db"))) << c.expected_prefix;
+    EXPECT_FALSE(torchsweep::path_exists(dir.file("fresh.db"))) << c.expected_prefix;
 
     // Into an existing database: not a byte changes.
     const std::string before = read_file(existing);
@@ -302,13 +302,13 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   auto r = torchsweep_cli(dir, {"run", dir.file("missing.yaml"), "--db", dir.file("fresh.db")});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.yaml: cannot read the spec: No such file or directory"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.file("fresh.db")));
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("fresh.db")));
   r = torchsweep_cli(dir, {"run", kSpec, "--no-such-flag"});
   EXPECT_EQ(r.code, 2);
   r = torchsweep_cli(dir, {"results", "list", "--db", dir.file("none.db")});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no results database here"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.file("none.db")));
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("none.db")));
   r = torchsweep_cli(dir, {"results", "compare", "--db", existing, "--by", "optimizer.lrr"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("did you mean 'optimizer.lr'?"), std::string::npos) << r.err;
@@ -504,8 +504,8 @@ TEST(CliBandsTest, BadBandAndThinningFlagsExitTwo) {
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
       EXPECT_EQ(r.out, "");
     }
-  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.svg")));
-  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.dat")));
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("bad.svg")));
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("bad.dat")));
 }
 
 }  // namespace

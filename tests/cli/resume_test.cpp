@@ -198,3 +198,59 @@ TEST(ResumeTest, RerunIsBitIdenticalOnCpuAndLinkedToItsOriginal) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<std::string> cuda_spec_args(const std::string& db) {
+  // 235 steps an epoch; the seed CNN's dropout draws on the GPU's generator, which the
+  // mid-epoch checkpoint must carry for the continued run to match.
+  return {TORCHSWEEP_BINARY, "run", torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
+          "train.epochs=3", "data.train_limit=30000", "data.test_limit=1000", "train.deterministic=true",
+          "train.log_every=10", "device=cuda", "--db", db};
+}
+
+/// Starts the run, waits until its first epoch is checkpointed and it is `into` seconds
+/// into the second, then sends `signal`.
+pid_t stop_in_epoch_two(const std::string& db, int signal, double into) {
+  const pid_t pid = spawn(cuda_spec_args(db));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::duration<double>(into));
+  kill(pid, signal);
+  return pid;
+}
+
+TEST(ResumeCudaTest, InterruptedAndKilledRunsContinueToBitIdenticalMetrics) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  const std::string reference = dir.file("reference.db");
+  ASSERT_EQ(wait_for(spawn(cuda_spec_args(reference))), 0);
+  ASSERT_EQ(query(reference, "SELECT status || ' ' || steps || ' ' || device FROM runs"), "finished 705 cuda:0");
+  const std::string expected = all_metrics(reference);
+
+  // SIGINT: a checkpoint after the current step, mid-epoch, then the same command continues.
+  const std::string stopped = dir.file("stopped.db");
+  EXPECT_EQ(wait_for(stop_in_epoch_two(stopped, SIGINT, 0.15)), 130);
+  const std::string state = query(stopped, "SELECT status || ' ' || steps FROM runs");
+  ASSERT_EQ(state.substr(0, 12), "interrupted ") << state;
+  const int steps = std::stoi(state.substr(12));
+  EXPECT_GT(steps, 235) << "stopped inside epoch 2";
+  EXPECT_LT(steps, 470);
+  ASSERT_EQ(wait_for(spawn(cuda_spec_args(stopped))), 0);
+  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps FROM runs"), "finished 705");
+  EXPECT_EQ(all_metrics(stopped), expected);
+
+  // kill -9: no warning; --resume continues from the epoch-1 checkpoint.
+  const std::string killed = dir.file("killed.db");
+  wait_for(stop_in_epoch_two(killed, SIGKILL, 0.15));
+  ASSERT_EQ(query(killed, "SELECT status FROM runs"), "running") << "the run ended before it could be killed";
+  auto resume = cuda_spec_args(killed);
+  resume.push_back("--resume");
+  ASSERT_EQ(wait_for(spawn(resume)), 0);
+  EXPECT_EQ(query(killed, "SELECT status || ' ' || steps FROM runs"), "finished 705");
+  EXPECT_EQ(all_metrics(killed), expected);
+}
+
+}  // namespace

@@ -134,7 +134,7 @@ TEST(StoreTest, OpenCreatesSchemaVersionAndWal) {
   TempDir dir;
   const std::string path = dir.file("results.db");
   auto store = Store::open(path);
-  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_TRUE(torchsweep::path_exists(path));
   EXPECT_EQ(scalar_int(store->db(), "PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(torchsweep::schema_version(store->db()), kSchemaVersion);
   EXPECT_EQ(scalar_text(store->db(), "PRAGMA journal_mode"), "wal");
@@ -468,7 +468,7 @@ TEST(StoreTest, OpenReadOnlyOnMissingFileThrowsInputError) {
   TempDir dir;
   const std::string path = dir.file("nothing-here.db");
   ASSERT_THROWS_WITH(Store::open_read_only(path), InputError, "nothing-here.db");
-  EXPECT_FALSE(std::filesystem::exists(path)) << "a read-only open must not create the file";
+  EXPECT_FALSE(torchsweep::path_exists(path)) << "a read-only open must not create the file";
 }
 
 TEST(StoreTest, OpenReadOnlyOnAnUnmigratedFileThrowsInputError) {

@@ -57,7 +57,7 @@ void write_set(const TempDir& dir, int n, bool gzip, uint8_t bad_label = 0) {
 
 torchsweep::IdxOptions options_for(const TempDir& dir) {
   torchsweep::IdxOptions o;
-  o.root = dir.path().string();
+  o.root = dir.path();
   o.batch_size = 3;
   o.test_batch_size = 4;
   o.mean = 0.5;
@@ -198,7 +198,7 @@ TEST(IdxDatasetTest, TrainingLogsValidationAndTestMetricsPerEpoch) {
   write_set(dir, 40, false);
   const std::string spec = dir.write("tiny.yaml",
                                      "name: tiny\nmodel: {name: mlp, input: [1, 2, 2], sizes: [4, 8, 10]}\n"
-                                     "data: {name: idx, root: " + dir.path().string() +
+                                     "data: {name: idx, root: " + dir.path() +
                                          ", batch_size: 8, validation: 0.25}\n"
                                          "loss: nll\noptimizer: {name: sgd, lr: 0.1}\ntrain: {epochs: 2}\n");
   const auto plan = torchsweep::load_sweep(spec, {});

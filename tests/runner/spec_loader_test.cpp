@@ -78,7 +78,7 @@ TEST(SpecLoaderTest, FileProblemsAreInputErrors) {
   ASSERT_THROWS_WITH(torchsweep::load_spec_file(dir.file("missing.yaml")), InputError, "No such file or directory");
   ASSERT_THROWS_WITH(torchsweep::load_spec_file(dir.write("spec.json", "{}")), InputError,
                      "expected a .yaml, .yml or .toml file");
-  std::filesystem::create_directory(dir.file("folder.yaml"));
+  torchsweep::create_directories(dir.file("folder.yaml"));
   ASSERT_THROWS_WITH(torchsweep::load_spec_file(dir.file("folder.yaml")), InputError, "is a directory");
   ASSERT_THROWS_WITH(torchsweep::load_spec_file(dir.write("empty.yaml", "")), SpecError, "the spec is empty");
   ASSERT_THROWS_WITH(torchsweep::load_spec_file(dir.write("list.yaml", "- 1\n- 2\n")), SpecError,

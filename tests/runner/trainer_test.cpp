@@ -1,5 +1,9 @@
 #include "runner/trainer.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include "runner/sweep.h"
 #include "tests/test_helpers.h"
 
@@ -61,6 +65,108 @@ TEST(TrainerTest, SameSeedSameNumbers) {
   torchsweep::train_run(seed_config({"optimizer.lr=2.0"}), a);
   torchsweep::train_run(seed_config({"optimizer.lr=2.0"}), b);
   EXPECT_EQ(a.values("train/loss"), b.values("train/loss"));
+}
+
+}  // namespace
+
+namespace {
+
+using torchsweep::MeterReads;
+using torchsweep::TrainOptions;
+
+const char* kFashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+nlohmann::json fashion_config(const std::vector<std::string>& overrides) {
+  std::vector<std::string> all = {"data.train_limit=1280", "data.test_limit=500", "train.epochs=2",
+                                  "train.log_every=7",     "train.threads=1",     "train.deterministic=true"};
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml", all);
+  return plan.runs.at(0).config;
+}
+
+/// Every point a run logged, with its value's exact bits, in logging order.
+std::vector<std::string> exact_points(const MemorySink& sink) {
+  std::vector<std::string> out;
+  for (const auto& p : sink.points) {
+    char bits[32];
+    std::snprintf(bits, sizeof bits, "%a", p.value);
+    out.push_back(p.key + "@" + std::to_string(p.step) + "=" + bits);
+  }
+  return out;
+}
+
+TrainOptions reads(MeterReads mode) {
+  TrainOptions options;
+  options.metric_reads = mode;
+  return options;
+}
+
+TEST(TrainerTest, DeferredMetricReadsRecordExactlyWhatPerStepReadsRecord) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto config = fashion_config({"model=mlp", "device=cpu"});
+  MemorySink now, later;
+  const auto a = torchsweep::train_run(config, now, reads(MeterReads::PerBatch));
+  const auto b = torchsweep::train_run(config, later, reads(MeterReads::Deferred));
+  ASSERT_EQ(a.status, RunStatus::Finished) << a.error;
+  ASSERT_EQ(b.status, RunStatus::Finished) << b.error;
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.final_loss, b.final_loss);
+  EXPECT_EQ(now.steps("train/loss"), (std::vector<int64_t>{0, 7, 14, 19})) << "10 steps an epoch, 2 epochs";
+  EXPECT_EQ(exact_points(now), exact_points(later));
+}
+
+TEST(TrainerTest, DeferredReadsFindADivergenceAtItsOwnStep) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // A learning rate this large overflows within a few steps, between two logged steps.
+  const auto config = fashion_config({"model=mlp", "device=cpu", "optimizer.lr=1e30", "~scheduler"});
+  MemorySink now, later;
+  const auto a = torchsweep::train_run(config, now, reads(MeterReads::PerBatch));
+  const auto b = torchsweep::train_run(config, later, reads(MeterReads::Deferred));
+  ASSERT_EQ(a.status, RunStatus::Diverged) << a.error;
+  EXPECT_EQ(b.status, RunStatus::Diverged) << b.error;
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_NE(a.steps % 7, 0) << "the test wants a divergence between logged steps: " << a.error;
+  EXPECT_EQ(exact_points(now), exact_points(later));
+}
+
+// --- CUDA: these run where LibTorch sees a GPU, and skip elsewhere.
+
+bool has_cuda() { return torch::cuda::is_available(); }
+
+TEST(TrainerCudaTest, AutoPicksTheGpuAndTheSeedNetworkMatchesTheCpu) {
+  if (!has_cuda()) GTEST_SKIP() << "no CUDA device";
+  MemorySink cpu, gpu, automatic;
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=cpu"}), cpu);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=cuda"}), gpu);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=auto", "train.steps=2"}), automatic);
+  EXPECT_EQ(automatic.started.device, "cuda:0");
+  EXPECT_EQ(gpu.ended.status, RunStatus::Finished) << gpu.ended.error;
+  ASSERT_EQ(cpu.points.size(), gpu.points.size());
+  ASSERT_GT(cpu.points.size(), 100u) << "the spreadsheet's columns, every step";
+  for (size_t i = 0; i < cpu.points.size(); ++i) {
+    ASSERT_EQ(cpu.points[i].key, gpu.points[i].key);
+    ASSERT_EQ(cpu.points[i].step, gpu.points[i].step);
+    EXPECT_NEAR(cpu.points[i].value, gpu.points[i].value, 1e-12) << cpu.points[i].key << "@" << cpu.points[i].step;
+  }
+}
+
+TEST(TrainerCudaTest, DeterministicRerunsAreIdenticalAndAStepNeverWaitsOnTheHost) {
+  if (!has_cuda()) GTEST_SKIP() << "no CUDA device";
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto config = fashion_config({"device=cuda"});  // the seed CNN, with dropout drawing on the GPU
+  TrainOptions strict;
+  strict.forbid_host_sync_in_steps = true;  // a wait for the device inside a step fails the run
+  MemorySink a, b, per_step;
+  const auto first = torchsweep::train_run(config, a, strict);
+  ASSERT_EQ(first.status, RunStatus::Finished) << first.error;
+  EXPECT_EQ(a.started.device, "cuda:0");
+  torchsweep::train_run(config, b);
+  EXPECT_EQ(exact_points(a), exact_points(b));
+  // Reading every step's values at once gives the same record.
+  torchsweep::train_run(config, per_step, reads(MeterReads::PerBatch));
+  EXPECT_EQ(exact_points(a), exact_points(per_step));
+  EXPECT_EQ(a.steps("test/acc"), (std::vector<int64_t>{1, 2}));
 }
 
 }  // namespace
