@@ -2,17 +2,25 @@
 """Training throughput: torchsweep against the same PyTorch in Python.
 
 Trains the seed's 19,642-parameter CNN on Fashion-MNIST for the same number of
-batches (batch 128, SGD lr 0.01 momentum 0.9, nll loss) three ways, in one
-invocation, with the same number of intra-op threads:
+batches (batch 128, SGD lr 0.01 momentum 0.9, nll loss), in one invocation.
 
+On the CPU (--device cpu, the default), three ways with the same intra-op threads:
   1. python-dataloader: the seed notebook's loop, a torchvision-style Dataset that
      applies ToTensor() + Normalize() per sample, behind a DataLoader (num_workers=0);
   2. python-preloaded: the same loop over tensors normalised once up front;
   3. torchsweep: `torchsweep run experiments/s6_fashion_mnist.yaml` with train.steps.
 
-It prints samples/s for each and torchsweep's ratio to each Python variant.
+On a GPU (--device cuda), with the data set on the GPU for every variant:
+  1. python-eager: the notebook's loop, reading loss.item() every step;
+  2. python-eager-nosync: the same loop, reading the loss every 10 steps only;
+  3. torchsweep with device=cuda and train.log_every=10. A run's recorded time
+     includes its start (CUDA, data, model), so torchsweep's rate is taken from two
+     runs of different lengths: (steps2 - steps1) / (time2 - time1).
+
+It prints samples/s and ms per step for each and torchsweep's ratios.
 
     /usr/bin/python3 bench/training_vs_pytorch.py [--batches 200] [--threads 2] [--binary build/torchsweep]
+    python3 bench/training_vs_pytorch.py --device cuda --batches 2000
 """
 import argparse
 import gzip
@@ -23,12 +31,9 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
-from torchvision import transforms
 
 ROOT = "/usr/share/datasets/fashion-mnist"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,11 +41,12 @@ REPO = os.path.dirname(HERE)
 
 
 def read_idx(name):
+    """An IDX file as a uint8 tensor (numpy is not needed)."""
     with gzip.open(os.path.join(ROOT, name + ".gz"), "rb") as f:
         data = f.read()
     dims = data[3]
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
 
 
 class SeedNet(nn.Module):
@@ -74,6 +80,7 @@ class SeedStyleDataset(torch.utils.data.Dataset):
         return len(self.labels)
 
     def __getitem__(self, i):
+        from PIL import Image
         return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
 
 
@@ -98,6 +105,8 @@ def train(batches_iter, batches):
 
 
 def python_dataloader(images, labels, batches):
+    from torchvision import transforms
+    images, labels = images.numpy(), labels.numpy()
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     loader = torch.utils.data.DataLoader(SeedStyleDataset(images, labels, transform), batch_size=128, shuffle=True,
                                          num_workers=0)
@@ -105,8 +114,8 @@ def python_dataloader(images, labels, batches):
 
 
 def python_preloaded(images, labels, batches):
-    x_all = (torch.from_numpy(images.copy()).float().div_(255).sub_(0.1307).div_(0.3081)).unsqueeze(1)
-    y_all = torch.from_numpy(labels.astype(np.int64))
+    x_all = images.float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
+    y_all = labels.long()
 
     def batches_iter():
         order = torch.randperm(len(y_all))
@@ -128,13 +137,92 @@ def torchsweep_run(binary, batches, threads):
     return steps * 128 / seconds
 
 
+def python_cuda(images, labels, batches, read_every):
+    """The training loop on a GPU over data already there; the loss is read every `read_every` steps."""
+    device = torch.device("cuda")
+    x_all = images.to(device).float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
+    y_all = labels.to(device).long()
+    torch.manual_seed(1)
+    model = SeedNet().to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    model.train()
+    warmup = 20
+
+    def batch_at(step):
+        start = (step * 128) % (len(y_all) - 128)
+        idx = order[start:start + 128]
+        return x_all[idx], y_all[idx]
+
+    order = torch.randperm(len(y_all), device=device)
+    for step in range(warmup + batches):
+        if step == warmup:
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+        x, y = batch_at(step)
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if step % read_every == 0:
+            loss.item()
+    torch.cuda.synchronize()
+    return batches * 128 / (time.perf_counter() - start)
+
+
+def torchsweep_cuda(binary, batches):
+    """Steady-state samples/s of `torchsweep run` on CUDA: two runs, the difference of their times."""
+    def timed(steps):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "bench.db")
+            subprocess.run([binary, "run", os.path.join(REPO, "experiments/s6_fashion_mnist.yaml"), "~train.epochs",
+                            f"train.steps={steps}", "~scheduler", "device=cuda", "train.log_every=10", "--db", db],
+                           check=True, stdout=subprocess.DEVNULL)
+            with sqlite3.connect(db) as con:
+                (seconds, done), = con.execute("SELECT wall_seconds, steps FROM runs")
+        assert done == steps, (done, steps)
+        return seconds
+    short = max(50, batches // 5)
+    return (batches - short) * 128 / (timed(batches) - timed(short))
+
+
+def report(results, rounds, unit_note):
+    for name, rate in results.items():
+        spread = ", ".join(f"{r:.0f}" for r in rounds[name])
+        print(f"{name:20s} {rate:10.1f} samples/s  {128e3 / rate:7.3f} ms/step   (rounds: {spread}){unit_note}")
+
+
+def main_cuda(args):
+    images, labels = read_idx("train-images-idx3-ubyte"), read_idx("train-labels-idx1-ubyte")
+    name = torch.cuda.get_device_name(0)
+    print(f"# {args.batches} batches of 128, best of {args.repeats} interleaved rounds, torch {torch.__version__}, "
+          f"{name}")
+    variants = {
+        "python-eager": lambda: python_cuda(images, labels, args.batches, 1),
+        "python-eager-nosync": lambda: python_cuda(images, labels, args.batches, 10),
+        "torchsweep": lambda: torchsweep_cuda(args.binary, args.batches),
+    }
+    rounds = {n: [] for n in variants}
+    for _ in range(args.repeats):
+        for n, run in variants.items():
+            rounds[n].append(run())
+    results = {n: max(rates) for n, rates in rounds.items()}
+    report(results, rounds, "")
+    ts = results["torchsweep"]
+    print(f"torchsweep / python-eager        = {ts / results['python-eager']:.2f}x")
+    print(f"torchsweep / python-eager-nosync = {ts / results['python-eager-nosync']:.2f}x")
+    print(f"torchsweep ms/step = {128e3 / ts:.3f} (target <= 3.0 on an H100/H200; ratio target >= 1.25x)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--binary", default=os.path.join(REPO, "build", "torchsweep"))
     parser.add_argument("--repeats", type=int, default=3, help="rounds; each variant's best round counts")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    if args.device == "cuda":
+        return main_cuda(args)
     torch.set_num_threads(args.threads)
     images, labels = read_idx("train-images-idx3-ubyte"), read_idx("train-labels-idx1-ubyte")
     print(f"# {args.batches} batches of 128, {args.threads} thread(s), best of {args.repeats} interleaved rounds, "

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# On a GPU host: build torchsweep against the LibTorch of a pip or conda torch, run the
+# test suite, train the shipped Fashion-MNIST experiment on CUDA for its 15 epochs, and
+# run the GPU benchmark against PyTorch in Python. Every step has a time limit, so the
+# script always ends with its summary.
+#
+#   PYTHON=python3 OUT=gpu-check bench/gpu_check.sh
+#
+# Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, and torchsweep's other
+# dependencies where CMake finds them (CMAKE_PREFIX_PATH); see docs/gpu.md.
+set -u
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+OUT=${OUT:-gpu-check}
+BUILD=${BUILD:-build-cuda}
+BATCHES=${BATCHES:-1500}
+REPEATS=${REPEATS:-2}
+mkdir -p "$OUT"
+summary=$OUT/summary.txt
+: > "$summary"
+note() { echo "$*" | tee -a "$summary"; }
+elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
+T0=$(date +%s)
+
+note "== host: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
+note "== torch: $("$PYTHON" -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)' 2>&1 | tail -1)"
+note "== compiler: $(${CXX:-c++} --version | head -1); $(cmake --version | head -1)"
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+if timeout 120 cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DTORCHSWEEP_TORCH_PYTHON="$PYTHON" > "$OUT/build.log" 2>&1 &&
+   timeout 300 cmake --build "$BUILD" -j "$(nproc)" >> "$OUT/build.log" 2>&1; then
+  note "== build: ok ($(elapsed)); $(grep -E 'torchsweep: (C\+\+|fmt)' "$OUT/build.log" | sed 's/^-- //' | tr '\n' ';')"
+else
+  note "== build: FAILED ($(elapsed))"
+  grep -E "error|Error" "$OUT/build.log" | head -40 | tee -a "$summary"
+  exit 1
+fi
+
+# Which libstdc++ functions our executable imports that LibTorch's libraries also export
+# (an import may bind to LibTorch's copy). std::filesystem must not be among them.
+torch_lib=$("$PYTHON" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+nm -DC --defined-only "$torch_lib"/libtorch*.so "$torch_lib"/libc10*.so 2>/dev/null | awk '{ $1=""; $2=""; print substr($0,3) }' |
+  grep '^std::' | sed 's/@.*//' | sort -u > "$OUT/torch_std_exports.txt"
+nm -DC --undefined-only "$BUILD/torchsweep" | sed 's/^ *U //; s/@.*//' | grep '^std::' | sort -u > /tmp/ts_std_imports.txt
+comm -12 /tmp/ts_std_imports.txt "$OUT/torch_std_exports.txt" > "$OUT/imports_torch_also_exports.txt"
+note "== std:: imports of torchsweep that LibTorch also exports: $(wc -l < "$OUT/imports_torch_also_exports.txt")" \
+  "(std::filesystem among them: $(grep -c filesystem "$OUT/imports_torch_also_exports.txt"))"
+rm -f "$OUT/torch_std_exports.txt"
+
+# The tests: all of them, in parallel; Slurm's end-to-end test needs a cluster to start.
+(cd "$BUILD" && timeout 240 ctest -j "$(nproc)" --timeout 200 -E slurm_job_array > "../$OUT/tests.log" 2>&1)
+note "== tests ($(elapsed)): $(grep -E 'tests passed|tests failed' "$OUT/tests.log")"
+grep -E '\*\*\*Failed|\*\*\*Timeout|Exception|SEGFAULT' "$OUT/tests.log" | head -20 | tee -a "$summary"
+note "   skipped: $(grep -c 'Skipped' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
+
+# The shipped experiment on the GPU, all 15 epochs.
+db=$(mktemp -d)/s6.db
+timeout 150 "$BUILD/torchsweep" run experiments/s6_fashion_mnist.yaml device=cuda --db "$db" > "$OUT/s6.log" 2>&1
+note "== s6_fashion_mnist on cuda (exit $?, $(elapsed)):" \
+  "$(sqlite3 "$db" "SELECT status || ', ' || steps || ' steps, ' || printf('%.1f', wall_seconds) || ' s, ' || device_name FROM runs")"
+note "   test/acc by epoch: $(sqlite3 "$db" "SELECT group_concat(printf('%.4f', value), ' ') FROM (SELECT value FROM metrics WHERE key = 'test/acc' ORDER BY step)")"
+
+timeout 200 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" \
+  > "$OUT/bench.log" 2>&1
+note "== benchmark (exit $?, $(elapsed)):"
+tee -a "$summary" < "$OUT/bench.log" | tail -12
