@@ -4,7 +4,7 @@
 # run the GPU benchmark against PyTorch in Python. Every step has a time limit, so the
 # script always ends with its summary.
 #
-#   PYTHON=python3 OUT=gpu-check bench/gpu_check.sh
+#   PYTHON=python3 DEPS_PREFIX=$CONDA_PREFIX OUT=gpu-check bench/gpu_check.sh
 #
 # Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, and torchsweep's other
 # dependencies where CMake finds them (CMAKE_PREFIX_PATH); see docs/gpu.md.
@@ -28,7 +28,10 @@ note "== compiler: $(${CXX:-c++} --version | head -1); $(cmake --version | head 
 
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-if timeout 120 cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# DEPS_PREFIX: where the other dependencies are (a conda environment, an unpacked prefix).
+prefix=()
+[ -n "${DEPS_PREFIX:-}" ] && prefix=(-DCMAKE_PREFIX_PATH="$DEPS_PREFIX")
+if timeout 120 cmake -S . -B "$BUILD" "${generator[@]}" "${prefix[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
      -DTORCHSWEEP_TORCH_PYTHON="$PYTHON" > "$OUT/build.log" 2>&1 &&
    timeout 300 cmake --build "$BUILD" -j "$(nproc)" >> "$OUT/build.log" 2>&1; then
   note "== build: ok ($(elapsed)); $(grep -E 'torchsweep: (C\+\+|fmt)' "$OUT/build.log" | sed 's/^-- //' | tr '\n' ';')"

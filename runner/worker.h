@@ -5,6 +5,8 @@
 // and in every Slurm task.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <ostream>
