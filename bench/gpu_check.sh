@@ -16,6 +16,7 @@ BUILD=${BUILD:-build-cuda}
 BATCHES=${BATCHES:-1500}
 REPEATS=${REPEATS:-2}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 summary=$OUT/summary.txt
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
@@ -53,10 +54,15 @@ note "== std:: imports of torchsweep that LibTorch also exports: $(wc -l < "$OUT
 rm -f "$OUT/torch_std_exports.txt"
 
 # The tests: all of them, in parallel; Slurm's end-to-end test needs a cluster to start.
-(cd "$BUILD" && timeout 240 ctest -j "$(nproc)" --timeout 200 -E slurm_job_array > "../$OUT/tests.log" 2>&1)
+(cd "$BUILD" && timeout 240 ctest -j "$(nproc)" --timeout 200 -E slurm_job_array > "$OUT/tests.log" 2>&1)
 note "== tests ($(elapsed)): $(grep -E 'tests passed|tests failed' "$OUT/tests.log")"
 grep -E '\*\*\*Failed|\*\*\*Timeout|Exception|SEGFAULT' "$OUT/tests.log" | head -20 | tee -a "$summary"
 note "   skipped: $(grep -c 'Skipped' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
+
+timeout 200 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" \
+  > "$OUT/bench.log" 2>&1
+note "== benchmark (exit $?, $(elapsed)):"
+tee -a "$summary" < "$OUT/bench.log" | tail -12
 
 # The shipped experiment on the GPU, all 15 epochs.
 db=$(mktemp -d)/s6.db
@@ -64,8 +70,3 @@ timeout 150 "$BUILD/torchsweep" run experiments/s6_fashion_mnist.yaml device=cud
 note "== s6_fashion_mnist on cuda (exit $?, $(elapsed)):" \
   "$(sqlite3 "$db" "SELECT status || ', ' || steps || ' steps, ' || printf('%.1f', wall_seconds) || ' s, ' || device_name FROM runs")"
 note "   test/acc by epoch: $(sqlite3 "$db" "SELECT group_concat(printf('%.4f', value), ' ') FROM (SELECT value FROM metrics WHERE key = 'test/acc' ORDER BY step)")"
-
-timeout 200 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" \
-  > "$OUT/bench.log" 2>&1
-note "== benchmark (exit $?, $(elapsed)):"
-tee -a "$summary" < "$OUT/bench.log" | tail -12

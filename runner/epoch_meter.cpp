@@ -14,6 +14,8 @@ void EpochMeter::reset(const EpochTotals& start) {
   non_finite_.reset();
   last_loss_ = 0.0;
   samples_added_ = start.samples;
+  pending_losses_.clear();
+  pending_correct_.clear();
   pending_steps_.clear();
   pending_samples_.clear();
 }
@@ -38,30 +40,25 @@ void EpochMeter::add(int64_t step, const torch::Tensor& loss, const torch::Tenso
     fold(step, loss.item<double>(), correct, n);
     return;
   }
-  const auto pending = static_cast<int64_t>(pending_steps_.size());
-  if (!pending_values_.defined() || pending == pending_values_.size(0)) {
-    // Grows geometrically; between two reads it holds at most log_every batches.
-    auto grown = torch::zeros({std::max<int64_t>(64, 2 * pending), 2},
-                              torch::TensorOptions().dtype(torch::kFloat64).device(loss.device()));
-    if (pending > 0) grown.narrow(0, 0, pending).copy_(pending_values_.narrow(0, 0, pending));
-    pending_values_ = grown;
-  }
+  // No kernel for the loss and three for the count; nothing is copied until read().
   torch::NoGradGuard no_grad;
-  auto row = pending_values_.select(0, pending);
-  row.select(0, 0).copy_(loss.detach().reshape({}));
-  if (classification_) row.select(0, 1).copy_(outputs.detach().argmax(1).eq(targets).sum());
+  pending_losses_.push_back(loss.detach().reshape({}));
+  if (classification_) pending_correct_.push_back(outputs.detach().argmax(1).eq(targets).sum());
   pending_steps_.push_back(step);
   pending_samples_.push_back(n);
 }
 
 const EpochTotals& EpochMeter::read() {
   if (pending_steps_.empty()) return totals_;
-  const auto pending = static_cast<int64_t>(pending_steps_.size());
-  const torch::Tensor values = pending_values_.narrow(0, 0, pending).to(torch::kCPU).contiguous();
-  const double* v = values.data_ptr<double>();
-  for (int64_t i = 0; i < pending; ++i)
-    fold(pending_steps_[static_cast<size_t>(i)], v[2 * i], static_cast<int64_t>(v[2 * i + 1]),
-         pending_samples_[static_cast<size_t>(i)]);
+  // float64 holds a float32 or float64 loss exactly.
+  const torch::Tensor losses = torch::stack(pending_losses_).to(torch::kCPU, torch::kFloat64).contiguous();
+  const torch::Tensor correct =
+      classification_ ? torch::stack(pending_correct_).to(torch::kCPU, torch::kInt64).contiguous() : torch::Tensor();
+  const double* loss = losses.data_ptr<double>();
+  for (size_t i = 0; i < pending_steps_.size(); ++i)
+    fold(pending_steps_[i], loss[i], classification_ ? correct.data_ptr<int64_t>()[i] : 0, pending_samples_[i]);
+  pending_losses_.clear();
+  pending_correct_.clear();
   pending_steps_.clear();
   pending_samples_.clear();
   return totals_;

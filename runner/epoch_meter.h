@@ -3,9 +3,10 @@
 //
 // On the CPU a batch's values are read at once (a read costs nothing there). On a GPU
 // reading a value makes the host wait for the device, so the meter keeps each batch's
-// loss and correct count in a device buffer and copies them to the host only at read():
-// a training step then never waits on the host, and the sums are folded on the host in
-// batch order with the same arithmetic, so they are bit-identical to reading per batch.
+// loss and correct count on the device (as the 0-dim tensors the step made) and copies
+// them to the host only at read(): a training step then never waits on the host, and the
+// sums are folded on the host in batch order with the same arithmetic, so they are
+// bit-identical to reading per batch.
 #pragma once
 
 #include <torch/torch.h>
@@ -71,9 +72,8 @@ class EpochMeter {
   std::optional<NonFiniteLoss> non_finite_;
   double last_loss_ = 0.0;
   int64_t samples_added_ = 0;
-  /// Deferred reads: row i holds (loss, correct) of the i-th pending batch, float64
-  /// (exact for a float32 or float64 loss and for any count below 2^53).
-  torch::Tensor pending_values_;
+  /// Deferred reads: the pending batches' losses and correct counts (0-dim, on the device).
+  std::vector<torch::Tensor> pending_losses_, pending_correct_;
   std::vector<int64_t> pending_steps_, pending_samples_;
 };
 

@@ -1,5 +1,7 @@
 #include "runner/optimizers.h"
 
+#include "runner/foreach_sgd.h"
+
 namespace torchsweep {
 
 namespace {
@@ -10,7 +12,7 @@ Field weight_decay_field() {
 }  // namespace
 
 void register_builtin_optimizers(OptimizerRegistry& registry) {
-  registry.add({"sgd", "stochastic gradient descent (torch::optim::SGD), optional momentum and Nesterov",
+  registry.add({"sgd", "stochastic gradient descent (torch::optim::SGD's update), optional momentum and Nesterov",
                 {lr_field(0.01), Field::number("momentum", 0.0, "momentum factor").at_least(0),
                  Field::number("dampening", 0.0, "dampening for momentum").at_least(0), weight_decay_field(),
                  Field::boolean("nesterov", false, "Nesterov momentum (needs momentum > 0, dampening 0)")},
@@ -20,7 +22,7 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .dampening(o.at("dampening").get<double>())
                       .weight_decay(o.at("weight_decay").get<double>())
                       .nesterov(o.at("nesterov").get<bool>());
-                  return std::make_unique<torch::optim::SGD>(std::move(params), options);
+                  return std::make_unique<ForeachSGD>(std::move(params), options);
                 }});
   registry.add({"adam", "Adam (torch::optim::Adam)",
                 {lr_field(0.001), Field::number("beta1", 0.9, "decay of the first moment").at_least(0).at_most(0.999999),
