@@ -2,7 +2,10 @@
 #   make run    install what is missing, build, run the seed's learning-rate experiment
 #   make test   install what is missing, build, run every test
 #
-# Other targets: deps (apt packages; a no-op when all are there), build, clean.
+# Other targets: deps (apt packages; a no-op when all are there), build, clean, and
+#   make build-pytorch PYTHON=python3 [DEPS_PREFIX=$CONDA_PREFIX]
+# which builds into build-pytorch/ against the LibTorch inside that Python's torch
+# (pip or conda, with CUDA where it has it) and installs nothing (docs/gpu.md).
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -18,7 +21,10 @@ PACKAGES := build-essential cmake ccache git pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test clean
+PYTHON ?= python3
+DEPS_PREFIX ?=
+
+.PHONY: all deps build run test clean build-pytorch
 
 all: build
 
@@ -49,6 +55,11 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+build-pytorch:
+	cmake -S . -B build-pytorch -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTORCHSWEEP_TORCH_PYTHON=$(PYTHON) \
+	    $(if $(DEPS_PREFIX),-DCMAKE_PREFIX_PATH=$(DEPS_PREFIX))
+	cmake --build build-pytorch -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD_DIR)

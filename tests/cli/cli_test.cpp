@@ -509,3 +509,23 @@ TEST(CliBandsTest, BadBandAndThinningFlagsExitTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliDeviceTest, ADeviceThisMachineLacksIsBadInputNamingWhatItHas) {
+  // cuda:N for N = the number of GPUs: one past the last (cuda:1 on a one-GPU host,
+  // cuda:0 where there is none).
+  TempDir dir;
+  const int64_t count = torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+  const std::string device = "cuda:" + std::to_string(count);
+  const auto r = torchsweep_cli(dir, {"run", kSpec, "device=" + device, "--db", dir.file("none.db")});
+  EXPECT_EQ(r.code, 2) << r.err;
+  const std::string expected = count == 0 ? "CUDA is not available here"
+                                          : "it has " + std::to_string(count) + " CUDA device(s)";
+  EXPECT_NE(r.err.find("device: expected a device this machine has, got \"" + device + "\""), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("none.db")));
+}
+
+}  // namespace
