@@ -217,3 +217,46 @@ TEST(IdxDatasetTest, TrainingLogsValidationAndTestMetricsPerEpoch) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Every training and test batch of an epoch, moved to the CPU.
+std::vector<torch::Tensor> epoch_batches(torchsweep::IdxDataset& data, int64_t epoch) {
+  data.start_epoch(epoch, 42);
+  std::vector<torch::Tensor> out;
+  for (int64_t b = 0; b < data.train_batches(); ++b) {
+    const auto batch = data.train_batch(b);
+    out.push_back(batch.inputs.cpu());
+    out.push_back(batch.targets.cpu());
+  }
+  for (int64_t b = 0; b < data.test_batches(); ++b) out.push_back(data.test_batch(b).inputs.cpu());
+  return out;
+}
+
+TEST(IdxDatasetTest, OnTheCpuTheSamplesStayInHostMemory) {
+  TempDir dir;
+  write_set(dir, 11, false);
+  torchsweep::IdxDataset data(options_for(dir));
+  data.place_on(torch::kCPU);
+  EXPECT_EQ(data.placement(), "host");
+  EXPECT_FALSE(data.train_batch(0).inputs.is_pinned());
+}
+
+TEST(IdxDatasetTest, OnAGpuBatchesComeFromTheDeviceInTheCpuOrder) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  TempDir dir;
+  write_set(dir, 11, false);
+  torchsweep::IdxDataset host(options_for(dir)), gpu(options_for(dir));
+  gpu.place_on(torch::Device(torch::kCUDA, 0));
+  EXPECT_EQ(gpu.placement(), "cuda:0") << "44 bytes of images fit any GPU";
+  gpu.start_epoch(1, 42);
+  EXPECT_TRUE(gpu.train_batch(0).inputs.is_cuda());
+  EXPECT_TRUE(gpu.test_batch(0).targets.is_cuda());
+  for (const int64_t epoch : {1, 2}) {
+    const auto a = epoch_batches(host, epoch), b = epoch_batches(gpu, epoch);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "epoch " << epoch << " tensor " << i;
+  }
+}
+
+}  // namespace
