@@ -94,11 +94,15 @@ std::string absolute_path(const std::string& path) {
 }
 
 std::string executable_path() {
-  std::string buffer(4096, '\0');
-  const ssize_t n = ::readlink("/proc/self/exe", buffer.data(), buffer.size());
-  if (n < 0) fail("read the link", "/proc/self/exe");
-  buffer.resize(static_cast<size_t>(n));
-  return buffer;
+  for (size_t size = 4096;; size *= 2) {
+    std::string buffer(size, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", buffer.data(), buffer.size());
+    if (n < 0) fail("read the link", "/proc/self/exe");
+    if (static_cast<size_t>(n) < size) {  // else it may have been cut short
+      buffer.resize(static_cast<size_t>(n));
+      return buffer;
+    }
+  }
 }
 
 std::vector<std::string> list_directory(const std::string& dir) {
@@ -129,7 +133,11 @@ void create_directories(const std::string& path) {
 
 void remove_all(const std::string& path) {
   struct stat info {};
-  if (path.empty() || ::lstat(path.c_str(), &info) != 0) return;
+  if (path.empty()) return;
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return;
+    fail("remove", path);
+  }
   if (!S_ISDIR(info.st_mode)) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("remove", path);
     return;

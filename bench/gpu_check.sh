@@ -6,7 +6,7 @@
 #
 #   PYTHON=python3 DEPS_PREFIX=$CONDA_PREFIX OUT=gpu-check bench/gpu_check.sh
 #
-# Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, and torchsweep's other
+# Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, sqlite3, and torchsweep's other
 # dependencies where CMake finds them (CMAKE_PREFIX_PATH); see docs/gpu.md.
 set -u
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 # DEPS_PREFIX: where the other dependencies are (a conda environment, an unpacked prefix).
 prefix=()
 [ -n "${DEPS_PREFIX:-}" ] && prefix=(-DCMAKE_PREFIX_PATH="$DEPS_PREFIX")
-if timeout 120 cmake -S . -B "$BUILD" "${generator[@]}" "${prefix[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+if timeout 120 cmake -S . -B "$BUILD" ${generator[@]+"${generator[@]}"} ${prefix[@]+"${prefix[@]}"} -DCMAKE_BUILD_TYPE=RelWithDebInfo \
      -DTORCHSWEEP_TORCH_PYTHON="$PYTHON" > "$OUT/build.log" 2>&1 &&
    timeout 300 cmake --build "$BUILD" -j "$(nproc)" >> "$OUT/build.log" 2>&1; then
   note "== build: ok ($(elapsed)); $(grep -E 'torchsweep: (C\+\+|fmt)' "$OUT/build.log" | sed 's/^-- //' | tr '\n' ';')"
@@ -47,17 +47,18 @@ fi
 torch_lib=$("$PYTHON" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
 nm -DC --defined-only "$torch_lib"/libtorch*.so "$torch_lib"/libc10*.so 2>/dev/null | awk '{ $1=""; $2=""; print substr($0,3) }' |
   grep '^std::' | sed 's/@.*//' | sort -u > "$OUT/torch_std_exports.txt"
-nm -DC --undefined-only "$BUILD/torchsweep" | sed 's/^ *U //; s/@.*//' | grep '^std::' | sort -u > /tmp/ts_std_imports.txt
-comm -12 /tmp/ts_std_imports.txt "$OUT/torch_std_exports.txt" > "$OUT/imports_torch_also_exports.txt"
+imports=$(mktemp)
+nm -DC --undefined-only "$BUILD/torchsweep" | sed 's/^ *U //; s/@.*//' | grep '^std::' | sort -u > "$imports"
+comm -12 "$imports" "$OUT/torch_std_exports.txt" > "$OUT/imports_torch_also_exports.txt"
 note "== std:: imports of torchsweep that LibTorch also exports: $(wc -l < "$OUT/imports_torch_also_exports.txt")" \
   "(std::filesystem among them: $(grep -c filesystem "$OUT/imports_torch_also_exports.txt"))"
-rm -f "$OUT/torch_std_exports.txt"
+rm -f "$OUT/torch_std_exports.txt" "$imports"
 
 # The tests: all of them, in parallel; Slurm's end-to-end test needs a cluster to start.
 (cd "$BUILD" && timeout 240 ctest -j "$(nproc)" --timeout 200 -E slurm_job_array > "$OUT/tests.log" 2>&1)
 note "== tests ($(elapsed)): $(grep -E 'tests passed|tests failed' "$OUT/tests.log")"
 grep -E '\*\*\*Failed|\*\*\*Timeout|Exception|SEGFAULT' "$OUT/tests.log" | head -20 | tee -a "$summary"
-note "   skipped: $(grep -c 'Skipped' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
+note "   skipped: $(grep -c '(Skipped)$' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
 
 timeout 200 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" \
   > "$OUT/bench.log" 2>&1
@@ -65,7 +66,9 @@ note "== benchmark (exit $?, $(elapsed)):"
 tee -a "$summary" < "$OUT/bench.log" | tail -12
 
 # The shipped experiment on the GPU, all 15 epochs.
-db=$(mktemp -d)/s6.db
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+db=$scratch/s6.db
 timeout 150 "$BUILD/torchsweep" run experiments/s6_fashion_mnist.yaml device=cuda --db "$db" > "$OUT/s6.log" 2>&1
 note "== s6_fashion_mnist on cuda (exit $?, $(elapsed)):" \
   "$(sqlite3 "$db" "SELECT status || ', ' || steps || ' steps, ' || printf('%.1f', wall_seconds) || ' s, ' || device_name FROM runs")"

@@ -1,6 +1,7 @@
 #include "runner/devices.h"
 #include "torchsweep/config.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 
@@ -53,6 +54,8 @@ std::string device_name(const torch::Device& device) {
   return "CPU";
 }
 
+void fix_cublas_workspace() { ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0); }
+
 int64_t device_memory_bytes(const torch::Device& device) {
 #if TORCHSWEEP_HAVE_CUDA
   if (device.is_cuda())
@@ -66,6 +69,7 @@ int64_t device_memory_bytes(const torch::Device& device) {
 HostSyncCheck::HostSyncCheck(const torch::Device& device, bool enabled) {
 #if TORCHSWEEP_HAVE_CUDA
   if (enabled && device.is_cuda()) {
+    previous_mode_ = static_cast<int>(c10::cuda::warning_state().get_sync_debug_mode());
     c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
     active_ = true;
   }
@@ -77,7 +81,7 @@ HostSyncCheck::HostSyncCheck(const torch::Device& device, bool enabled) {
 
 HostSyncCheck::~HostSyncCheck() {
 #if TORCHSWEEP_HAVE_CUDA
-  if (active_) c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+  if (active_) c10::cuda::warning_state().set_sync_debug_mode(static_cast<c10::cuda::SyncDebugMode>(previous_mode_));
 #endif
 }
 

@@ -20,6 +20,12 @@ int cuda_device_count();
 /// A human name for the device: the CPU model, or the GPU's name.
 std::string device_name(const torch::Device& device);
 
+/// Sets CUBLAS_WORKSPACE_CONFIG=:4096:8 unless the user set it. cuBLAS is deterministic
+/// only with a fixed workspace, and LibTorch reads the setting once per process, at the
+/// first use of cuBLAS: so programs call this before any CUDA work, so that a
+/// `train.deterministic` run is reproducible whichever runs came before it in the process.
+void fix_cublas_workspace();
+
 /// The device's memory in bytes (0 for the CPU, or without CUDA support).
 int64_t device_memory_bytes(const torch::Device& device);
 
@@ -35,6 +41,7 @@ class HostSyncCheck {
 
  private:
   bool active_ = false;
+  int previous_mode_ = 0;  ///< the sync debug mode to restore
 };
 
 }  // namespace torchsweep

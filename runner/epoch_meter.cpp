@@ -12,7 +12,6 @@ EpochMeter::EpochMeter(const torch::Device& device, bool classification, MeterRe
 void EpochMeter::reset(const EpochTotals& start) {
   totals_ = start;
   non_finite_.reset();
-  last_loss_ = 0.0;
   samples_added_ = start.samples;
   pending_losses_.clear();
   pending_correct_.clear();

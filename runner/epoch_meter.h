@@ -42,7 +42,7 @@ class EpochMeter {
  public:
   EpochMeter(const torch::Device& device, bool classification, MeterReads reads = MeterReads::Auto);
 
-  /// Starts over from `start` (a resumed epoch's sums).
+  /// Starts over from `start` (a resumed epoch's sums); last_loss() carries over.
   void reset(const EpochTotals& start = {});
   /// Adds one batch: its mean loss (one element), and for classification its outputs
   /// (scores per class) and targets (class indices). `step` labels the batch.
@@ -55,7 +55,7 @@ class EpochMeter {
   const EpochTotals& last_read() const { return totals_; }
   /// The first non-finite loss since reset(), as of the last read.
   const std::optional<NonFiniteLoss>& non_finite() const { return non_finite_; }
-  /// The loss of the last batch read before any non-finite one.
+  /// The loss of the last batch read before any non-finite one, across resets (0 before any).
   double last_loss() const { return last_loss_; }
   /// Samples added since reset(), read or not.
   int64_t samples_added() const { return samples_added_; }

@@ -1,5 +1,9 @@
 #include <iostream>
 
 #include "runner/cli.h"
+#include "runner/devices.h"
 
-int main(int argc, char** argv) { return torchsweep::run_cli(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  torchsweep::fix_cublas_workspace();  // before any CUDA work, for deterministic runs
+  return torchsweep::run_cli(argc, argv, std::cout, std::cerr);
+}

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <csignal>
 #include <cmath>
-#include <cstdlib>
 #include <thread>
 
 #include "runner/builtins.h"
@@ -56,10 +55,9 @@ void configure_threads(const nlohmann::json& train, int64_t default_threads) {
 
 void configure_determinism(const nlohmann::json& train, const torch::Device& device) {
   const bool deterministic = train.at("deterministic").get<bool>();
-  // cuBLAS is deterministic only with a fixed workspace, chosen by this variable before
-  // its first use in the process; LibTorch refuses deterministic mode on CUDA without it.
-  // A value the user set is kept.
-  if (deterministic && device.is_cuda()) ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  // LibTorch refuses deterministic mode on CUDA without a fixed cuBLAS workspace; the
+  // torchsweep program fixes it at start, a program of the user's may not have.
+  if (deterministic && device.is_cuda()) fix_cublas_workspace();
   at::globalContext().setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
 }
 
@@ -77,9 +75,12 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     return outcome;
   };
   // A non-finite loss ends the run at the step where it appeared: that step's loss is
-  // its last point, and nothing after it is recorded.
-  auto diverged = [&](const NonFiniteLoss& bad) {
+  // its last point, nothing after it is recorded, and the final loss is the last finite
+  // one. With deferred reads (CUDA) it is found at the next read, so the steps between
+  // ran on nan or inf weights; their results are dropped, never recorded.
+  auto diverged = [&](const NonFiniteLoss& bad, double last_finite_loss) {
     outcome.steps = bad.step;
+    outcome.final_loss = last_finite_loss;
     sink.log(bad.step, {{"train/loss", bad.loss}});
     return finish(RunStatus::Diverged, "train/loss became " + std::string(std::isnan(bad.loss) ? "nan" : "inf") +
                                            " at step " + std::to_string(bad.step));
@@ -158,7 +159,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
           meter.add(step, loss, outputs, targets);
         }
         if (log_now) meter.read();
-        if (const auto& bad = meter.non_finite()) return diverged(*bad);
+        if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
         {
           HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
           loss.backward();
@@ -185,7 +186,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
           // Stop between steps: everything up to here is kept, and the run continues from here.
           const int signal = interrupt_signal();
           const EpochTotals totals = meter.read();
-          if (const auto& bad = meter.non_finite()) return diverged(*bad);
+          if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
           outcome.final_loss = meter.last_loss();
           if (!options.checkpoint_dir.empty()) {
             const CheckpointPosition here{epoch - 1, outcome.steps, b + 1, totals.loss_sum, totals.correct,
@@ -197,7 +198,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         }
       }
       const EpochTotals totals = meter.read();
-      if (const auto& bad = meter.non_finite()) return diverged(*bad);
+      if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
       outcome.final_loss = meter.last_loss();
       if (!by_epochs) continue;
       row.clear();

@@ -128,6 +128,16 @@ TEST(TrainerTest, DeferredReadsFindADivergenceAtItsOwnStep) {
   EXPECT_EQ(a.steps, b.steps);
   EXPECT_NE(a.steps % 7, 0) << "the test wants a divergence between logged steps: " << a.error;
   EXPECT_EQ(exact_points(now), exact_points(later));
+  // The final loss is the last finite one, which a run logging every step shows.
+  auto every_step = config;
+  every_step["train"]["log_every"] = 1;
+  MemorySink all;
+  const auto c = torchsweep::train_run(every_step, all, reads(MeterReads::PerBatch));
+  ASSERT_EQ(c.steps, a.steps);
+  ASSERT_GE(a.steps, 1);
+  const double last_finite = all.values("train/loss").at(static_cast<size_t>(a.steps - 1));
+  EXPECT_EQ(a.final_loss, last_finite);
+  EXPECT_EQ(b.final_loss, last_finite);
 }
 
 // --- CUDA: these run where LibTorch sees a GPU, and skip elsewhere.
