@@ -1,5 +1,6 @@
 #include "results/table.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -26,6 +27,13 @@ std::string format_double(double v, int digits) {
   return buffer;
 }
 
+/// The shortest text that reads back as the same double (0.1, not 0.10000000000000001;
+/// 1, not 1.0), as the JSON output's numbers do.
+std::string format_shortest(double v) {
+  if (!std::isfinite(v)) return format_double(v, 17);
+  return fmt::format("{}", v);
+}
+
 std::string csv_escape(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -49,7 +57,8 @@ nlohmann::ordered_json to_json_value(const SqlValue& v) {
 std::string format_cell(const SqlValue& value, TableFormat format) {
   if (std::holds_alternative<std::nullptr_t>(value)) return format == TableFormat::Table ? "-" : "";
   if (const auto* i = std::get_if<int64_t>(&value)) return std::to_string(*i);
-  if (const auto* d = std::get_if<double>(&value)) return format_double(*d, format == TableFormat::Table ? 10 : 17);
+  if (const auto* d = std::get_if<double>(&value))
+    return format == TableFormat::Table ? format_double(*d, 10) : format_shortest(*d);
   return std::get<std::string>(value);
 }
 

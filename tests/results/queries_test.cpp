@@ -626,6 +626,22 @@ TEST(QueriesRenderTest, TextTableShowsTenSignificantDigits) {
   EXPECT_EQ(torchsweep::format_cell(I(-7), TableFormat::Json), "-7");
 }
 
+TEST(QueriesRenderTest, CsvPrintsTheShortestTextThatReadsBackExactly) {
+  // As JSON prints numbers: 0.1, not 0.10000000000000001.
+  EXPECT_EQ(torchsweep::format_cell(D(0.1), TableFormat::Csv), "0.1");
+  EXPECT_EQ(torchsweep::format_cell(D(0.1 + 0.2), TableFormat::Csv), "0.30000000000000004");
+  EXPECT_EQ(torchsweep::format_cell(D(2.5e-7), TableFormat::Csv), "2.5e-07");
+  EXPECT_EQ(torchsweep::format_cell(D(std::nan("")), TableFormat::Csv), "nan");
+  EXPECT_EQ(torchsweep::format_cell(D(2.0), TableFormat::Csv), "2");
+  for (const double v : {1.0 / 3.0, 0.7853981633974483, 1e300, -4.9e-324, 12345.678, 0.125}) {
+    const std::string text = torchsweep::format_cell(D(v), TableFormat::Csv);
+    EXPECT_EQ(std::strtod(text.c_str(), nullptr), v) << text;
+    char longest[64];
+    std::snprintf(longest, sizeof longest, "%.17g", v);
+    EXPECT_LE(text.size(), std::string(longest).size()) << text;
+  }
+}
+
 TEST(QueriesRenderTest, RenderedCompareTableIsValidJsonAndCsv) {
   TempDir dir;
   auto store = Store::open(dir.file("r.db"));
