@@ -112,8 +112,8 @@ std::string lower(std::string s) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const std::vector<std::string>& metrics)
-      : tokens_(std::move(tokens)), metrics_(metrics) {}
+  Parser(std::vector<Token> tokens, const std::vector<std::string>& metrics, const std::vector<std::string>* params)
+      : tokens_(std::move(tokens)), metrics_(metrics), params_(params) {}
 
   SqlFilter parse() {
     SqlFilter f;
@@ -224,28 +224,58 @@ class Parser {
 
   static std::string describe(const Token& t) { return t.kind == Token::End ? "the end" : "'" + t.text + "'"; }
 
+  static bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+
   /// A name as a fixed SQL expression; its text goes in as a bound parameter.
   std::string resolve(const Token& name, SqlFilter& f) {
     const auto& columns = run_columns();
     auto it = columns.find(name.text);
     if (it != columns.end()) return it->second;
     const auto dot = name.text.rfind('.');
-    if (dot != std::string::npos) {
+    const bool is_param = params_ && contains(*params_, name.text);
+    if (dot != std::string::npos && !is_param) {
       const std::string stat = name.text.substr(dot + 1);
       const auto& stats = summary_stats();
       const std::string metric = name.text.substr(0, dot);
-      const bool known = std::find(metrics_.begin(), metrics_.end(), metric) != metrics_.end();
-      if (std::find(stats.begin(), stats.end(), stat) != stats.end() && (known || metric.find('/') != std::string::npos)) {
+      const bool known = contains(metrics_, metric);
+      // Unchecked (no parameter list), a name with a '/' is taken for a metric anyway.
+      if (contains(stats, stat) && (known || (!params_ && metric.find('/') != std::string::npos))) {
         f.binds.emplace_back(metric);
         return "(SELECT s." + stat + " FROM summaries s WHERE s.run_id = r.id AND s.key = ?)";
       }
+      if (params_ && known)  // test/acc.maxx
+        fail(name.column, "'" + stat + "' is not a statistic of the metric '" + metric + "'" +
+                              suggestion(stat, stats) + "; expected one of " + join(stats));
     }
+    if (params_ && !is_param) unknown_name(name);
     f.binds.emplace_back(name.text);
     return "(SELECT p.value FROM params p WHERE p.run_id = r.id AND p.key = ?)";
   }
 
+  static std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+    for (const auto& candidate : candidates)  // STATUS for status
+      if (lower(candidate) == lower(word)) return " (did you mean '" + candidate + "'?)";
+    const std::string close = closest_match(word, candidates);
+    return close.empty() ? "" : " (did you mean '" + close + "'?)";
+  }
+
+  /// Names no run column, metric summary or parameter of this database: most likely a typo.
+  [[noreturn]] void unknown_name(const Token& name) const {
+    std::vector<std::string> candidates = *params_;
+    for (const auto& [column, sql] : run_columns()) candidates.push_back(column);
+    for (const auto& metric : metrics_)
+      for (const auto& stat : summary_stats()) candidates.push_back(metric + "." + stat);
+    fail(name.column, "unknown name '" + name.text + "'" + suggestion(name.text, candidates) +
+                          "; expected a run column (status, seed, ...), a metric summary such as " +
+                          (metrics_.empty() ? std::string("train/loss") : metrics_.front()) +
+                          ".last, or a parameter of these runs (" + join(*params_) + ")");
+  }
+
   std::vector<Token> tokens_;
   const std::vector<std::string>& metrics_;
+  const std::vector<std::string>* params_;  ///< known parameter keys; null: any name is a parameter
   size_t pos_ = 0;
 };
 
@@ -257,9 +287,10 @@ const std::vector<std::string>& summary_stats() {
   return stats;
 }
 
-SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics) {
+SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics,
+                       const std::vector<std::string>* params) {
   if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}};
-  return Parser(tokenize(text), metrics).parse();
+  return Parser(tokenize(text), metrics, params).parse();
 }
 
 }  // namespace torchsweep

@@ -28,9 +28,14 @@ struct SqlFilter {
 
 /// Parses a filter. `metrics` are the metric names in the database, so that
 /// `lr.last` is read as a summary of the metric `lr` (names with a '/' always are).
+/// With `params` (the parameter keys in the database), a name that is none of a run
+/// column, a summary of a known metric and a parameter is an error with a "did you
+/// mean", as is an unknown statistic of a known metric; without, such a name is taken
+/// for a parameter.
 /// InputError pointing at the column of the problem:
 /// "--where: column 14: expected a value after '>=', found the end".
-SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics = {});
+SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics = {},
+                       const std::vector<std::string>* params = nullptr);
 
 /// Metric statistics a filter may name after a metric (test/acc.max).
 const std::vector<std::string>& summary_stats();

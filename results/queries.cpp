@@ -143,12 +143,14 @@ std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string&
 }
 
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
-  std::vector<std::string> metrics;
+  std::vector<std::string> metrics, params;
   if (!selection.where.empty()) {
-    auto keys = db.prepare("SELECT DISTINCT key FROM summaries");
+    auto keys = db.prepare("SELECT key FROM summaries UNION SELECT key FROM metric_keys ORDER BY 1");
     while (keys.step()) metrics.push_back(keys.get_text(0));
+    auto param_keys = db.prepare("SELECT DISTINCT key FROM params ORDER BY key");
+    while (param_keys.step()) params.push_back(param_keys.get_text(0));
   }
-  const SqlFilter filter = parse_filter(selection.where, metrics);
+  const SqlFilter filter = parse_filter(selection.where, metrics, &params);
   std::string where;
   std::vector<SqlValue> binds;
   if (!selection.run_ids.empty()) {

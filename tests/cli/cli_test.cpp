@@ -160,6 +160,12 @@ TEST_F(CliTest, WhereShowSqlAndMerge) {
   r = torchsweep_cli(*dir_, {"results", "list", "--db", "seed.db", "--where", "optimizer.lr >="});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--where: column 16"), std::string::npos) << r.err;
+  // A mistyped name: exit 2 with a suggestion, not an empty table.
+  r = torchsweep_cli(*dir_, {"results", "list", "--db", "seed.db", "--where", "optimizer.lrr > 0.1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("--where: column 1: unknown name 'optimizer.lrr' (did you mean 'optimizer.lr'?)", 0), 0u)
+      << r.err;
   r = torchsweep_cli(*dir_, {"results", "show", "1", "--db", "seed.db"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("optimizer.lr"), std::string::npos);

@@ -78,7 +78,24 @@ TEST_F(FilterTest, InLikeNotAndPrecedence) {
   EXPECT_EQ(matching("optimizer.lr >= 0.1 and (status = finished or model.name = s6_cnn) and test/acc.max > 0.85"),
             (std::vector<int>{4, 5}));
   EXPECT_EQ(matching("not (status = finished)"), (std::vector<int>{3}));
-  EXPECT_EQ(matching("STATUS = finished AND seed = 0").size(), 0u);  // names are case-sensitive: STATUS is a param
+  // Names are case-sensitive; a name the database does not know is an error, not an empty match.
+  ASSERT_THROWS_WITH(matching("STATUS = finished AND seed = 0"), InputError,
+                     "--where: column 1: unknown name 'STATUS' (did you mean 'status'?)");
+}
+
+TEST_F(FilterTest, AMistypedNameIsAnErrorWithASuggestion) {
+  // Each matched nothing (exit 0, an empty table) before names were checked.
+  ASSERT_THROWS_WITH(matching("optimizer.lrr > 0.1"), InputError,
+                     "--where: column 1: unknown name 'optimizer.lrr' (did you mean 'optimizer.lr'?); expected a run "
+                     "column (status, seed, ...), a metric summary such as test/acc.last, or a parameter of these "
+                     "runs (model.name, optimizer.lr, seed)");
+  ASSERT_THROWS_WITH(matching("status = finished and test/acc.maxx > 0.5"), InputError,
+                     "--where: column 23: 'maxx' is not a statistic of the metric 'test/acc' (did you mean 'max'?)");
+  ASSERT_THROWS_WITH(matching("test/acc.bogus < 0.02"), InputError, "expected one of first, last, min, max");
+  ASSERT_THROWS_WITH(matching("tset/acc.max > 0.5"), InputError,
+                     "unknown name 'tset/acc.max' (did you mean 'test/acc.max'?)");
+  // Parameters with dots, run columns and summaries still resolve.
+  EXPECT_EQ(matching("optimizer.lr >= 0.1 and status = finished and test/acc.max > 0.85").size(), 2u);
 }
 
 TEST_F(FilterTest, ValuesAreBoundNeverPasted) {
