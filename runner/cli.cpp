@@ -392,9 +392,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
       if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);
       out << "\n";
-      if (outcome.stop_signal)
-        out << fmt::format("stopped; continue with: torchsweep run {} --db {}\n", shell_quote(spec_path),
-                           shell_quote(db_path));
+      if (outcome.stop_signal) {
+        // The command that continues: the same spec and overrides (the same config
+        // hashes) into the same database.
+        std::string again = "torchsweep run " + shell_quote(spec_path);
+        for (const auto& o : overrides) again += " " + shell_quote(o);
+        out << fmt::format("stopped; continue with: {} --db {}\n", again, shell_quote(db_path));
+      }
       return exit_code(outcome.stop_signal, outcome.failed);
     }
     if (*worker) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -25,10 +26,10 @@ std::vector<std::string> spec_args(const std::string& db) {
           "train.threads=1", "train.log_every=1", "device=cpu", "--db", db};
 }
 
-pid_t spawn(std::vector<std::string> args) {
+pid_t spawn(std::vector<std::string> args, const std::string& output = "/dev/null") {
   const pid_t pid = fork();
   if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(126);
+    if (!freopen(output.c_str(), "w", stdout)) _exit(126);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -251,6 +252,37 @@ TEST(ResumeCudaTest, InterruptedAndKilledRunsContinueToBitIdenticalMetrics) {
   ASSERT_EQ(wait_for(spawn(resume)), 0);
   EXPECT_EQ(query(killed, "SELECT status || ' ' || steps FROM runs"), "finished 705");
   EXPECT_EQ(all_metrics(killed), expected);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ResumeTest, TheContinueHintIsACommandThatContinues) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  const std::string db = dir.file("hint.db"), output = dir.file("out.txt");
+  auto args = spec_args(db);
+  args.insert(args.begin() + 3, {"optimizer.momentum=0.5", "~scheduler"});  // overrides the hint must keep
+  const pid_t pid = spawn(args, output);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  EXPECT_EQ(wait_for(pid), 130);
+  std::ifstream in(output);
+  std::string line, hint;
+  while (std::getline(in, line))
+    if (line.rfind("stopped; continue with: ", 0) == 0) hint = line.substr(24);
+  ASSERT_EQ(hint.rfind("torchsweep run ", 0), 0u) << "no hint printed";
+  EXPECT_NE(hint.find("optimizer.momentum=0.5"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("'~scheduler'"), std::string::npos) << "shell words quoted: " << hint;
+  // Run the hint as a user would paste it (the program by its path).
+  const std::string command = "cd " + dir.path() + " && " + TORCHSWEEP_BINARY + hint.substr(10) + " >/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  EXPECT_EQ(query(db, "SELECT status || ' ' || attempts FROM runs"), "finished 2");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "1") << "the same run continued, not a new one";
+  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "1");
 }
 
 }  // namespace
