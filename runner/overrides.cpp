@@ -1,5 +1,9 @@
 #include "runner/overrides.h"
 
+#include <cstdio>
+
+#include "base/utf8.h"
+
 #include "runner/spec.h"
 #include "runner/spec_loader.h"
 
@@ -32,6 +36,12 @@ void shift_marks(SpecNode& node, int offset) {
 }  // namespace
 
 Override parse_override(const std::string& text) {
+  if (const auto bad = first_invalid_utf8(text)) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
+    throw SpecError(override_mark(escape_invalid_utf8(text), position_of(text, *bad).column), "",
+                    std::string("invalid UTF-8 (byte ") + byte + "), expected UTF-8 text");
+  }
   Override o;
   o.text = text;
   size_t pos = 0;

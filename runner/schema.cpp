@@ -77,7 +77,7 @@ std::string Field::expected() const {
     case Type::Number: return positive ? "a positive number" : "a finite number" + range;
     case Type::Integer: return positive ? "a positive integer" : "an integer" + range;
     case Type::Bool: return "true or false";
-    case Type::String: return "a string";
+    case Type::String: return non_empty ? "a non-empty string" : "a string";
     case Type::Choice: return "one of " + join(choices);
     case Type::Any: return "a value";
     case Type::NumberList:
@@ -124,7 +124,7 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
       if (value.kind() != SpecNode::Kind::Bool) throw fail(value);
       return value.as_bool();
     case Field::Type::String:
-      if (value.kind() != SpecNode::Kind::String) throw fail(value);
+      if (value.kind() != SpecNode::Kind::String || (field.non_empty && value.as_string().empty())) throw fail(value);
       return value.as_string();
     case Field::Type::Choice: {
       if (value.kind() != SpecNode::Kind::String) throw fail(value);

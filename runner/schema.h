@@ -33,6 +33,8 @@ struct Field {
   std::vector<std::string> choices;
   /// Exact length of a NumberList; 0 accepts any non-empty length.
   size_t length = 0;
+  /// Whether a String must have at least one character.
+  bool non_empty = false;
 
   // Builders, so that declarations read as one line each.
   static Field number(std::string key, double default_value, std::string doc);
@@ -48,6 +50,7 @@ struct Field {
   Field& at_most(double bound) { max = bound; return *this; }
   Field& of_length(size_t n) { length = n; return *this; }
   Field& make_required() { required = true; return *this; }
+  Field& not_empty() { non_empty = true; return *this; }
   /// No default: the key is absent (null) unless the spec gives it.
   Field& optional() { default_value = nullptr; nullable = true; return *this; }
 

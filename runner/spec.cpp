@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<Field>& top_fields() {
   static const std::vector<Field> fields = {
-      Field::string("name", "", "names the sweep in the database").make_required(),
+      Field::string("name", "", "names the sweep in the database").make_required().not_empty(),
       Field::string("description", "", "free text"),
       Field::integer("seed", 0, "seeds torch's generators and the data shuffle").at_least(0),
       Field::string("device", "auto", "auto, cpu, cuda or cuda:N"),

@@ -1,4 +1,6 @@
 #include "runner/spec_loader.h"
+
+#include "base/utf8.h"
 #include "torchsweep/config.h"
 
 #include <yaml-cpp/depthguard.h>
@@ -6,6 +8,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -213,6 +216,13 @@ SpecNode load_spec_file(const std::string& path, const SpecLimits& limits) {
     throw InputError(path + ": unknown spec format '" + ext + "', expected a .yaml, .yml or .toml file");
   if (ext == ".toml" && !toml_supported()) parse_toml("", path, limits);  // throws the explanation
   const std::string text = read_spec_text(path, limits);
+  if (const auto bad = first_invalid_utf8(text)) {
+    const TextPosition at = position_of(text, *bad);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
+    throw SpecError(Mark{path, at.line, at.column}, "",
+                    std::string("invalid UTF-8 (byte ") + byte + "), expected the spec to be UTF-8 text");
+  }
   SpecNode root = ext == ".toml" ? parse_toml(text, path, limits) : parse_yaml(text, path, limits);
   if (root.is_null()) throw SpecError(Mark{path, 1, 1}, "", "the spec is empty, expected a mapping of keys");
   if (!root.is_map())

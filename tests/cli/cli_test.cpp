@@ -283,6 +283,11 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {replace("seed: 1", "seed: &a [*a]"), {}, "bad.yaml:"},
       {good, {"optimizer.lr=0"}, "override 'optimizer.lr=0':1:14: optimizer.lr: expected a positive number, got 0"},
       {good, {"train.steps"}, "override 'train.steps':1:1: expected key=value"},
+      // Text the database could not store as UTF-8, and a name that names nothing.
+      {replace("description: 2-2-2", "description: \xff\xfe 2-2-2"), {},
+       "bad.yaml:4:14: invalid UTF-8 (byte 0xFF), expected the spec to be UTF-8 text"},
+      {good, {"name=a\xff"}, "override 'name=a\\xFF':1:7: invalid UTF-8 (byte 0xFF), expected UTF-8 text"},
+      {replace("name: seed-backprop", "name: \"\""), {}, "bad.yaml:3:7: name: expected a non-empty string, got \"\""},
   };
   const std::string existing = dir_->file("seed.db");
   for (const auto& c : cases) {

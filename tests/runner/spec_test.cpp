@@ -102,7 +102,7 @@ TEST(SpecTest, UnknownRegistryNamesListTheNamesThatExist) {
 
 TEST(SpecTest, MissingRequiredKeys) {
   EXPECT_EQ(error_of(with_line(1, "description: no name")),
-            "spec.yaml:1:1: name: missing required key, expected a string");
+            "spec.yaml:1:1: name: missing required key, expected a non-empty string");
   EXPECT_EQ(error_of(with_line(5, "")).rfind("spec.yaml:1:1: loss: missing required key", 0), 0u);
   EXPECT_EQ(error_of(with_line(10, "  log_every: 2")), "spec.yaml:10:3: train: expected steps or epochs, got neither");
   EXPECT_EQ(error_of(with_line(7, "  momentum: 0.1")).rfind("spec.yaml:7:3: optimizer.name: missing required key", 0),
