@@ -1,5 +1,7 @@
 #include "runner/optimizers.h"
 
+#include <fmt/format.h>
+
 #include "runner/foreach_sgd.h"
 
 namespace torchsweep {
@@ -12,7 +14,7 @@ Field weight_decay_field() {
 }  // namespace
 
 void register_builtin_optimizers(OptimizerRegistry& registry) {
-  registry.add({"sgd", "stochastic gradient descent (torch::optim::SGD's update), optional momentum and Nesterov",
+  OptimizerRegistry::Entry sgd{"sgd", "stochastic gradient descent (torch::optim::SGD's update), optional momentum and Nesterov",
                 {lr_field(0.01), Field::number("momentum", 0.0, "momentum factor").at_least(0),
                  Field::number("dampening", 0.0, "dampening for momentum").at_least(0), weight_decay_field(),
                  Field::boolean("nesterov", false, "Nesterov momentum (needs momentum > 0, dampening 0)")},
@@ -23,7 +25,20 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .weight_decay(o.at("weight_decay").get<double>())
                       .nesterov(o.at("nesterov").get<bool>());
                   return std::make_unique<ForeachSGD>(std::move(params), options);
-                }});
+                }};
+  // LibTorch's SGD refuses Nesterov momentum without momentum or with dampening, when
+  // the run starts; found here, the whole sweep is refused before anything runs.
+  sgd.check = [](const SpecNode& section, const nlohmann::json& o) {
+    const double momentum = o.at("momentum").get<double>(), dampening = o.at("dampening").get<double>();
+    if (o.at("nesterov").get<bool>() && (momentum <= 0 || dampening != 0)) {
+      const SpecNode* at = section.is_map() ? section.find("nesterov") : nullptr;
+      throw SpecError(at ? at->mark() : section.mark(), "optimizer.nesterov",
+                      fmt::format("Nesterov momentum needs momentum > 0 and dampening 0, got momentum {} and "
+                                  "dampening {}",
+                                  momentum, dampening));
+    }
+  };
+  registry.add(std::move(sgd));
   registry.add({"adam", "Adam (torch::optim::Adam)",
                 {lr_field(0.001), Field::number("beta1", 0.9, "decay of the first moment").at_least(0).at_most(0.999999),
                  Field::number("beta2", 0.999, "decay of the second moment").at_least(0).at_most(0.999999),

@@ -222,6 +222,10 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
             save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}, device), epoch);
     }
     return finish(RunStatus::Finished, "");
+  } catch (const c10::Error& e) {
+    // LibTorch's message, without the C++ backtrace it appends (kilobytes of frames
+    // that say nothing to the user and bury the message in runs.error).
+    return finish(RunStatus::Failed, e.what_without_backtrace());
   } catch (const std::exception& e) {
     return finish(RunStatus::Failed, e.what());
   }

@@ -288,6 +288,10 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
        "bad.yaml:4:14: invalid UTF-8 (byte 0xFF), expected the spec to be UTF-8 text"},
       {good, {"name=a\xff"}, "override 'name=a\\xFF':1:7: invalid UTF-8 (byte 0xFF), expected UTF-8 text"},
       {replace("name: seed-backprop", "name: \"\""), {}, "bad.yaml:3:7: name: expected a non-empty string, got \"\""},
+      // What LibTorch's SGD would refuse when the run starts.
+      {good, {"optimizer.nesterov=true"},
+       "override 'optimizer.nesterov=true':1:20: optimizer.nesterov: Nesterov momentum needs momentum > 0 and "
+       "dampening 0, got momentum 0 and dampening 0"},
   };
   const std::string existing = dir_->file("seed.db");
   for (const auto& c : cases) {

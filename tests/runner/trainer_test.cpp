@@ -180,3 +180,21 @@ TEST(TrainerCudaTest, DeterministicRerunsAreIdenticalAndAStepNeverWaitsOnTheHost
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TrainerTest, ALibTorchErrorIsStoredWithoutItsBacktrace) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // An input shape the model does not take (28x28 images into a 3x3 MLP): LibTorch
+  // throws at the first forward pass.
+  const auto config = fashion_config({"model={name: mlp, input: [1, 3, 3], sizes: [9, 10]}", "device=cpu"});
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(config, sink);
+  ASSERT_EQ(outcome.status, RunStatus::Failed);
+  EXPECT_NE(outcome.error.find("cannot be multiplied"), std::string::npos) << outcome.error;
+  EXPECT_EQ(outcome.error.find("Exception raised from"), std::string::npos) << outcome.error;
+  EXPECT_EQ(outcome.error.find("frame #"), std::string::npos) << outcome.error;
+  EXPECT_LT(outcome.error.size(), 300u) << outcome.error;
+}
+
+}  // namespace
