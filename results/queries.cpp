@@ -130,7 +130,9 @@ SqlValue param_value(Database& db, int64_t run_id, const std::string& key) {
 }
 
 std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string& sweep, const std::string& column) {
-  if (sweep.empty()) return {column + " = (SELECT max(id) FROM sweeps)", {}};
+  // A sweep's name, or no name (the latest sweep), means the sweep a spec ran, not the
+  // one-run sweeps `rerun` adds under the same name: those are seen by id or with "all".
+  if (sweep.empty()) return {column + " = (SELECT max(id) FROM sweeps WHERE mode <> 'rerun')", {}};
   if (sweep == "all") return {"1", {}};
   if (is_integer_text(sweep)) {
     try {
@@ -139,7 +141,7 @@ std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string&
       throw InputError("--sweep: no sweep '" + sweep + "' in this database");
     }
   }
-  return {column + " = (SELECT max(id) FROM sweeps WHERE name = ?)", {SqlValue(sweep)}};
+  return {column + " = (SELECT max(id) FROM sweeps WHERE name = ? AND mode <> 'rerun')", {SqlValue(sweep)}};
 }
 
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {

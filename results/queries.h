@@ -37,7 +37,8 @@ struct RunInfo {
 };
 
 /// The SQL condition on a sweep id column (e.g. "r.sweep_id") that picks the sweeps
-/// `sweep` names ("" latest, "all", an id, a name: its latest), with its binds.
+/// `sweep` names ("" latest, "all", an id, a name: its latest), with its binds. "Latest"
+/// passes over the sweeps `rerun` made, which are picked by id or "all".
 std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string& sweep, const std::string& column);
 
 /// The selected runs in id order. InputError when the selection names no sweep or

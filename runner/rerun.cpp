@@ -37,7 +37,8 @@ RerunOutcome rerun(Store& store, int64_t run_id, std::ostream& out, WorkerOption
   outcome.original = run_id;
   outcome.sweep_id = sweep_id;
   outcome.run_id = ids.front();
-  out << fmt::format("rerun of run {} as run {} (sweep {})\n", run_id, outcome.run_id, sweep_id);
+  out << fmt::format("rerun of run {} as run {} (sweep {}; results list --sweep {} shows it, --sweep all with the rest)\n",
+                     run_id, outcome.run_id, sweep_id, sweep_id);
   worker.sweep_id = sweep_id;
   run_worker(store, out, worker);
 

@@ -544,3 +544,29 @@ TEST(CliDeviceTest, ADeviceThisMachineLacksIsBadInputNamingWhatItHas) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliRerunTest, ARerunLeavesTheOriginalSweepInView) {
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "r.db"}).code, 0);
+  auto r = torchsweep_cli(dir, {"rerun", "3", "--db", "r.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("results list --sweep 2 shows it"), std::string::npos) << r.out;
+  auto rows = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"results", "list", "--db", "r.db", "--format", "csv"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto listed = torchsweep_cli(dir, args);
+    EXPECT_EQ(listed.code, 0) << listed.err;
+    return std::count(listed.out.begin(), listed.out.end(), '\n') - 1;
+  };
+  EXPECT_EQ(rows({}), 6) << "the latest sweep is still the six-run sweep";
+  EXPECT_EQ(rows({"--sweep", "seed-backprop"}), 6);
+  EXPECT_EQ(rows({"--sweep", "2"}), 1) << "the rerun, by its id";
+  EXPECT_EQ(rows({"--sweep", "all"}), 7);
+  r = torchsweep_cli(dir, {"results", "compare", "--db", "r.db", "--by", "optimizer.lr", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 7) << r.out;  // header + six learning rates
+}
+
+}  // namespace
