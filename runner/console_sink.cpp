@@ -1,18 +1,97 @@
 #include "runner/console_sink.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <vector>
 
 namespace torchsweep {
 
+namespace {
+
+/// The terminal's columns (stdout, then stderr), else $COLUMNS, else 80.
+int terminal_width() {
+  for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    winsize size{};
+    if (::ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  }
+  const char* columns = std::getenv("COLUMNS");
+  const int from_env = columns ? std::atoi(columns) : 0;
+  return from_env > 0 ? from_env : 80;
+}
+
+/// Characters (not bytes) in UTF-8 text.
+size_t display_length(const std::string& s) {
+  size_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+/// The first `columns` characters of UTF-8 text.
+std::string first_columns(const std::string& s, size_t columns) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && n++ == columns) return s.substr(0, i);
+  }
+  return s;
+}
+
+std::string duration(double seconds) {
+  const auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+}  // namespace
+
 ConsoleSink::ConsoleSink(std::ostream& out, std::string label, bool interactive,
-                         std::chrono::milliseconds plain_interval)
+                         std::chrono::milliseconds plain_interval, int width)
     : out_(out),
       label_(std::move(label)),
       interactive_(interactive),
       plain_interval_(plain_interval),
+      width_(width),
       last_print_(std::chrono::steady_clock::now()) {}
+
+std::string ConsoleSink::progress_line(const Progress& p, int width) const {
+  const size_t room = static_cast<size_t>(std::max(width, 20) - 1);  // the last column would wrap on some terminals
+  const double per_step = p.batch > 0 ? p.elapsed_seconds / static_cast<double>(p.batch) : 0.0;
+  const double run_fraction =
+      p.total_steps > 0 ? std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 0.0;
+  const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
+  // Most important first: the parts that do not fit are left out from the end.
+  std::vector<std::string> parts = {
+      fmt::format("{:3.0f}%", 100 * run_fraction),
+      "ETA " + duration(per_step * static_cast<double>(p.total_steps - p.step)),
+      fmt::format("epoch {}{} {}/{}", p.epoch, of, p.batch, p.batches),
+      fmt::format("epoch loss {:.4f}", p.loss),
+  };
+  if (p.accuracy >= 0) parts.push_back(fmt::format("epoch acc {:.4f}", p.accuracy));
+  parts.push_back(fmt::format("{:.0f} samples/s", p.samples_per_second));
+  auto join_parts = [&](size_t count) {
+    std::string text;
+    for (size_t i = 0; i < count; ++i) text += "  " + parts[i];
+    return text;
+  };
+  size_t count = parts.size();
+  while (count > 2 && display_length(label_) + 2 + 12 + display_length(join_parts(count)) > room) --count;
+  const std::string rest = join_parts(count);
+  // The bar takes what is left, between 10 and 30 columns.
+  const size_t used = display_length(label_) + 2 + 2 + display_length(rest);
+  const size_t bar = used < room ? std::min<size_t>(30, room - used) : 0;
+  std::string line = label_;
+  if (bar >= 10) {
+    const auto filled = static_cast<size_t>(std::lround(run_fraction * static_cast<double>(bar)));
+    line += "  [" + std::string(filled, '#') + std::string(bar - filled, '.') + "]";
+  }
+  line += rest;
+  return first_columns(line, room);
+}
 
 void ConsoleSink::run_started(const RunStarted& info) {
   device_ = info.device;
@@ -50,23 +129,16 @@ void ConsoleSink::progress(const Progress& p) {
   const bool last_batch = p.batch == p.batches;
   if (now - last_print_ < interval && !(interactive_ && last_batch)) return;
   last_print_ = now;
-  const double remaining = p.samples_per_second > 0 && p.batch > 0
-                               ? p.elapsed_seconds / static_cast<double>(p.batch) * static_cast<double>(p.batches - p.batch)
-                               : 0.0;
-  const std::string accuracy = p.accuracy >= 0 ? fmt::format("  acc {:.4f}", p.accuracy) : "";
-  const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
   if (interactive_) {
-    constexpr int kWidth = 24;
-    const int filled = static_cast<int>(kWidth * p.batch / std::max<int64_t>(p.batches, 1));
-    out_ << fmt::format("\r{}  epoch {}{} [{}{}] {}/{}  loss {:.4f}{}  {:.0f} samples/s  ETA {:.0f}s\x1b[K", label_,
-                        p.epoch, of, std::string(static_cast<size_t>(filled), '#'),
-                        std::string(static_cast<size_t>(kWidth - filled), '.'), p.batch, p.batches, p.loss, accuracy,
-                        p.samples_per_second, remaining)
-         << std::flush;
+    out_ << "\r" << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\x1b[K" << std::flush;
     bar_open_ = true;
   } else {
-    out_ << fmt::format("{}  epoch {}{} batch {}/{}  loss {:.4f}{}  {:.0f} samples/s  ETA {:.0f}s\n", label_, p.epoch,
-                        of, p.batch, p.batches, p.loss, accuracy, p.samples_per_second, remaining)
+    const double per_step = p.batch > 0 ? p.elapsed_seconds / static_cast<double>(p.batch) : 0.0;
+    const std::string accuracy = p.accuracy >= 0 ? fmt::format("  epoch acc {:.4f}", p.accuracy) : "";
+    const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
+    out_ << fmt::format("{}  epoch {}{} batch {}/{}  epoch loss {:.4f}{}  {:.0f} samples/s  step {}/{}  ETA {}\n",
+                        label_, p.epoch, of, p.batch, p.batches, p.loss, accuracy, p.samples_per_second, p.step,
+                        p.total_steps, duration(per_step * static_cast<double>(p.total_steps - p.step)))
          << std::flush;
   }
 }

@@ -1,6 +1,8 @@
-// Progress on the terminal. Interactive (a TTY): a progress bar per epoch with
-// loss, running accuracy, samples/s and ETA, redrawn in place. Otherwise: a plain
-// line every few seconds. Always: one line per epoch and one when the run ends.
+// Progress on the terminal. Interactive (a TTY): one line redrawn in place with the
+// run's progress bar and ETA, the epoch's progress beside it, the epoch's running mean
+// loss and accuracy and samples/s, always narrower than the terminal (a line that
+// wrapped would leave a copy behind at every redraw). Otherwise: a plain line every
+// few seconds. Always: one line per epoch and one when the run ends.
 #pragma once
 
 #include <chrono>
@@ -14,8 +16,13 @@ namespace torchsweep {
 class ConsoleSink : public MetricSink {
  public:
   /// `label` identifies the run ("run 3 [3/6]  optimizer.lr=0.5").
+  /// `width`: the terminal's columns; 0 reads them from the terminal at every redraw,
+  /// so that a resized window is followed.
   ConsoleSink(std::ostream& out, std::string label, bool interactive,
-              std::chrono::milliseconds plain_interval = std::chrono::seconds(10));
+              std::chrono::milliseconds plain_interval = std::chrono::seconds(10), int width = 0);
+
+  /// The interactive line for `p` in at most `width` - 1 columns (public for tests).
+  std::string progress_line(const Progress& p, int width) const;
 
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
@@ -29,6 +36,7 @@ class ConsoleSink : public MetricSink {
   std::string label_;
   bool interactive_;
   std::chrono::milliseconds plain_interval_;
+  int width_;
   std::chrono::steady_clock::time_point last_print_;
   std::string device_;
   bool bar_open_ = false;

@@ -63,7 +63,9 @@ TEST(EpochMeter, DeferredReadsGiveTheSameBitsAndGrowPastTheFirstBuffer) {
   for (int i = 0; i < 150; ++i) {
     now.add(i, data[i].loss, data[i].outputs, data[i].targets);
     later.add(i, data[i].loss, data[i].outputs, data[i].targets);
-    if (i == 20) EXPECT_EQ(later.last_read().samples, 4) << "nothing is read before read()";
+    if (i == 20) {
+      EXPECT_EQ(later.last_read().samples, 4) << "nothing is read before read()";
+    }
   }
   EXPECT_EQ(later.samples_added(), now.samples_added());
   const EpochTotals a = now.read(), b = later.read();
