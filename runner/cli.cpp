@@ -207,6 +207,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   int64_t sweep_id = 0;
   std::string prefix;
   bool exclusive = false;
+  bool plain_lines = false;  // --lines
   auto* worker = app.add_subcommand(
       "worker", "take waiting runs from a database and train them until none is left (used by run --workers and "
                 "Slurm tasks)");
@@ -215,6 +216,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   worker->add_option("--threads", threads, "intra-op threads per run where train.threads is 0 (default: cores)");
   worker->add_option("--artifacts", artifacts, "checkpoint folder root (default: DB-artifacts)");
   worker->add_option("--prefix", prefix, "prefix of every output line");
+  worker->add_flag("--lines", plain_lines,
+                   "plain progress lines even on a terminal (set when several workers share one)");
   worker->add_flag("--exclusive", exclusive,
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
 
@@ -408,7 +411,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       options.artifacts_root = artifacts;
       options.command_line = command_line(argc, argv);
       options.threads = threads;
-      options.interactive = is_terminal(out);
+      options.interactive = is_terminal(out) && !plain_lines;
       options.exclusive = exclusive;
       options.prefix = prefix;
       install_interrupt_handlers();

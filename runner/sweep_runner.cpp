@@ -81,7 +81,10 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
                                      "--sweep",     std::to_string(sweep_id),
                                      "--threads",   std::to_string(threads),
                                      "--artifacts", artifacts,
-                                     "--prefix",    fmt::format("[worker {}] ", slot + 1)};
+                                     "--prefix",    fmt::format("[worker {}] ", slot + 1),
+                                     // Several workers redrawing bars on one terminal would
+                                     // overwrite each other: each prints whole lines.
+                                     "--lines"};
     const std::string gpu = gpus.empty() ? "" : std::to_string(gpus[static_cast<size_t>(slot) % gpus.size()]);
     return WorkerProcess{spawn_worker(executable, args, gpu), slot};
   };
