@@ -118,7 +118,9 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     std::unique_ptr<LrSchedule> schedule;
     if (config.contains("scheduler") && !config.at("scheduler").is_null()) {
       const auto& cfg = config.at("scheduler");
-      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, {per_epoch, total_steps, std::max<int64_t>(epochs, 1)});
+      // Under a step budget the schedule's epochs are the epochs the steps span.
+      const int64_t spanned = by_epochs ? epochs : (total_steps + per_epoch - 1) / per_epoch;
+      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, {per_epoch, total_steps, std::max<int64_t>(spanned, 1)});
     }
 
     CheckpointPosition position;
@@ -143,7 +145,8 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       } else {
         meter.reset();
       }
-      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
+      int64_t batches_done = first_batch;
+      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b, ++batches_done) {
         const int64_t step = outcome.steps;
         const bool log_now = step % log_every == 0 || step + 1 == total_steps;
         torch::Tensor inputs, targets, outputs, loss;
@@ -200,7 +203,13 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       const EpochTotals totals = meter.read();
       if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
       outcome.final_loss = meter.last_loss();
-      if (!by_epochs) continue;
+      if (!by_epochs) {
+        // A step budget changes where training stops, not what an epoch-based schedule
+        // does: it steps at every epoch the run completes.
+        if (schedule && !schedule->per_step() && batches_done == per_epoch)
+          set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
+        continue;
+      }
       row.clear();
       row.emplace_back("train/loss_epoch", totals.mean_loss());
       if (data->classification()) row.emplace_back("train/acc", totals.accuracy());

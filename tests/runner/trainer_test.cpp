@@ -198,3 +198,32 @@ TEST(TrainerTest, ALibTorchErrorIsStoredWithoutItsBacktrace) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TrainerTest, AnEpochScheduleStepsUnderAStepBudgetAsUnderAnEpochBudget) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // 512 samples in batches of 128: 4 steps an epoch; lr x0.1 after every epoch.
+  const std::vector<std::string> common = {"model=mlp", "device=cpu", "data.train_limit=512", "scheduler.step_size=1",
+                                           "train.log_every=1"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), common.begin(), common.end());
+    return fashion_config(more);
+  };
+  MemorySink by_steps, by_epochs, unscheduled;
+  torchsweep::train_run(with({"~train.epochs", "train.steps=20"}), by_steps);
+  torchsweep::train_run(with({"train.epochs=5"}), by_epochs);
+  torchsweep::train_run(with({"~train.epochs", "train.steps=20", "~scheduler"}), unscheduled);
+  const auto steps = by_steps.values("train/loss"), epochs = by_epochs.values("train/loss"),
+             plain = unscheduled.values("train/loss");
+  ASSERT_EQ(steps.size(), 20u);
+  EXPECT_EQ(steps, epochs) << "the same 20 steps whichever budget ends them";
+  // Steps 0-4 see only first-epoch updates; from step 5 the smaller lr shows.
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(steps[i], plain[i]) << i;
+  for (size_t i = 5; i < 20; ++i) EXPECT_NE(steps[i], plain[i]) << i;
+  const auto lr = by_epochs.values("lr");
+  ASSERT_EQ(lr.size(), 5u);
+  for (size_t e = 0; e < 5; ++e) EXPECT_NEAR(lr[e], 0.01 * std::pow(0.1, static_cast<double>(e)), 1e-15) << e;
+}
+
+}  // namespace
