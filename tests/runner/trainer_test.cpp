@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "runner/builtins.h"
+#include "runner/schema.h"
 #include "runner/sweep.h"
 #include "tests/test_helpers.h"
 
@@ -224,6 +226,68 @@ TEST(TrainerTest, AnEpochScheduleStepsUnderAStepBudgetAsUnderAnEpochBudget) {
   const auto lr = by_epochs.values("lr");
   ASSERT_EQ(lr.size(), 5u);
   for (size_t e = 0; e < 5; ++e) EXPECT_NEAR(lr[e], 0.01 * std::pow(0.1, static_cast<double>(e)), 1e-15) << e;
+}
+
+}  // namespace
+
+namespace {
+
+/// Values at and just inside a numeric option's bounds, and its default; both of a flag's.
+std::vector<double> edge_values(const torchsweep::Field& field) {
+  if (field.type == torchsweep::Field::Type::Bool) return {0, 1};
+  std::vector<double> out;
+  if (field.default_value.is_number()) out.push_back(field.default_value.get<double>());
+  if (std::isfinite(field.min)) {
+    if (!field.min_exclusive) out.push_back(field.min);
+    out.push_back(field.min + (field.type == torchsweep::Field::Type::Integer ? 1 : 1e-6));
+  }
+  if (std::isfinite(field.max)) out.push_back(field.max);
+  return out;
+}
+
+std::string value_text(const torchsweep::Field& field, double v) {
+  if (field.type == torchsweep::Field::Type::Bool) return v != 0 ? "true" : "false";
+  if (field.type == torchsweep::Field::Type::Integer) return std::to_string(static_cast<int64_t>(v));
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+/// Every value validate accepts at an option's edges must also start and train: no run
+/// may fail at its start for a reason `validate` could have given.
+template <typename RegistryT>
+int walk_option_edges(const RegistryT& registry, const std::string& section, const std::vector<std::string>& base) {
+  int trained = 0;
+  for (const auto& name : registry.names()) {
+    for (const auto& field : registry.get(name).options) {
+      using Type = torchsweep::Field::Type;
+      if (field.type != Type::Number && field.type != Type::Integer && field.type != Type::Bool) continue;
+      for (const double v : edge_values(field)) {
+        std::vector<std::string> overrides = base;
+        overrides.push_back(section == "scheduler" ? "+scheduler={name: " + name + "}" : section + ".name=" + name);
+        overrides.push_back(section + "." + field.key + "=" + value_text(field, v));
+        nlohmann::json config;
+        try {
+          config = seed_config(overrides);
+        } catch (const torchsweep::InputError&) {
+          continue;  // refused by validation: fine, that is where it belongs
+        }
+        MemorySink sink;
+        const auto outcome = torchsweep::train_run(config, sink);
+        EXPECT_NE(outcome.status, RunStatus::Failed)
+            << section << " " << name << " " << field.key << "=" << value_text(field, v) << ": " << outcome.error;
+        ++trained;
+      }
+    }
+  }
+  return trained;
+}
+
+TEST(TrainerTest, EveryOptimizerAndScheduleOptionThatValidatesAlsoTrains) {
+  const std::vector<std::string> base = {"optimizer.lr=0.5", "train.steps=3"};
+  EXPECT_GE(walk_option_edges(torchsweep::registries().optimizers, "optimizer", base), 40)
+      << "most edges validate and train";
+  EXPECT_GE(walk_option_edges(torchsweep::registries().schedules, "scheduler", base), 15);
 }
 
 }  // namespace
