@@ -38,13 +38,36 @@ std::optional<size_t> first_invalid_utf8(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+bool starts_character(char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }
+}  // namespace
+
+std::string invalid_utf8_at(const std::string& text, size_t offset) {
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<uint8_t>(text.at(offset)));
+  return std::string("invalid UTF-8 (byte ") + byte + ")";
+}
+
+size_t character_count(const std::string& text) {
+  size_t n = 0;
+  for (const char c : text) n += starts_character(c);
+  return n;
+}
+
+std::string first_characters(const std::string& text, size_t count) {
+  size_t n = 0;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (starts_character(text[i]) && n++ == count) return text.substr(0, i);
+  return text;
+}
+
 TextPosition position_of(const std::string& text, size_t offset) {
   TextPosition p;
   for (size_t i = 0; i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
       ++p.line;
       p.column = 1;
-    } else if ((static_cast<uint8_t>(text[i]) & 0xC0) != 0x80) {  // not a continuation byte
+    } else if (starts_character(text[i])) {
       ++p.column;
     }
   }

@@ -21,6 +21,14 @@ struct TextPosition {
 };
 TextPosition position_of(const std::string& text, size_t offset);
 
+/// "invalid UTF-8 (byte 0xFF)": the start of an error message for the byte at `offset`.
+std::string invalid_utf8_at(const std::string& text, size_t offset);
+
+/// Characters (not bytes) in UTF-8 text.
+size_t character_count(const std::string& text);
+/// The first `count` characters of UTF-8 text (all of it when shorter).
+std::string first_characters(const std::string& text, size_t count);
+
 /// The text with every byte of an invalid sequence written as \xHH, for messages.
 std::string escape_invalid_utf8(const std::string& text);
 

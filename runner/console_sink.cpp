@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace torchsweep {
 
 namespace {
@@ -24,27 +26,17 @@ int terminal_width() {
   return from_env > 0 ? from_env : 80;
 }
 
-/// Characters (not bytes) in UTF-8 text.
-size_t display_length(const std::string& s) {
-  size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-/// The first `columns` characters of UTF-8 text.
-std::string first_columns(const std::string& s, size_t columns) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && n++ == columns) return s.substr(0, i);
-  }
-  return s;
-}
-
 std::string duration(double seconds) {
   const auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
   if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}s", s);
+}
+
+/// The run's remaining time at this epoch's pace.
+std::string run_eta(const Progress& p) {
+  const double per_step = p.batch > 0 ? p.elapsed_seconds / static_cast<double>(p.batch) : 0.0;
+  return duration(per_step * static_cast<double>(p.total_steps - p.step));
 }
 
 }  // namespace
@@ -60,14 +52,13 @@ ConsoleSink::ConsoleSink(std::ostream& out, std::string label, bool interactive,
 
 std::string ConsoleSink::progress_line(const Progress& p, int width) const {
   const size_t room = static_cast<size_t>(std::max(width, 20) - 1);  // the last column would wrap on some terminals
-  const double per_step = p.batch > 0 ? p.elapsed_seconds / static_cast<double>(p.batch) : 0.0;
   const double run_fraction =
       p.total_steps > 0 ? std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 0.0;
   const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
   // Most important first: the parts that do not fit are left out from the end.
   std::vector<std::string> parts = {
       fmt::format("{:3.0f}%", 100 * run_fraction),
-      "ETA " + duration(per_step * static_cast<double>(p.total_steps - p.step)),
+      "ETA " + run_eta(p),
       fmt::format("epoch {}{} {}/{}", p.epoch, of, p.batch, p.batches),
       fmt::format("epoch loss {:.4f}", p.loss),
   };
@@ -79,10 +70,10 @@ std::string ConsoleSink::progress_line(const Progress& p, int width) const {
     return text;
   };
   size_t count = parts.size();
-  while (count > 2 && display_length(label_) + 2 + 12 + display_length(join_parts(count)) > room) --count;
+  while (count > 2 && character_count(label_) + 2 + 12 + character_count(join_parts(count)) > room) --count;
   const std::string rest = join_parts(count);
   // The bar takes what is left, between 10 and 30 columns.
-  const size_t used = display_length(label_) + 2 + 2 + display_length(rest);
+  const size_t used = character_count(label_) + 2 + 2 + character_count(rest);
   const size_t bar = used < room ? std::min<size_t>(30, room - used) : 0;
   std::string line = label_;
   if (bar >= 10) {
@@ -90,7 +81,7 @@ std::string ConsoleSink::progress_line(const Progress& p, int width) const {
     line += "  [" + std::string(filled, '#') + std::string(bar - filled, '.') + "]";
   }
   line += rest;
-  return first_columns(line, room);
+  return first_characters(line, room);
 }
 
 void ConsoleSink::run_started(const RunStarted& info) {
@@ -133,12 +124,11 @@ void ConsoleSink::progress(const Progress& p) {
     out_ << "\r" << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\x1b[K" << std::flush;
     bar_open_ = true;
   } else {
-    const double per_step = p.batch > 0 ? p.elapsed_seconds / static_cast<double>(p.batch) : 0.0;
     const std::string accuracy = p.accuracy >= 0 ? fmt::format("  epoch acc {:.4f}", p.accuracy) : "";
     const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
     out_ << fmt::format("{}  epoch {}{} batch {}/{}  epoch loss {:.4f}{}  {:.0f} samples/s  step {}/{}  ETA {}\n",
                         label_, p.epoch, of, p.batch, p.batches, p.loss, accuracy, p.samples_per_second, p.step,
-                        p.total_steps, duration(per_step * static_cast<double>(p.total_steps - p.step)))
+                        p.total_steps, run_eta(p))
          << std::flush;
   }
 }

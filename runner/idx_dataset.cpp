@@ -6,19 +6,14 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <sys/stat.h>
 
+#include "base/paths.h"
 #include "runner/devices.h"
 #include "runner/error.h"
 
 namespace torchsweep {
 
 namespace {
-
-bool exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
 
 /// Reads the whole file through zlib, which passes raw files through unchanged.
 std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
@@ -52,7 +47,7 @@ uint32_t big_endian(const uint8_t* p) {
 
 std::string find_one(const std::string& root, const std::string& base) {
   for (const auto& candidate : {root + "/" + base, root + "/" + base + ".gz"})
-    if (exists(candidate)) return candidate;
+    if (is_regular_file(candidate)) return candidate;
   return "";
 }
 

@@ -1,7 +1,5 @@
 #include "runner/overrides.h"
 
-#include <cstdio>
-
 #include "base/utf8.h"
 
 #include "runner/spec.h"
@@ -37,10 +35,8 @@ void shift_marks(SpecNode& node, int offset) {
 
 Override parse_override(const std::string& text) {
   if (const auto bad = first_invalid_utf8(text)) {
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
     throw SpecError(override_mark(escape_invalid_utf8(text), position_of(text, *bad).column), "",
-                    std::string("invalid UTF-8 (byte ") + byte + "), expected UTF-8 text");
+                    invalid_utf8_at(text, *bad) + ", expected UTF-8 text");
   }
   Override o;
   o.text = text;

@@ -1,5 +1,6 @@
 #include "runner/spec_loader.h"
 
+#include "base/paths.h"
 #include "base/utf8.h"
 #include "torchsweep/config.h"
 
@@ -8,7 +9,6 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -24,11 +24,9 @@ namespace torchsweep {
 
 namespace {
 
+/// The file's extension in lower case (".YAML" is a YAML spec too).
 std::string extension_of(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  const auto dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot);
+  std::string ext = path_extension(path);
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ext;
 }
@@ -218,10 +216,8 @@ SpecNode load_spec_file(const std::string& path, const SpecLimits& limits) {
   const std::string text = read_spec_text(path, limits);
   if (const auto bad = first_invalid_utf8(text)) {
     const TextPosition at = position_of(text, *bad);
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
     throw SpecError(Mark{path, at.line, at.column}, "",
-                    std::string("invalid UTF-8 (byte ") + byte + "), expected the spec to be UTF-8 text");
+                    invalid_utf8_at(text, *bad) + ", expected the spec to be UTF-8 text");
   }
   SpecNode root = ext == ".toml" ? parse_toml(text, path, limits) : parse_yaml(text, path, limits);
   if (root.is_null()) throw SpecError(Mark{path, 1, 1}, "", "the spec is empty, expected a mapping of keys");

@@ -61,6 +61,14 @@ std::string query(const std::string& db_path, const std::string& sql) {
   return out;
 }
 
+/// Waits (up to 5 minutes) until the database's run has checkpointed its first epoch.
+void wait_for_first_checkpoint(const std::string& db,
+                               std::chrono::milliseconds poll = std::chrono::milliseconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(poll);
+}
+
 /// Every metric point of the run, as text with full precision, in a fixed order.
 std::string all_metrics(const std::string& db) {
   return query(db,
@@ -77,9 +85,7 @@ TEST(ResumeTest, KilledMidEpochResumesToTheSameMetrics) {
 
   const pid_t pid = spawn(spec_args(killed));
   // Wait for the first checkpoint, then a little into epoch 2, and kill without warning.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (query(killed, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_first_checkpoint(killed);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   wait_for(pid);
@@ -122,9 +128,7 @@ TEST(ResumeTest, SigintCheckpointsMidEpochExits130AndContinuesToTheSameMetrics) 
   const std::string reference = dir.file("reference.db"), stopped = dir.file("stopped.db");
   ASSERT_EQ(wait_for(spawn(spec_args(reference))), 0);
   const pid_t pid = spawn(spec_args(stopped));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (query(stopped, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_first_checkpoint(stopped);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into epoch 2
   ASSERT_EQ(kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_for(pid), 130);
@@ -214,9 +218,7 @@ std::vector<std::string> cuda_spec_args(const std::string& db) {
 /// into the second, then sends `signal`.
 pid_t stop_in_epoch_two(const std::string& db, int signal, double into) {
   const pid_t pid = spawn(cuda_spec_args(db));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  wait_for_first_checkpoint(db, std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::duration<double>(into));
   kill(pid, signal);
   return pid;
@@ -265,9 +267,7 @@ TEST(ResumeTest, TheContinueHintIsACommandThatContinues) {
   auto args = spec_args(db);
   args.insert(args.begin() + 3, {"optimizer.momentum=0.5", "~scheduler"});  // overrides the hint must keep
   const pid_t pid = spawn(args, output);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_first_checkpoint(db);
   ASSERT_EQ(kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_for(pid), 130);
   std::ifstream in(output);

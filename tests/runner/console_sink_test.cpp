@@ -2,6 +2,8 @@
 // a copy behind at every redraw), the run's progress and ETA first, labelled values.
 #include "runner/console_sink.h"
 
+#include "base/utf8.h"
+
 #include <sstream>
 
 #include "tests/test_helpers.h"
@@ -24,18 +26,12 @@ Progress halfway() {
   return p;
 }
 
-size_t characters(const std::string& s) {
-  size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 TEST(ConsoleSink, TheLineFitsTheTerminalAtEveryWidth) {
   std::ostringstream out;
   ConsoleSink sink(out, "run 12 [3/6]  optimizer.lr=0.5 optimizer.momentum=0.9", true);
   for (int width = 20; width <= 200; ++width) {
     const std::string line = sink.progress_line(halfway(), width);
-    EXPECT_LT(characters(line), static_cast<size_t>(width)) << width << ": " << line;
+    EXPECT_LT(character_count(line), static_cast<size_t>(width)) << width << ": " << line;
     EXPECT_EQ(line.find('\n'), std::string::npos);
   }
 }
@@ -58,7 +54,7 @@ TEST(ConsoleSink, AnEightyColumnTerminalKeepsProgressAndEta) {
   std::ostringstream out;
   ConsoleSink sink(out, "run 12 [3/6]  optimizer.lr=0.5", true);
   const std::string line = sink.progress_line(halfway(), 80);
-  EXPECT_LT(characters(line), 80u) << line;
+  EXPECT_LT(character_count(line), 80u) << line;
   EXPECT_NE(line.find(" 15%"), std::string::npos) << line;
   EXPECT_NE(line.find("ETA 59s"), std::string::npos) << line;
 }
@@ -72,7 +68,7 @@ TEST(ConsoleSink, RedrawsInPlaceWithTheGivenWidth) {
   const std::string text = out.str();
   ASSERT_EQ(text.substr(0, 1), "\r");
   EXPECT_EQ(text.substr(text.size() - 3), "\x1b[K");
-  EXPECT_LT(characters(text.substr(1, text.size() - 4)), 60u) << text;
+  EXPECT_LT(character_count(text.substr(1, text.size() - 4)), 60u) << text;
 }
 
 }  // namespace

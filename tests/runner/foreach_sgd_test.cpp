@@ -50,16 +50,27 @@ std::vector<SGDOptions> all_options() {
           SGDOptions(0.03).weight_decay(5e-3)};
 }
 
+/// The same parameters under ForeachSGD and under LibTorch's SGD, stepped together.
+struct BothOptimizers {
+  BothOptimizers(const SGDOptions& options, const torch::Device& device, ForeachSGD::Use use)
+      : mine(make_params(device)), theirs(copies(mine)), foreach_sgd(mine, options, use), sgd(theirs, options) {}
+  void step(int step) {
+    set_grads(mine, theirs, step);
+    foreach_sgd.step();
+    sgd.step();
+  }
+  std::vector<torch::Tensor> mine, theirs;
+  ForeachSGD foreach_sgd;
+  torch::optim::SGD sgd;
+};
+
 TEST(ForeachSgd, SameNumbersAsLibTorchsSgdOnTheCpu) {
   for (const auto& options : all_options()) {
-    auto mine = make_params(torch::kCPU);
-    auto theirs = copies(mine);
-    ForeachSGD foreach_sgd(mine, options, ForeachSGD::Use::Always);
-    torch::optim::SGD sgd(theirs, options);
+    BothOptimizers both(options, torch::kCPU, ForeachSGD::Use::Always);
+    const auto& mine = both.mine;
+    const auto& theirs = both.theirs;
     for (int step = 0; step < 6; ++step) {
-      set_grads(mine, theirs, step);
-      foreach_sgd.step();
-      sgd.step();
+      both.step(step);
       for (size_t i = 0; i < mine.size(); ++i)
         ASSERT_TRUE(torch::equal(mine[i], theirs[i]))
             << "momentum " << options.momentum() << " nesterov " << options.nesterov() << " step " << step
@@ -71,17 +82,12 @@ TEST(ForeachSgd, SameNumbersAsLibTorchsSgdOnTheCpu) {
 TEST(ForeachSgd, CheckpointsMoveBetweenItAndLibTorchsSgd) {
   testing::TempDir dir;
   const auto options = SGDOptions(0.01).momentum(0.9);
-  auto mine = make_params(torch::kCPU);
-  auto theirs = copies(mine);
-  ForeachSGD foreach_sgd(mine, options, ForeachSGD::Use::Always);
-  torch::optim::SGD sgd(theirs, options);
-  for (int step = 0; step < 3; ++step) {
-    set_grads(mine, theirs, step);
-    foreach_sgd.step();
-    sgd.step();
-  }
-  torch::save(foreach_sgd, dir.file("foreach.pt"));
-  auto restored_params = copies(mine);
+  BothOptimizers both(options, torch::kCPU, ForeachSGD::Use::Always);
+  auto& theirs = both.theirs;
+  auto& sgd = both.sgd;
+  for (int step = 0; step < 3; ++step) both.step(step);
+  torch::save(both.foreach_sgd, dir.file("foreach.pt"));
+  auto restored_params = copies(both.mine);
   torch::optim::SGD restored(restored_params, options);
   torch::load(restored, dir.file("foreach.pt"));
   for (int step = 3; step < 5; ++step) {
@@ -95,15 +101,10 @@ TEST(ForeachSgd, CheckpointsMoveBetweenItAndLibTorchsSgd) {
 TEST(ForeachSgd, OnTheGpuWithinFloatRoundingOfLibTorchsSgd) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   for (const auto& options : all_options()) {
-    auto mine = make_params(torch::kCUDA);
-    auto theirs = copies(mine);
-    ForeachSGD foreach_sgd(mine, options);  // Auto: the multi-tensor step on CUDA
-    torch::optim::SGD sgd(theirs, options);
-    for (int step = 0; step < 6; ++step) {
-      set_grads(mine, theirs, step);
-      foreach_sgd.step();
-      sgd.step();
-    }
+    BothOptimizers both(options, torch::kCUDA, ForeachSGD::Use::Auto);  // the multi-tensor step on CUDA
+    for (int step = 0; step < 6; ++step) both.step(step);
+    const auto& mine = both.mine;
+    const auto& theirs = both.theirs;
     for (size_t i = 0; i < mine.size(); ++i)
       EXPECT_TRUE(torch::allclose(mine[i], theirs[i], /*rtol=*/1e-6, /*atol=*/1e-6))
           << "momentum " << options.momentum() << " tensor " << i << ": max difference "

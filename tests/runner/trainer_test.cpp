@@ -103,12 +103,19 @@ TrainOptions reads(MeterReads mode) {
   return options;
 }
 
+/// One config trained twice: values read every step (`now`, `a`) and deferred (`later`, `b`).
+struct BothReads {
+  explicit BothReads(const nlohmann::json& config)
+      : a(torchsweep::train_run(config, now, reads(MeterReads::PerBatch))),
+        b(torchsweep::train_run(config, later, reads(MeterReads::Deferred))) {}
+  MemorySink now, later;
+  torchsweep::TrainOutcome a, b;
+};
+
 TEST(TrainerTest, DeferredMetricReadsRecordExactlyWhatPerStepReadsRecord) {
   if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const auto config = fashion_config({"model=mlp", "device=cpu"});
-  MemorySink now, later;
-  const auto a = torchsweep::train_run(config, now, reads(MeterReads::PerBatch));
-  const auto b = torchsweep::train_run(config, later, reads(MeterReads::Deferred));
+  const BothReads both(fashion_config({"model=mlp", "device=cpu"}));
+  const auto& [now, later, a, b] = both;
   ASSERT_EQ(a.status, RunStatus::Finished) << a.error;
   ASSERT_EQ(b.status, RunStatus::Finished) << b.error;
   EXPECT_EQ(a.steps, b.steps);
@@ -121,9 +128,8 @@ TEST(TrainerTest, DeferredReadsFindADivergenceAtItsOwnStep) {
   if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   // A learning rate this large overflows within a few steps, between two logged steps.
   const auto config = fashion_config({"model=mlp", "device=cpu", "optimizer.lr=1e30", "~scheduler"});
-  MemorySink now, later;
-  const auto a = torchsweep::train_run(config, now, reads(MeterReads::PerBatch));
-  const auto b = torchsweep::train_run(config, later, reads(MeterReads::Deferred));
+  const BothReads both(config);
+  const auto& [now, later, a, b] = both;
   ASSERT_EQ(a.status, RunStatus::Diverged) << a.error;
   EXPECT_EQ(b.status, RunStatus::Diverged) << b.error;
   EXPECT_EQ(a.error, b.error);
