@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
           batch.push_back({"train/loss", s, 2.0 / (1.0 + 0.01 * static_cast<double>(s) * (1 + r % 7))});
           batch.push_back({"test/acc", s, 0.5 + 0.45 * static_cast<double>(s) / static_cast<double>(steps) - 0.01 * (r % 3)});
         }
-        store->append_metrics(ids[r], batch, r == 0 ? std::vector<std::string>{"train/loss", "test/acc"} : std::vector<std::string>{});
+        store->append_metrics(ids[r], batch, r == 0 ? std::vector<torchsweep::MetricKey>{"train/loss", "test/acc"} : std::vector<torchsweep::MetricKey>{});
         store->end_run(ids[r], torchsweep::RunStatus::Finished, "", steps, 1.0);
       }
     }

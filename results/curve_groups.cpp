@@ -81,6 +81,7 @@ std::vector<CurveGroup> group_curves(std::vector<Curve> curves) {
     if (added) {
       groups.emplace_back();
       groups.back().label = curve.label;
+      groups.back().axis = curve.axis;
     }
     groups[it->second].runs.push_back(std::move(curve));
   }
@@ -120,6 +121,7 @@ Curve downsample(const Curve& curve, const Downsample& options) {
   Curve out;
   out.run_id = curve.run_id;
   out.label = curve.label;
+  out.axis = curve.axis;
   for (size_t i : downsample_indices(curve.steps.size(), options)) {
     out.steps.push_back(curve.steps[i]);
     out.values.push_back(curve.values[i]);
@@ -130,6 +132,7 @@ Curve downsample(const Curve& curve, const Downsample& options) {
 CurveGroup downsample(const CurveGroup& group, const Downsample& options) {
   CurveGroup out;
   out.label = group.label;
+  out.axis = group.axis;
   for (const auto& run : group.runs) out.runs.push_back(downsample(run, options));
   for (size_t i : downsample_indices(group.steps.size(), options)) {
     out.steps.push_back(group.steps[i]);
@@ -149,7 +152,7 @@ Table groups_table(const std::vector<CurveGroup>& groups, std::optional<Band> ba
     return curves_table(runs);
   }
   Table table;
-  table.columns.push_back("step");
+  table.columns.push_back(to_string(groups.empty() ? MetricAxis::Step : groups.front().axis));
   for (const auto& group : groups) {
     table.columns.push_back(group.label + " mean");
     if (band == Band::MinMax) {

@@ -30,6 +30,7 @@ Band parse_band(const std::string& text);
 struct CurveGroup {
   std::string label;           ///< the runs' common label, e.g. "optimizer.lr = 0.1"
   std::vector<Curve> runs;     ///< the group's runs, in the order they were loaded
+  MetricAxis axis = MetricAxis::Step;  ///< its runs' axis
   std::vector<int64_t> steps;  ///< every step any of the runs logged, ascending
   /// Per step: how many runs have a value there (NaN points do not count).
   std::vector<int64_t> n;

@@ -79,8 +79,8 @@ INSERT INTO main.params(run_id, key, value)
   SELECT i.new_id, p.key, p.value FROM shard.params p JOIN merge_ids i ON i.old_id = p.run_id;
 INSERT INTO main.metrics(run_id, key, step, value)
   SELECT i.new_id, m.key, m.step, m.value FROM shard.metrics m JOIN merge_ids i ON i.old_id = m.run_id;
-INSERT INTO main.metric_keys(run_id, key, position)
-  SELECT i.new_id, k.key, k.position FROM shard.metric_keys k JOIN merge_ids i ON i.old_id = k.run_id;
+INSERT INTO main.metric_keys(run_id, key, position, axis)
+  SELECT i.new_id, k.key, k.position, k.axis FROM shard.metric_keys k JOIN merge_ids i ON i.old_id = k.run_id;
 INSERT INTO main.summaries
   SELECT i.new_id, s.key, s.count, s.first, s.last, s.min, s.max, s.step_min, s.step_max, s.last_step, s.last_k,
          s.mean_last_k, s.step_half FROM shard.summaries s JOIN merge_ids i ON i.old_id = s.run_id;

@@ -1,5 +1,7 @@
 #include "results/metric_sink.h"
 
+#include <algorithm>
+
 namespace torchsweep {
 
 const char* to_string(RunStatus status) {
@@ -14,8 +16,22 @@ const char* to_string(RunStatus status) {
   return "unknown";
 }
 
+const char* to_string(MetricAxis axis) { return axis == MetricAxis::Epoch ? "epoch" : "step"; }
+
 void MemorySink::log(int64_t step, const MetricRow& row) {
   for (const auto& [key, value] : row) points.push_back({key, step, value});
+}
+
+void MemorySink::log_epoch(int64_t epoch, const MetricRow& row) {
+  for (const auto& [key, value] : row) {
+    points.push_back({key, epoch, value});
+    if (std::find(epoch_keys.begin(), epoch_keys.end(), key) == epoch_keys.end()) epoch_keys.push_back(key);
+  }
+}
+
+MetricAxis MemorySink::axis(const std::string& key) const {
+  return std::find(epoch_keys.begin(), epoch_keys.end(), key) != epoch_keys.end() ? MetricAxis::Epoch
+                                                                                  : MetricAxis::Step;
 }
 
 std::vector<double> MemorySink::values(const std::string& key) const {
@@ -37,6 +53,9 @@ void FanoutSink::run_started(const RunStarted& info) {
 }
 void FanoutSink::log(int64_t step, const MetricRow& row) {
   for (auto* s : sinks_) s->log(step, row);
+}
+void FanoutSink::log_epoch(int64_t epoch, const MetricRow& row) {
+  for (auto* s : sinks_) s->log_epoch(epoch, row);
 }
 void FanoutSink::run_ended(const RunEnded& outcome) {
   for (auto* s : sinks_) s->run_ended(outcome);

@@ -14,6 +14,21 @@ namespace torchsweep {
 /// Metric values of one step, in the order they should appear in exports.
 using MetricRow = std::vector<std::pair<std::string, double>>;
 
+/// What a metric's `step` counts: optimizer steps done (the step axis), or epochs
+/// from 1 (the epoch axis: a row written at an epoch's end).
+enum class MetricAxis { Step, Epoch };
+
+/// "step" or "epoch", as stored in metric_keys.axis.
+const char* to_string(MetricAxis axis);
+
+/// A metric's name and the axis its steps are on.
+struct MetricKey {
+  MetricKey(std::string key, MetricAxis on = MetricAxis::Step) : name(std::move(key)), axis(on) {}  // NOLINT: a name alone is a step metric
+  MetricKey(const char* key) : name(key) {}  // NOLINT
+  std::string name;
+  MetricAxis axis = MetricAxis::Step;
+};
+
 /// One logged point.
 struct MetricPoint {
   std::string key;
@@ -59,8 +74,11 @@ class MetricSink {
  public:
   virtual ~MetricSink() = default;
   virtual void run_started(const RunStarted& info) { (void)info; }
-  /// Points of one step; the sink may buffer them.
+  /// Points of one step (the step axis); the sink may buffer them.
   virtual void log(int64_t step, const MetricRow& row) = 0;
+  /// Points written at the end of epoch `epoch` (from 1): the epoch axis. A sink that
+  /// does not tell the axes apart takes them as a step row at the epoch's number.
+  virtual void log_epoch(int64_t epoch, const MetricRow& row) { log(epoch, row); }
   virtual void run_ended(const RunEnded& outcome) { (void)outcome; }
   /// Called after every training batch; displays throttle themselves.
   virtual void progress(const Progress& p) { (void)p; }
@@ -76,15 +94,21 @@ class MemorySink : public MetricSink {
  public:
   void run_started(const RunStarted& info) override { started = info; }
   void log(int64_t step, const MetricRow& row) override;
+  void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override { ended = outcome; }
+  void checkpoint_saved(const std::string& path, int64_t epoch) override { checkpoints.emplace_back(path, epoch); }
 
   /// The values of one metric in step order, and the steps they were logged at.
   std::vector<double> values(const std::string& key) const;
   std::vector<int64_t> steps(const std::string& key) const;
+  /// The axis a metric was logged on (Step for one never logged).
+  MetricAxis axis(const std::string& key) const;
 
   RunStarted started;
   RunEnded ended;
   std::vector<MetricPoint> points;
+  std::vector<std::pair<std::string, int64_t>> checkpoints;  ///< (folder, epochs completed)
+  std::vector<std::string> epoch_keys;                        ///< keys logged on the epoch axis
 };
 
 /// Forwards to several sinks (the database and the console, say).
@@ -93,6 +117,7 @@ class FanoutSink : public MetricSink {
   explicit FanoutSink(std::vector<MetricSink*> sinks) : sinks_(std::move(sinks)) {}
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
+  void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
   void progress(const Progress& p) override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;

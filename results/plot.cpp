@@ -101,6 +101,7 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
   for (const auto& curve : curves) {
     CurveGroup group;
     group.label = curve.label;
+    group.axis = curve.axis;
     group.runs.push_back(curve);
     groups.push_back(std::move(group));
   }
@@ -113,6 +114,15 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
     throw InputError("-o " + options.output + ": expected a file name ending in .png or .svg");
   const std::string stem = options.output.substr(0, options.output.size() - ext.size() - 1);
   PlotFiles files{options.output, stem + ".dat", stem + ".gp"};
+
+  // Epochs are whole numbers with one point each: ticks on whole epochs, and a mark at
+  // every point (a line alone would hide a run of one epoch).
+  const bool epochs = !groups.empty() && groups.front().axis == MetricAxis::Epoch;
+  const std::string style = epochs ? "with linespoints pt 7 ps 0.6 lw 2 " : "with lines lw 2 ";
+  int64_t last_x = 1;
+  for (const auto& group : groups)
+    for (const auto& run : group.runs)
+      if (!run.steps.empty()) last_x = std::max(last_x, run.steps.back());
 
   // Plot clauses: bands first, so that every line is drawn over them.
   std::vector<std::string> bands, lines;
@@ -145,7 +155,7 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
           if (plottable(group.mean[i])) data.row(group.steps[i], {group.mean[i]});
           else data.gap();
         }
-        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 with lines lw 2 " + colour +
+        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 " + style + colour +
                         " title " + gnuplot_quoted(title));
         continue;
       }
@@ -157,7 +167,7 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
           else data.gap();
         }
         // The group's runs share its colour and one legend entry.
-        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 with lines lw 2 " + colour +
+        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 " + style + colour +
                         (r == 0 ? " title " + gnuplot_quoted(title) : std::string(" notitle")));
       }
     }
@@ -172,7 +182,9 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
       gp << "set terminal svg size " << options.width << "," << options.height << " dynamic noenhanced font 'sans,11'\n";
     gp << "set output " << gnuplot_quoted(files.chart) << "\n";
     gp << "set title " << gnuplot_quoted(options.title.empty() ? options.metric : options.title) << "\n";
-    gp << "set xlabel 'step'\nset ylabel " << gnuplot_quoted(options.metric) << "\n";
+    gp << "set xlabel '" << to_string(epochs ? MetricAxis::Epoch : MetricAxis::Step) << "'\nset ylabel "
+       << gnuplot_quoted(options.metric) << "\n";
+    if (epochs) gp << "set xtics " << std::max<int64_t>(1, (last_x + 9) / 10) << "\nset format x '%.0f'\n";
     gp << "set grid\nset key outside right top box\n";
     // The legend says what the lines and the shading are.
     if (banded)

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "results/filter.h"
 #include "results/schema.h"
@@ -355,6 +357,12 @@ Table compare_runs(Database& db, const CompareOptions& options) {
   return table;
 }
 
+MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key) {
+  auto stmt = db.prepare("SELECT axis FROM metric_keys WHERE run_id = ? AND key = ?");
+  stmt.bind(1, run_id).bind(2, key);
+  return stmt.step() && stmt.get_text(0) == "epoch" ? MetricAxis::Epoch : MetricAxis::Step;
+}
+
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
                                const std::vector<std::string>& by) {
   const auto runs = select_runs(db, selection);
@@ -371,6 +379,7 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
       curve.label += (curve.label.empty() ? "" : ", ") + k + " = " + value_text(key.back());
     }
     if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
+    curve.axis = metric_axis(db, run.id, metric);
     for (const auto& [step, value] : metric_points(db, run.id, metric)) {
       curve.steps.push_back(step);
       curve.values.push_back(value);
@@ -378,6 +387,14 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
     if (!curve.steps.empty()) keyed.emplace_back(std::move(key), std::move(curve));
   }
   if (keyed.empty()) throw InputError("--metric: no selected run logged '" + metric + "'");
+  // One x axis per chart and table: steps and epochs do not mix.
+  for (const auto& k : keyed) {
+    const Curve& first = keyed.front().second;
+    if (k.second.axis != first.axis)
+      throw InputError("--metric: '" + metric + "' is per " + to_string(first.axis) + " in run " +
+                       std::to_string(first.run_id) + " but per " + to_string(k.second.axis) + " in run " +
+                       std::to_string(k.second.run_id) + "; select runs of one kind with --where or --runs");
+  }
   std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
     return std::lexicographical_compare(a.first.begin(), a.first.end(), b.first.begin(), b.first.end(), value_less);
   });
@@ -388,7 +405,7 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
 
 Table curves_table(const std::vector<Curve>& curves) {
   Table table;
-  table.columns.push_back("step");
+  table.columns.push_back(to_string(curves.empty() ? MetricAxis::Step : curves.front().axis));
   std::set<int64_t> steps;
   for (const auto& c : curves) {
     table.columns.push_back(c.label);
@@ -411,17 +428,52 @@ Table curves_table(const std::vector<Curve>& curves) {
 Table export_run(Database& db, int64_t run_id) {
   select_runs(db, RunSelection{"", {run_id}, ""});  // checks that the run exists
   Table table;
-  table.columns.push_back("step");
-  std::map<std::string, size_t> column;
-  auto keys = db.prepare("SELECT key FROM metric_keys WHERE run_id = ? ORDER BY position");
+  std::vector<std::string> ordered;
+  std::set<std::string> per_epoch;
+  auto keys = db.prepare("SELECT key, axis FROM metric_keys WHERE run_id = ? ORDER BY position");
   keys.bind(1, run_id);
   while (keys.step()) {
-    column[keys.get_text(0)] = table.columns.size();
-    table.columns.push_back(keys.get_text(0));
+    ordered.push_back(keys.get_text(0));
+    if (keys.get_text(1) == "epoch") per_epoch.insert(keys.get_text(0));
+  }
+  // An `epoch` column only for a run that has rows on the epoch axis.
+  table.columns = {"step"};
+  if (!per_epoch.empty()) table.columns.push_back("epoch");
+  std::map<std::string, size_t> column;
+  for (const auto& key : ordered) {
+    column[key] = table.columns.size();
+    table.columns.push_back(key);
+  }
+  // Rows keyed by (step, kind, epoch): an epoch's row sits after the last step of its
+  // epoch, before the row of the next step (which logs at the steps done before it).
+  struct RowKey {
+    int64_t step;   // steps done; an epoch row whose end is unknown goes after every step
+    int kind;       // -1: an epoch row, 0: a step row
+    int64_t epoch;
+    bool operator<(const RowKey& o) const { return std::tie(step, kind, epoch) < std::tie(o.step, o.kind, o.epoch); }
+  };
+  // Where each epoch ended: the trainer logs it (train/steps, on the epoch axis); for a
+  // run recorded before it did, a finished epoch budget gives it.
+  std::map<int64_t, int64_t> epoch_end;
+  auto ends = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = 'train/steps'");
+  ends.bind(1, run_id);
+  while (ends.step())
+    if (!ends.is_null(1)) epoch_end[ends.get_int(0)] = static_cast<int64_t>(ends.get_double(1));
+  if (epoch_end.empty()) {
+    auto run = db.prepare("SELECT steps, config_json FROM runs WHERE id = ? AND status = 'finished'");
+    run.bind(1, run_id);
+    if (run.step() && !run.is_null(0) && !run.is_null(1)) {
+      const auto config = nlohmann::json::parse(run.get_text(1), nullptr, /*allow_exceptions=*/false);
+      const nlohmann::json epochs = config.is_object() ? config.value("train", nlohmann::json::object()).value("epochs", nlohmann::json())
+                                                       : nlohmann::json();
+      const int64_t total = run.get_int(0);
+      if (epochs.is_number_integer() && epochs.get<int64_t>() > 0 && total % epochs.get<int64_t>() == 0)
+        for (int64_t e = 1; e <= epochs.get<int64_t>(); ++e) epoch_end[e] = total / epochs.get<int64_t>() * e;
+    }
   }
   auto points = db.prepare("SELECT step, key, value FROM metrics WHERE run_id = ? ORDER BY step, key");
   points.bind(1, run_id);
-  std::map<int64_t, std::vector<SqlValue>> rows;
+  std::map<RowKey, std::vector<SqlValue>> rows;
   while (points.step()) {
     const std::string key = points.get_text(1);
     if (!column.count(key)) {  // written by a tool that did not record key order
@@ -429,10 +481,21 @@ Table export_run(Database& db, int64_t run_id) {
       table.columns.push_back(key);
       for (auto& kv : rows) kv.second.resize(table.columns.size(), nullptr);
     }
-    auto& row = rows[points.get_int(0)];
+    const int64_t at = points.get_int(0);
+    RowKey where{at, 0, 0};
+    if (per_epoch.count(key)) {
+      auto end = epoch_end.find(at);
+      where = {end == epoch_end.end() ? std::numeric_limits<int64_t>::max() : end->second, -1, at};
+    }
+    auto& row = rows[where];
     if (row.empty()) {
       row.assign(table.columns.size(), nullptr);
-      row[0] = points.get_int(0);
+      if (where.kind == 0) {
+        row[0] = at;
+      } else {
+        row[1] = at;
+        if (where.step != std::numeric_limits<int64_t>::max()) row[0] = where.step;
+      }
     }
     row.resize(table.columns.size(), nullptr);
     row[column[key]] = points.get(2);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "results/metric_sink.h"
 #include "results/sqlite.h"
 #include "results/table.h"
 
@@ -77,16 +78,23 @@ struct Curve {
   std::string label;  ///< "optimizer.lr = 0.1" (by keys), or "run 7"
   std::vector<int64_t> steps;
   std::vector<double> values;
+  MetricAxis axis = MetricAxis::Step;  ///< what `steps` count: optimizer steps or epochs
 };
 
-/// The metric's points for each selected run, labelled by the `by` keys.
+/// The axis a run's metric is on (metric_keys.axis; Step when it is not recorded).
+MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key);
+
+/// The metric's points for each selected run, labelled by the `by` keys. InputError
+/// when the runs log it on different axes (steps in some, epochs in others).
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
                                const std::vector<std::string>& by);
 
-/// Curves side by side: a step column, then one column per curve.
+/// Curves side by side: a step (or epoch) column, then one column per curve.
 Table curves_table(const std::vector<Curve>& curves);
 
-/// Every metric of one run, one row per step, columns in the order they were first logged.
+/// Every metric of one run, columns in the order they were first logged: one row per
+/// logged step, and one per epoch row placed after the step that ended its epoch
+/// (`step` is the optimizer steps done there, `epoch` the epoch's number).
 Table export_run(Database& db, int64_t run_id);
 
 /// A parameter's value for a run, or null when the run does not have it.

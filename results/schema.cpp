@@ -125,6 +125,13 @@ ALTER TABLE sweeps ADD COLUMN slurm_jobs TEXT;
 UPDATE runs SET attempts = 1 WHERE status <> 'pending';
 CREATE INDEX runs_to_claim ON runs(sweep_id, status, run_index);
 )sql",
+      // 4: the axis of each metric: optimizer steps, or epochs from 1 (rows written at an
+      // epoch's end). Before, only the trainer's epoch rows used epoch numbers.
+      R"sql(
+ALTER TABLE metric_keys ADD COLUMN axis TEXT NOT NULL DEFAULT 'step' CHECK (axis IN ('step', 'epoch'));
+UPDATE metric_keys SET axis = 'epoch'
+  WHERE key IN ('train/loss_epoch', 'train/acc', 'val/loss', 'val/acc', 'test/loss', 'test/acc', 'lr');
+)sql",
   };
   return steps;
 }

@@ -30,7 +30,7 @@ SqliteSink::~SqliteSink() {
 
 void SqliteSink::writer_loop() {
   std::vector<MetricPoint> batch;
-  std::vector<std::string> keys;
+  std::vector<MetricKey> keys;
   std::unique_lock<std::mutex> lock(mutex_);
   auto last_beat = std::chrono::steady_clock::now();
   while (true) {
@@ -84,12 +84,16 @@ void SqliteSink::run_started(const RunStarted& info) {
   store_.mark_running(run_id_, environment_);
 }
 
-void SqliteSink::log(int64_t step, const MetricRow& row) {
+void SqliteSink::log(int64_t step, const MetricRow& row) { append(step, row, MetricAxis::Step); }
+
+void SqliteSink::log_epoch(int64_t epoch, const MetricRow& row) { append(epoch, row, MetricAxis::Epoch); }
+
+void SqliteSink::append(int64_t step, const MetricRow& row, MetricAxis axis) {
   const auto now = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   rethrow_writer_error();
   for (const auto& [key, value] : row) {
-    if (known_keys_.insert(key).second) new_keys_.push_back(key);
+    if (known_keys_.insert(key).second) new_keys_.push_back({key, axis});
     filling_.push_back({key, step, value});
   }
   if (filling_.size() >= options_.batch_points || now - last_handover_ >= options_.flush_interval) {

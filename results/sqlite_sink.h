@@ -39,12 +39,14 @@ class SqliteSink : public MetricSink {
 
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
+  void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
   /// Waits until every point logged so far is committed. Rethrows a write error.
   void flush();
 
  private:
+  void append(int64_t step, const MetricRow& row, MetricAxis axis);
   void writer_loop();
   void rethrow_writer_error();
 
@@ -60,7 +62,7 @@ class SqliteSink : public MetricSink {
   std::condition_variable wake_writer_;
   std::condition_variable writer_idle_;
   std::vector<MetricPoint> filling_;     // guarded by mutex_
-  std::vector<std::string> new_keys_;    // guarded by mutex_
+  std::vector<MetricKey> new_keys_;      // guarded by mutex_
   bool handover_ = false;                // guarded by mutex_
   bool writing_ = false;                 // guarded by mutex_
   bool stop_ = false;                    // guarded by mutex_

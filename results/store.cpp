@@ -69,8 +69,8 @@ Store::Store(std::unique_ptr<Database> db)
     : db_(std::move(db)),
       insert_metric_(db_->prepare("INSERT OR REPLACE INTO metrics(run_id, key, step, value) VALUES (?, ?, ?, ?)")),
       insert_key_(db_->prepare(
-          "INSERT OR IGNORE INTO metric_keys(run_id, key, position) "
-          "VALUES (?1, ?2, (SELECT count(*) FROM metric_keys WHERE run_id = ?1))")) {}
+          "INSERT OR IGNORE INTO metric_keys(run_id, key, position, axis) "
+          "VALUES (?1, ?2, (SELECT count(*) FROM metric_keys WHERE run_id = ?1), ?3)")) {}
 
 std::pair<int64_t, std::vector<int64_t>> Store::create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs) {
   Transaction tx(*db_);
@@ -155,10 +155,10 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
 }
 
 void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& points,
-                           const std::vector<std::string>& new_keys) {
+                           const std::vector<MetricKey>& new_keys) {
   if (points.empty() && new_keys.empty()) return;
   Transaction tx(*db_);
-  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key).run();
+  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key.name).bind(3, to_string(key.axis)).run();
   // SQLite stores NaN as NULL; infinities are kept.
   for (const auto& p : points) {
     insert_metric_.bind(1, run_id).bind(2, p.key).bind(3, p.step).bind(4, p.value);

@@ -112,8 +112,9 @@ class Store {
 
   void mark_running(int64_t run_id, const RunEnvironment& env);
   /// Writes points in one transaction; `new_keys` are this run's metric names seen
-  /// for the first time, in order (they fix the column order of exports).
-  void append_metrics(int64_t run_id, const std::vector<MetricPoint>& points, const std::vector<std::string>& new_keys);
+  /// for the first time, in order (they fix the column order of exports), with the axis
+  /// their steps are on.
+  void append_metrics(int64_t run_id, const std::vector<MetricPoint>& points, const std::vector<MetricKey>& new_keys);
   void end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds);
 
   /// Where a run keeps its checkpoints and other files.

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "runner/status.h"
 #include "runner/sweep.h"
 #include "runner/sweep_runner.h"
+#include "runner/training_plan.h"
 #include "runner/worker.h"
 
 namespace torchsweep {
@@ -84,6 +86,31 @@ void print_plan(const SweepPlan& plan, std::ostream& out) {
   if (!plan.swept_keys.empty()) out << fmt::format(" ({} over {})", plan.mode, join(plan.swept_keys));
   out << "\n";
   render(plan_table(plan), TableFormat::Table, out);
+  // How each distinct training plan runs: budget, evaluations, checkpoints, schedule.
+  std::vector<std::pair<nlohmann::json, std::vector<int64_t>>> groups;
+  for (const auto& run : plan.runs) {
+    const auto& c = run.config;
+    const bool scheduled = !c["scheduler"].is_null();
+    nlohmann::json key = {{"train", c["train"]}, {"data", c["data"]}, {"scheduler", c["scheduler"]},
+                          {"lr", scheduled ? c["optimizer"].value("lr", nlohmann::json()) : nlohmann::json()}};
+    key["train"].erase("threads");
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+    if (it == groups.end()) groups.push_back({key, {}}), it = groups.end() - 1;
+    it->second.push_back(run.index);
+  }
+  constexpr size_t kShown = 3;
+  for (size_t g = 0; g < std::min(groups.size(), kShown); ++g) {
+    const auto& runs = groups[g].second;
+    if (groups.size() == 1)
+      out << "training plan:\n";
+    else
+      out << fmt::format("training plan of run{} {}:\n", runs.size() == 1 ? "" : "s",
+                         runs.size() <= 8 ? fmt::format("{}", fmt::join(runs, ", "))
+                                          : fmt::format("{}, {}, … ({} runs)", runs[0], runs[1], runs.size()));
+    for (const auto& line : describe_training(plan.runs[static_cast<size_t>(runs.front())].config))
+      out << "  " << line << "\n";
+  }
+  if (groups.size() > kShown) out << fmt::format("… and {} more training plans\n", groups.size() - kShown);
 }
 
 template <class Registry>

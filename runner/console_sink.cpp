@@ -97,20 +97,29 @@ void ConsoleSink::end_bar() {
 }
 
 void ConsoleSink::log(int64_t step, const MetricRow& row) {
-  std::string epoch_line;
+  // A step row is the model's per-step metrics, or an evaluation every N steps (or at
+  // the end of a step budget): those get a line of their own.
+  std::string eval_line;
   for (const auto& [key, value] : row) {
     if (key == "train/loss") {
       last_loss_ = value;
       have_loss_ = true;
     }
-    if (key == "train/loss_epoch" || key == "train/acc" || key == "test/loss" || key == "test/acc" || key == "lr")
-      epoch_line += fmt::format("  {} {:.4g}", key, value);
+    if (key.rfind("val/", 0) == 0 || key.rfind("test/", 0) == 0) eval_line += fmt::format("  {} {:.4g}", key, value);
   }
-  if (!epoch_line.empty()) {
+  if (!eval_line.empty()) {
     end_bar();
-    const std::string of = epochs_ > 0 ? fmt::format("/{}", epochs_) : "";
-    out_ << fmt::format("{}  epoch {}{}{}\n", label_, step, of, epoch_line) << std::flush;
+    out_ << fmt::format("{}  step {}{}\n", label_, step, eval_line) << std::flush;
   }
+}
+
+void ConsoleSink::log_epoch(int64_t epoch, const MetricRow& row) {
+  std::string line;
+  for (const auto& [key, value] : row)
+    if (key != "train/steps") line += fmt::format("  {} {:.4g}", key, value);
+  end_bar();
+  const std::string of = epochs_ > 0 ? fmt::format("/{}", epochs_) : "";
+  out_ << fmt::format("{}  epoch {}{}{}\n", label_, epoch, of, line) << std::flush;
 }
 
 void ConsoleSink::progress(const Progress& p) {

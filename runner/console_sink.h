@@ -26,6 +26,7 @@ class ConsoleSink : public MetricSink {
 
   void run_started(const RunStarted& info) override;
   void log(int64_t step, const MetricRow& row) override;
+  void log_epoch(int64_t epoch, const MetricRow& row) override;
   void progress(const Progress& p) override;
   void run_ended(const RunEnded& outcome) override;
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "runner/cadence.h"
+
 namespace torchsweep {
 
 namespace {
@@ -55,6 +57,14 @@ Field Field::number_list(std::string key, std::vector<double> default_value, std
   return f;
 }
 
+Field Field::cadence(std::string key, std::string doc) {
+  Field f;
+  f.key = std::move(key);
+  f.doc = std::move(doc);
+  f.type = Type::Cadence;
+  return f.optional();
+}
+
 Field Field::any(std::string key, nlohmann::json default_value, std::string doc) {
   Field f = number(std::move(key), 0, std::move(doc));
   f.type = Type::Any;
@@ -79,6 +89,7 @@ std::string Field::expected() const {
     case Type::Bool: return "true or false";
     case Type::String: return non_empty ? "a non-empty string" : "a string";
     case Type::Choice: return "one of " + join(choices);
+    case Type::Cadence: return cadence_expected();
     case Type::Any: return "a value";
     case Type::NumberList:
       return length ? "a list of " + std::to_string(length) + " finite numbers" : "a non-empty list of finite numbers";
@@ -134,6 +145,11 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
       const std::string close = closest_match(value.as_string(), field.choices);
       if (!close.empty()) message += " (did you mean '" + close + "'?)";
       throw SpecError(value.mark(), path, message);
+    }
+    case Field::Type::Cadence: {
+      const auto cadence = value.kind() == SpecNode::Kind::String ? Cadence::parse(value.as_string()) : std::nullopt;
+      if (!cadence) throw fail(value);
+      return cadence->str();
     }
     case Field::Type::Any:
       return to_json(value);

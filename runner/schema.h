@@ -15,7 +15,7 @@
 namespace torchsweep {
 
 struct Field {
-  enum class Type { Number, Integer, Bool, String, Choice, NumberList, Any };
+  enum class Type { Number, Integer, Bool, String, Choice, NumberList, Cadence, Any };
 
   std::string key;
   Type type = Type::Number;
@@ -43,6 +43,8 @@ struct Field {
   static Field string(std::string key, std::string default_value, std::string doc);
   static Field choice(std::string key, std::string default_value, std::vector<std::string> choices, std::string doc);
   static Field number_list(std::string key, std::vector<double> default_value, std::string doc);
+  /// How often: "2 epochs", "500 steps" or "end" (see cadence.h); stored canonically.
+  static Field cadence(std::string key, std::string doc);
   /// Any structure, checked later by the entry's own check (e.g. a list of layers).
   static Field any(std::string key, nlohmann::json default_value, std::string doc);
   Field& positive() { min = 0; min_exclusive = true; return *this; }

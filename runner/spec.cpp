@@ -4,6 +4,7 @@
 
 #include "runner/builtins.h"
 #include "runner/devices.h"
+#include "runner/training_plan.h"
 
 namespace torchsweep {
 
@@ -24,6 +25,9 @@ const std::vector<Field>& train_fields() {
       Field::integer("steps", 0, "optimizer steps to take (or give epochs)").at_least(1).optional(),
       Field::integer("epochs", 0, "passes over the training data (or give steps)").at_least(1).optional(),
       Field::integer("log_every", 1, "log train/loss every this many steps").at_least(1),
+      Field::cadence("eval_every", "evaluate (validation and test splits): `N epochs`, `N steps` or `end` "
+                                   "(default: every epoch under an epoch budget, at the end under a step budget)"),
+      Field::cadence("checkpoint_every", "write a checkpoint: `N epochs`, `N steps` or `end` (default as eval_every)"),
       Field::integer("threads", 0, "intra-op threads (0: the machine's cores)").at_least(0),
       Field::boolean("deterministic", false, "use only deterministic algorithms (bit-identical reruns)"),
   };
@@ -93,6 +97,24 @@ std::string section_name(const SpecNode& node) {
   if (node.is_map()) name = node.find("name");
   if (name && name->is_list() && !name->items().empty()) name = &name->items().front();
   return name && name->kind() == SpecNode::Kind::String ? name->as_string() : "";
+}
+
+/// Rules that join sections: the data set must have training batches, and the
+/// schedule must accept the run's length (what its factory refuses, validation refuses,
+/// pointing at the scheduler section).
+void check_training_plan(const SpecNode& root, const nlohmann::json& config) {
+  const int64_t per_epoch = batches_per_epoch(config["data"]);
+  if (per_epoch <= 0) {
+    const SpecNode* data = root.find("data");
+    throw SpecError(data ? data->mark() : root.mark(), "data", "expected a data set with training samples, got none");
+  }
+  if (config["scheduler"].is_null()) return;
+  const TrainingPlan plan = plan_training(config, per_epoch);
+  try {
+    registries().schedules.get(config["scheduler"]["name"]).factory(config["scheduler"], plan.schedule_context());
+  } catch (const InputError& e) {
+    throw SpecError(root.find("scheduler")->mark(), "scheduler", e.what());
+  }
 }
 
 }  // namespace
@@ -204,7 +226,36 @@ nlohmann::json validate_run_spec(const SpecNode& root) {
   if (has_steps == has_epochs)
     throw SpecError(train->value.mark(), "train",
                     has_steps ? "expected either steps or epochs, got both" : "expected steps or epochs, got neither");
+  // The budget says where training stops; evaluation and checkpoints default to every
+  // epoch when it counts epochs, and to the end when it counts steps.
+  for (const char* key : {"eval_every", "checkpoint_every"})
+    if (config["train"][key].is_null()) config["train"][key] = default_cadence(config["train"]).str();
+  check_training_plan(root, config);
   return config;
+}
+
+Cadence default_cadence(const nlohmann::json& train) {
+  return train.at("epochs").is_null() ? Cadence::end() : Cadence::epochs(1);
+}
+
+nlohmann::json hashed_config(const nlohmann::json& config) {
+  nlohmann::json hashed = config;
+  // The description is commentary; the hash is over what changes a run.
+  hashed.erase("description");
+  // Options added after runs were first recorded are hashed only when they differ from
+  // their default, so that runs recorded before they existed keep their hash (and a
+  // sweep started then still continues).
+  auto& train = hashed["train"];
+  const std::string fallback = default_cadence(train).str();
+  for (const char* key : {"eval_every", "checkpoint_every"})
+    if (train.contains(key) && train[key] == fallback) train.erase(key);
+  auto& scheduler = hashed["scheduler"];
+  if (scheduler.is_object() && scheduler.contains("interval")) {
+    const auto& fields = registries().schedules.get(scheduler.at("name").get<std::string>()).options;
+    const Field* interval = find_field(fields, "interval");
+    if (interval && scheduler["interval"] == interval->default_value) scheduler.erase("interval");
+  }
+  return hashed;
 }
 
 nlohmann::json validate_sweep_section(const SpecNode& root) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runner/cadence.h"
 #include "runner/schema.h"
 #include "runner/spec_node.h"
 
@@ -31,6 +32,14 @@ SpecNode* parent_for(SpecNode& root, const std::vector<std::string>& path, const
 /// Validates a spec tree in which every swept list has been replaced by one of its
 /// values; returns the resolved config. Throws SpecError at the first bad value.
 nlohmann::json validate_run_spec(const SpecNode& root);
+
+/// How often a run evaluates and checkpoints when the spec does not say: every epoch
+/// under an epoch budget, at the end under a step budget. `train` is the resolved section.
+Cadence default_cadence(const nlohmann::json& train);
+
+/// The config as its hash sees it: without the description, and without options
+/// added after runs were first recorded while they hold their default.
+nlohmann::json hashed_config(const nlohmann::json& config);
 
 /// Validates one registry section (`model`, `data`, `loss`, `optimizer`) of a spec
 /// tree: its name, its options with defaults filled in, and the entry's own check.

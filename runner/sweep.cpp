@@ -195,10 +195,7 @@ SweepPlan plan_sweep(const SpecNode& root, const std::string& spec_path, const s
         for (const auto& part : split_path(key)) v = &(*v)[part];
         run.swept[key] = *v;
       }
-      // The description is commentary; the hash is over what changes a run.
-      nlohmann::json hashed = run.config;
-      hashed.erase("description");
-      run.config_hash = config_hash(hashed);
+      run.config_hash = config_hash(hashed_config(run.config));
       plan.runs.push_back(std::move(run));
     }
   }

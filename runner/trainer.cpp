@@ -11,6 +11,7 @@
 #include "runner/devices.h"
 #include "runner/interrupt.h"
 #include "runner/optimizers.h"
+#include "runner/training_plan.h"
 
 namespace torchsweep {
 
@@ -108,19 +109,16 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     auto optimizer = reg.optimizers.get(opt_cfg.at("name")).factory(model->parameters(), opt_cfg);
     const double base_lr = current_lr(*optimizer);
 
-    const bool by_epochs = !train.at("epochs").is_null();
+    const TrainingPlan plan = plan_training(config, data->train_batches());
     const int64_t per_epoch = data->train_batches();
     if (per_epoch <= 0) return finish(RunStatus::Failed, "the data set has no training batches");
-    const int64_t epochs = by_epochs ? train.at("epochs").get<int64_t>() : 0;
-    const int64_t total_steps = by_epochs ? epochs * per_epoch : train.at("steps").get<int64_t>();
+    const int64_t total_steps = plan.total_steps;
     const int64_t log_every = train.at("log_every").get<int64_t>();
 
     std::unique_ptr<LrSchedule> schedule;
     if (config.contains("scheduler") && !config.at("scheduler").is_null()) {
       const auto& cfg = config.at("scheduler");
-      // Under a step budget the schedule's epochs are the epochs the steps span.
-      const int64_t spanned = by_epochs ? epochs : (total_steps + per_epoch - 1) / per_epoch;
-      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, {per_epoch, total_steps, std::max<int64_t>(spanned, 1)});
+      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, plan.schedule_context());
     }
 
     CheckpointPosition position;
@@ -130,6 +128,20 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     outcome.steps = position.step;
     if (schedule) set_lr(*optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, base_lr));
     sink.run_started({device.str(), device_name(device), position.step, position.epoch});
+
+    // Evaluation of the held-out splits, into `row`.
+    auto evaluate_into = [&](MetricRow& row) {
+      if (data->validation_batches() > 0) {
+        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device, options.metric_reads);
+        row.emplace_back("val/loss", val.mean_loss());
+        if (data->classification()) row.emplace_back("val/acc", val.accuracy());
+      }
+      if (data->test_batches() > 0) {
+        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device, options.metric_reads);
+        row.emplace_back("test/loss", test.mean_loss());
+        if (data->classification()) row.emplace_back("test/acc", test.accuracy());
+      }
+    };
 
     // Loss sums and correct counts stay on the device between reads (on CUDA), so a step
     // does not wait for the host; reads happen at logged steps, interrupts and epoch ends.
@@ -145,8 +157,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       } else {
         meter.reset();
       }
-      int64_t batches_done = first_batch;
-      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b, ++batches_done) {
+      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
         const int64_t step = outcome.steps;
         const bool log_now = step % log_every == 0 || step + 1 == total_steps;
         torch::Tensor inputs, targets, outputs, loss;
@@ -182,53 +193,60 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         // Between reads the display shows the last values read.
         const EpochTotals& shown = meter.deferred() ? meter.last_read() : meter.read();
         const double elapsed = seconds_since(epoch_started);
-        sink.progress({epoch, epochs, b + 1, per_epoch, outcome.steps, total_steps, shown.mean_loss(),
-                       data->classification() ? shown.accuracy() : -1.0,
+        sink.progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, outcome.steps, total_steps,
+                       shown.mean_loss(), data->classification() ? shown.accuracy() : -1.0,
                        elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
-        if (interrupt_signal() != 0) {
-          // Stop between steps: everything up to here is kept, and the run continues from here.
-          const int signal = interrupt_signal();
-          const EpochTotals totals = meter.read();
-          if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
-          outcome.final_loss = meter.last_loss();
-          if (!options.checkpoint_dir.empty()) {
-            const CheckpointPosition here{epoch - 1, outcome.steps, b + 1, totals.loss_sum, totals.correct,
-                                          totals.samples};
-            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device), epoch - 1);
-          }
+
+        const bool epoch_end = b + 1 == per_epoch;
+        const bool run_end = outcome.steps == total_steps;
+        const int signal = interrupt_signal();
+        if (!epoch_end && !run_end && signal == 0 && !plan.evaluates(outcome.steps, epoch, false) &&
+            !plan.checkpoints(outcome.steps, epoch, false))
+          continue;
+
+        // Something happens after this step: read the totals (a sync on CUDA) once.
+        const EpochTotals totals = meter.read();
+        if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
+        outcome.final_loss = meter.last_loss();
+        const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, outcome.steps}
+                                                  : CheckpointPosition{epoch - 1, outcome.steps, b + 1,
+                                                                       totals.loss_sum, totals.correct, totals.samples};
+        // Stop between steps: everything up to here is kept, and the run continues from
+        // here. At an epoch's end the epoch is finished first, so it is recorded whole.
+        auto stop = [&](bool saved) {
+          if (!saved && !options.checkpoint_dir.empty())
+            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device),
+                                  here.epoch);
           return finish(RunStatus::Interrupted,
                         "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
+        };
+        if (signal != 0 && !epoch_end && !run_end) return stop(false);
+        const bool evaluate_now = plan.evaluates(outcome.steps, epoch, epoch_end);
+        // The epoch axis: one row at each epoch's end (and where a step budget ends
+        // inside an epoch), at step = the epoch's number.
+        if (plan.epoch_rows() && (epoch_end || run_end)) {
+          row.clear();
+          row.emplace_back("train/loss_epoch", totals.mean_loss());
+          if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
+          if (evaluate_now && plan.evaluates_on_epochs()) evaluate_into(row);
+          row.emplace_back("lr", current_lr(*optimizer));  // the lr this epoch trained with
+          row.emplace_back("train/steps", static_cast<double>(outcome.steps));  // where on the step axis it ended
+          sink.log_epoch(epoch, row);
         }
+        // The step axis: evaluations every N steps, or at the end of a step budget.
+        if (evaluate_now && !plan.evaluates_on_epochs()) {
+          row.clear();
+          evaluate_into(row);
+          if (!row.empty()) sink.log(outcome.steps, row);
+        }
+        // An epoch-based schedule advances at every epoch the run completes.
+        if (schedule && !schedule->per_step() && epoch_end) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
+        const bool checkpoint_now = !options.checkpoint_dir.empty() && plan.checkpoints(outcome.steps, epoch, epoch_end);
+        if (checkpoint_now)
+          sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device),
+                                here.epoch);
+        if (signal != 0 && !run_end) return stop(checkpoint_now);
       }
-      const EpochTotals totals = meter.read();
-      if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
-      outcome.final_loss = meter.last_loss();
-      if (!by_epochs) {
-        // A step budget changes where training stops, not what an epoch-based schedule
-        // does: it steps at every epoch the run completes.
-        if (schedule && !schedule->per_step() && batches_done == per_epoch)
-          set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
-        continue;
-      }
-      row.clear();
-      row.emplace_back("train/loss_epoch", totals.mean_loss());
-      if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
-      if (data->validation_batches() > 0) {
-        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device, options.metric_reads);
-        row.emplace_back("val/loss", val.mean_loss());
-        if (data->classification()) row.emplace_back("val/acc", val.accuracy());
-      }
-      if (data->test_batches() > 0) {
-        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device, options.metric_reads);
-        row.emplace_back("test/loss", test.mean_loss());
-        if (data->classification()) row.emplace_back("test/acc", test.accuracy());
-      }
-      row.emplace_back("lr", current_lr(*optimizer));  // the lr this epoch trained with
-      sink.log(epoch, row);
-      if (schedule && !schedule->per_step()) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
-      if (!options.checkpoint_dir.empty())
-        sink.checkpoint_saved(
-            save_checkpoint(options.checkpoint_dir, *model, *optimizer, {epoch, outcome.steps}, device), epoch);
     }
     return finish(RunStatus::Finished, "");
   } catch (const c10::Error& e) {

@@ -1,5 +1,6 @@
 // End to end through the torchsweep executable, as a user runs it.
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -567,6 +568,63 @@ TEST(CliRerunTest, ARerunLeavesTheOriginalSweepInView) {
   r = torchsweep_cli(dir, {"results", "compare", "--db", "r.db", "--by", "optimizer.lr", "--format", "csv"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 7) << r.out;  // header + six learning rates
+}
+
+}  // namespace
+
+namespace {
+
+const std::string kFashionSpec = torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml";
+bool have_fashion() { return access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) == 0; }
+
+TEST(CliPlanTest, ValidatePrintsTheTrainingPlan) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  auto r = torchsweep_cli(dir, {"validate", kFashionSpec, "device=cpu"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // 60,000 samples in batches of 128: 469 steps an epoch; the spec's step schedule decays after epoch 12.
+  EXPECT_NE(r.out.find("budget: 15 epochs of 469 batches = 7035 steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: every epoch: 15 in all, on the epoch axis"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checkpoints: every epoch: 15 in all"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lr schedule step (per epoch): lr 0.01, 0.001 from epoch 12"), std::string::npos) << r.out;
+  r = torchsweep_cli(dir, {"validate", kFashionSpec, "device=cpu", "~train.epochs", "train.steps=1000",
+                           "train.eval_every=300 steps"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("budget: 1000 steps = 2.132 epochs of 469 batches"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: every 300 steps and at the end: 4 in all, on the step axis"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("checkpoints: at the end (step 1000)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lr 0.01, unchanged over the run"), std::string::npos) << r.out;
+}
+
+TEST(CliPlanTest, EpochMetricsAreExportedAndPlottedAgainstEpochs) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  auto r = torchsweep_cli(dir, {"run", kFashionSpec, "--db", "e.db", "device=cpu", "model=mlp", "train.epochs=2",
+                                "data.train_limit=256", "data.test_limit=200", "train.threads=1"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(query(dir.file("e.db"), "SELECT group_concat(key, ' ') FROM (SELECT key FROM metric_keys WHERE axis = "
+                                    "'epoch' ORDER BY position)"),
+            "train/loss_epoch train/acc test/loss test/acc lr train/steps");
+  r = torchsweep_cli(dir, {"results", "export", "1", "--db", "e.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // 256 samples: 2 steps an epoch, train/loss every 10 steps (steps 0 and 3, the last).
+  std::istringstream lines(r.out);
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_EQ(header.substr(0, 22), "step,epoch,train/loss,");
+  std::vector<std::string> starts;
+  while (std::getline(lines, line)) starts.push_back(line.substr(0, line.find(',', line.find(',') + 1)));
+  EXPECT_EQ(starts, (std::vector<std::string>{"0,", "2,1", "3,", "4,2"}));
+  r = torchsweep_cli(dir, {"results", "curves", "--db", "e.db", "--metric", "test/acc", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 6), "epoch,");
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return;
+  r = torchsweep_cli(dir, {"results", "plot", "--db", "e.db", "--metric", "test/acc", "-o", "acc.svg"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = read_file(dir.file("acc.gp"));
+  EXPECT_NE(script.find("set xlabel 'epoch'"), std::string::npos) << script;
+  EXPECT_NE(script.find("set xtics 1"), std::string::npos) << script;
 }
 
 }  // namespace

@@ -683,3 +683,60 @@ TEST(QueriesRenderTest, ParseTableFormat) {
 }
 
 }  // namespace
+
+namespace {
+
+using torchsweep::MetricAxis;
+using torchsweep::MetricKey;
+
+// A run that trained 2 epochs of 3 steps, logging train/loss at steps 0-5 and, at each
+// epoch's end, test/acc and where the epoch ended (train/steps) on the epoch axis.
+class EpochAxisTest : public QueriesTest {
+ protected:
+  void SetUp() override {
+    QueriesTest::SetUp();
+    NewSweep s;
+    s.name = "epochs";
+    s.spec_text = "name: epochs\n";
+    s.spec_hash = "he";
+    run_id = store->create_sweep(s, {run(0, 0.1, 1, R"({"optimizer.lr":0.1})")}).second[0];
+    store->append_metrics(run_id,
+                          {{"train/loss", 0, 2.0}, {"train/loss", 1, 1.5}, {"train/loss", 2, 1.2},
+                           {"test/acc", 1, 0.6}, {"train/steps", 1, 3.0},
+                           {"train/loss", 3, 1.0}, {"train/loss", 4, 0.9}, {"train/loss", 5, 0.8},
+                           {"test/acc", 2, 0.7}, {"train/steps", 2, 6.0}},
+                          {MetricKey("train/loss"), MetricKey("test/acc", MetricAxis::Epoch),
+                           MetricKey("train/steps", MetricAxis::Epoch)});
+    store->end_run(run_id, RunStatus::Finished, "", 6, 1.0);
+  }
+  int64_t run_id = 0;
+};
+
+TEST_F(EpochAxisTest, ExportPlacesEachEpochRowAfterTheStepThatEndedIt) {
+  const Table t = export_run(db(), run_id);
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"step", "epoch", "train/loss", "test/acc", "train/steps"}));
+  ASSERT_EQ(t.rows.size(), 8u);
+  // step rows 0, 1, 2; epoch 1 (ended after 3 steps); step rows 3, 4, 5; epoch 2.
+  const std::vector<std::pair<SqlValue, SqlValue>> expected = {{I(0), N}, {I(1), N}, {I(2), N}, {I(3), I(1)},
+                                                               {I(3), N}, {I(4), N}, {I(5), N}, {I(6), I(2)}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_CELL(t.rows[i][0], expected[i].first);
+    EXPECT_CELL(t.rows[i][1], expected[i].second);
+  }
+  EXPECT_CELL(t.rows[3][3], D(0.6));
+  EXPECT_CELL(t.rows[3][2], N);
+  EXPECT_CELL(t.rows[4][2], D(1.0));
+}
+
+TEST_F(EpochAxisTest, CurvesOfAnEpochMetricCountEpochsAndRefuseToMixAxes) {
+  const auto curves = load_curves(db(), RunSelection{"epochs", {}, ""}, "test/acc", {});
+  ASSERT_EQ(curves.size(), 1u);
+  EXPECT_EQ(curves[0].axis, MetricAxis::Epoch);
+  EXPECT_EQ(curves[0].steps, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(curves_table(curves).columns.front(), "epoch");
+  // r1 logged test/acc on the step axis: one chart cannot hold both.
+  ASSERT_THROWS_WITH(load_curves(db(), RunSelection{"", {r1, run_id}, ""}, "test/acc", {}), InputError,
+                     "'test/acc' is per step in run 1 but per epoch in run 7");
+}
+
+}  // namespace

@@ -75,3 +75,30 @@ TEST(SchemaTest, NewerDatabaseIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SchemaTest, TheUpgradeMarksTheTrainersEpochMetricsAsPerEpoch) {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  {
+    Database raw(path, Database::Mode::ReadWrite);
+    raw.exec(fixture("schema_v1.sql"));
+    // Before the axis was recorded, the trainer's epoch rows logged these keys.
+    raw.exec("INSERT INTO metric_keys VALUES (1, 'test/acc', 23), (1, 'lr', 24)");
+  }
+  auto store = torchsweep::Store::open(path);
+  Database& db = store->db();
+  auto axis = [&](const std::string& key) {
+    auto stmt = db.prepare("SELECT axis FROM metric_keys WHERE run_id = 1 AND key = ?");
+    stmt.bind(1, key);
+    EXPECT_TRUE(stmt.step()) << key;
+    return stmt.get_text(0);
+  };
+  EXPECT_EQ(axis("test/acc"), "epoch");
+  EXPECT_EQ(axis("lr"), "epoch");
+  EXPECT_EQ(axis("train/loss"), "step");
+  EXPECT_EQ(axis("net/E1"), "step");
+}
+
+}  // namespace

@@ -149,3 +149,27 @@ TEST(SpecTest, TomlErrorsCarryPositions) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SpecTest, EvaluationAndCheckpointCadencesNeedTheirUnit) {
+  EXPECT_EQ(error_of(kGood + std::string("  eval_every: 2\n")),
+            "spec.yaml:11:15: train.eval_every: expected a count with its unit, such as `1 epoch`, `2 epochs` or "
+            "`500 steps`, or `end`, got 2");
+  EXPECT_EQ(error_of(kGood + std::string("  checkpoint_every: 3 weeks\n")),
+            "spec.yaml:11:21: train.checkpoint_every: expected a count with its unit, such as `1 epoch`, `2 epochs` "
+            "or `500 steps`, or `end`, got \"3 weeks\"");
+  TempDir dir;
+  const auto plan = torchsweep::load_sweep(dir.write("spec.yaml", kGood + std::string("  eval_every: 5steps\n")), {});
+  EXPECT_EQ(plan.runs[0].config["train"]["eval_every"], "5 steps");
+  EXPECT_EQ(plan.runs[0].config["train"]["checkpoint_every"], "end") << "the step budget's default, resolved";
+}
+
+TEST(SpecTest, AScheduleThatCannotFitTheRunIsRefusedAtTheSchedulerSection) {
+  EXPECT_EQ(error_of(with_line(10, "  steps: 1") + "scheduler: {name: onecycle}\n"),
+            "spec.yaml:11:12: scheduler: onecycle needs a run of at least 2 steps to rise and fall, this run has 1");
+  EXPECT_EQ(error_of(kGood + std::string("scheduler: {name: step, interval: hourly}\n")),
+            "spec.yaml:11:35: scheduler.interval: expected one of epoch, step, got \"hourly\"");
+}
+
+}  // namespace

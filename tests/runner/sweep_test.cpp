@@ -192,3 +192,27 @@ TEST(SweepTest, ConfigHashIgnoresKeyOrderAndNumberFormatting) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
+  // Recorded in a database by the version before eval_every, checkpoint_every and
+  // scheduler.interval existed (s6 with these overrides).
+  const auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
+                                           {"train.epochs=1", "data.train_limit=2560", "device=cpu"});
+  EXPECT_EQ(plan.runs[0].config_hash, "7115894d385b43b8");
+  EXPECT_EQ(plan.runs[0].config["scheduler"]["interval"], "epoch");
+  // Written out at their defaults, they change nothing; away from them, they do.
+  auto hash_with = [](std::vector<std::string> more) {
+    more.insert(more.begin(), {"train.epochs=1", "data.train_limit=2560", "device=cpu"});
+    return torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml", more)
+        .runs[0]
+        .config_hash;
+  };
+  EXPECT_EQ(hash_with({"train.eval_every=1 epoch", "train.checkpoint_every=1 epochs", "scheduler.interval=epoch"}),
+            "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.eval_every=2 epochs"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
+}
+
+}  // namespace

@@ -297,3 +297,94 @@ TEST(TrainerTest, EveryOptimizerAndScheduleOptionThatValidatesAlsoTrains) {
 }
 
 }  // namespace
+
+namespace {
+
+// Fashion-MNIST limited to 1,280 samples: 10 steps an epoch.
+
+TEST(TrainerTest, AStepBudgetEvaluatesAndCheckpointsAtItsEndOnTheStepAxis) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  MemorySink sink;
+  torchsweep::TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  const auto outcome =
+      torchsweep::train_run(fashion_config({"model=mlp", "device=cpu", "~train.epochs", "train.steps=13"}), sink, options);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{13})) << "once, after the last of 13 steps";
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Step);
+  EXPECT_TRUE(sink.steps("train/loss_epoch").empty()) << "a step budget writes no epoch rows unless asked";
+  ASSERT_EQ(sink.checkpoints.size(), 1u);
+  EXPECT_EQ(sink.checkpoints[0].second, 1) << "13 steps: one whole epoch done";
+}
+
+TEST(TrainerTest, EvaluationsEveryNStepsSitOnTheStepAxisBesideTheEpochRows) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  MemorySink sink;
+  const auto outcome =
+      torchsweep::train_run(fashion_config({"model=mlp", "device=cpu", "train.eval_every=4 steps"}), sink);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{4, 8, 12, 16, 20}));
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Step);
+  EXPECT_EQ(sink.steps("train/loss_epoch"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(sink.axis("train/loss_epoch"), torchsweep::MetricAxis::Epoch);
+  EXPECT_EQ(sink.values("train/steps"), (std::vector<double>{10, 20})) << "where each epoch ended";
+}
+
+TEST(TrainerTest, EpochEvaluationsUnderAStepBudgetIncludeThePartialLastEpoch) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(
+      fashion_config({"model=mlp", "device=cpu", "~train.epochs", "train.steps=13", "train.eval_every=1 epoch"}), sink);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Epoch);
+  EXPECT_EQ(sink.values("train/steps"), (std::vector<double>{10, 13}));
+}
+
+TEST(TrainerTest, AScheduleWithIntervalStepAdvancesAfterEveryOptimizerStep) {
+  MemorySink plain, scheduled;
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=8"}), plain);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=8",
+                                     "+scheduler={name: step, step_size: 3, gamma: 0.1, interval: step}"}),
+                        scheduled);
+  const auto a = plain.values("train/loss"), b = scheduled.values("train/loss");
+  ASSERT_EQ(a.size(), 8u);
+  ASSERT_EQ(b.size(), 8u);
+  // Updates 0-2 use lr 0.5, update 3 on use 0.05: the loss of step 4 is the first to differ.
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(a[i], b[i]) << i;
+  for (size_t i = 4; i < 8; ++i) EXPECT_NE(a[i], b[i]) << i;
+}
+
+TEST(TrainerTest, AMidEpochCheckpointContinuesExactlyAsAnUnbrokenRun) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::vector<std::string> base = {"model=mlp", "device=cpu", "~train.epochs", "train.log_every=1"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), base.begin(), base.end());
+    return fashion_config(more);
+  };
+  MemorySink whole, first, rest;
+  torchsweep::train_run(with({"train.steps=17"}), whole);
+  torchsweep::testing::TempDir dir;
+  torchsweep::TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  torchsweep::train_run(with({"train.steps=17", "train.checkpoint_every=6 steps"}), first, options);
+  EXPECT_EQ(first.checkpoints.size(), 3u) << "after steps 6, 12 and 17";
+  // Continue from the step-12 checkpoint (epoch 2, batch 2) of a run that stopped there.
+  torchsweep::testing::TempDir resumed_dir;
+  torchsweep::TrainOptions stop_at_12 = options;
+  stop_at_12.checkpoint_dir = resumed_dir.path();
+  MemorySink twelve;
+  torchsweep::train_run(with({"train.steps=12", "train.checkpoint_every=6 steps"}), twelve, stop_at_12);
+  stop_at_12.resume = true;
+  const auto outcome = torchsweep::train_run(with({"train.steps=17"}), rest, stop_at_12);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(rest.started.resumed_at_step, 12);
+  const auto expected = whole.values("train/loss");
+  const auto got = rest.values("train/loss");
+  ASSERT_EQ(got.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], expected[12 + i]) << "step " << 12 + i;
+  EXPECT_EQ(rest.values("test/acc"), whole.values("test/acc"));
+}
+
+}  // namespace
