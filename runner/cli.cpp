@@ -243,8 +243,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   worker->add_option("--threads", threads, "intra-op threads per run where train.threads is 0 (default: cores)");
   worker->add_option("--artifacts", artifacts, "checkpoint folder root (default: DB-artifacts)");
   worker->add_option("--prefix", prefix, "prefix of every output line");
-  worker->add_flag("--lines", plain_lines,
-                   "plain progress lines even on a terminal (set when several workers share one)");
+  worker->add_flag("--lines", plain_lines, "plain progress lines even on a terminal");
+  bool status_records = false;
+  int status_width = 0;
+  worker->add_flag("--status-records", status_records,
+                   "progress as status records for `run --workers N`, which draws one line per worker");
+  worker->add_option("--width", status_width, "columns of the status records (0: this terminal's)")
+      ->check(CLI::NonNegativeNumber);
   worker->add_flag("--exclusive", exclusive,
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
 
@@ -439,6 +444,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       options.command_line = command_line(argc, argv);
       options.threads = threads;
       options.interactive = is_terminal(out) && !plain_lines;
+      options.status_records = status_records;
+      options.width = status_width;
       options.exclusive = exclusive;
       options.prefix = prefix;
       install_interrupt_handlers();

@@ -10,12 +10,10 @@
 #include <vector>
 
 #include "base/utf8.h"
+#include "runner/worker_board.h"
 
 namespace torchsweep {
 
-namespace {
-
-/// The terminal's columns (stdout, then stderr), else $COLUMNS, else 80.
 int terminal_width() {
   for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
     winsize size{};
@@ -25,6 +23,8 @@ int terminal_width() {
   const int from_env = columns ? std::atoi(columns) : 0;
   return from_env > 0 ? from_env : 80;
 }
+
+namespace {
 
 std::string duration(double seconds) {
   const auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
@@ -41,11 +41,11 @@ std::string run_eta(const Progress& p) {
 
 }  // namespace
 
-ConsoleSink::ConsoleSink(std::ostream& out, std::string label, bool interactive,
+ConsoleSink::ConsoleSink(std::ostream& out, std::string label, Display display,
                          std::chrono::milliseconds plain_interval, int width)
     : out_(out),
       label_(std::move(label)),
-      interactive_(interactive),
+      display_(display),
       plain_interval_(plain_interval),
       width_(width),
       last_print_(std::chrono::steady_clock::now()) {}
@@ -125,13 +125,16 @@ void ConsoleSink::log_epoch(int64_t epoch, const MetricRow& row) {
 void ConsoleSink::progress(const Progress& p) {
   epochs_ = p.epochs;
   const auto now = std::chrono::steady_clock::now();
-  const auto interval = interactive_ ? std::chrono::milliseconds(100) : plain_interval_;
+  const bool redrawn = display_ != Display::Lines;
+  const auto interval = redrawn ? std::chrono::milliseconds(100) : plain_interval_;
   const bool last_batch = p.batch == p.batches;
-  if (now - last_print_ < interval && !(interactive_ && last_batch)) return;
+  if (now - last_print_ < interval && !(redrawn && last_batch)) return;
   last_print_ = now;
-  if (interactive_) {
+  if (display_ == Display::Bar) {
     out_ << "\r" << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\x1b[K" << std::flush;
     bar_open_ = true;
+  } else if (display_ == Display::StatusRecords) {
+    out_ << kStatusRecord << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\n" << std::flush;
   } else {
     const std::string accuracy = p.accuracy >= 0 ? fmt::format("  epoch acc {:.4f}", p.accuracy) : "";
     const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";

@@ -15,6 +15,14 @@ namespace torchsweep {
 struct Batch {
   torch::Tensor inputs;
   torch::Tensor targets;
+
+  /// On `device`, inputs (and floating-point targets) in the model's `dtype`; class
+  /// indices stay integers. Copies are asynchronous where the memory allows it.
+  Batch to(const torch::Device& device, torch::Dtype dtype) const {
+    return {inputs.to(device, dtype, /*non_blocking=*/true),
+            targets.is_floating_point() ? targets.to(device, dtype, /*non_blocking=*/true)
+                                        : targets.to(device, /*non_blocking=*/true)};
+  }
 };
 
 class Dataset {

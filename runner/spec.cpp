@@ -1,6 +1,8 @@
 #include "runner/spec.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "runner/builtins.h"
 #include "runner/devices.h"
@@ -99,15 +101,62 @@ std::string section_name(const SpecNode& node) {
   return name && name->kind() == SpecNode::Kind::String ? name->as_string() : "";
 }
 
-/// Rules that join sections: the data set must have training batches, and the
-/// schedule must accept the run's length (what its factory refuses, validation refuses,
-/// pointing at the scheduler section).
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+/// The model, data set and loss together: the model's forward pass and the loss on
+/// the first training batch, on the CPU without gradients, once per distinct triple in
+/// a process. Whatever LibTorch refuses there (shapes, class counts, dtypes) it would
+/// refuse at the run's first step.
+void check_model_fits_data(const SpecNode& root, const nlohmann::json& config) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> checked;  // key -> problem ("" when none)
+  const nlohmann::json key_json = {config["model"], config["data"], config["loss"]};
+  const std::string key = key_json.dump();
+  std::string problem;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = checked.find(key);
+    if (it != checked.end()) {
+      problem = it->second;
+    } else {
+      auto& r = registries();
+      try {
+        torch::NoGradGuard no_grad;
+        const auto model = r.models.get(config["model"]["name"]).factory(config["model"]);
+        model->eval();
+        const auto data = r.datasets.get(config["data"]["name"]).factory(config["data"]);
+        const auto loss_fn = r.losses.get(config["loss"]["name"]).factory(config["loss"]);
+        data->start_epoch(1, 0);
+        const Batch batch = data->train_batch(0).to(torch::kCPU, model->dtype());
+        const auto loss = loss_fn(model->forward(batch.inputs), batch.targets);
+        if (loss.numel() != 1)
+          problem = "the loss gives " + std::to_string(loss.numel()) + " values per batch, expected one";
+      } catch (const c10::Error& e) {
+        problem = e.what_without_backtrace();
+      } catch (const std::exception& e) {
+        problem = e.what();
+      }
+      checked.emplace(key, problem);
+    }
+  }
+  if (problem.empty()) return;
+  const SpecNode* model = root.find("model");
+  throw SpecError(model ? model->mark() : root.mark(), "model",
+                  "model '" + config["model"]["name"].get<std::string>() + "' does not fit data '" +
+                      config["data"]["name"].get<std::string>() + "' with loss '" +
+                      config["loss"]["name"].get<std::string>() + "': " + first_line(problem));
+}
+
+/// Rules that join sections: the data set must have training batches, the model and
+/// loss must take its batches, and the schedule must accept the run's length (what its
+/// factory refuses, validation refuses, pointing at the scheduler section).
 void check_training_plan(const SpecNode& root, const nlohmann::json& config) {
   const int64_t per_epoch = batches_per_epoch(config["data"]);
   if (per_epoch <= 0) {
     const SpecNode* data = root.find("data");
     throw SpecError(data ? data->mark() : root.mark(), "data", "expected a data set with training samples, got none");
   }
+  check_model_fits_data(root, config);
   if (config["scheduler"].is_null()) return;
   const TrainingPlan plan = plan_training(config, per_epoch);
   try {

@@ -2,16 +2,23 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include "runner/console_sink.h"
 #include "runner/devices.h"
 #include "runner/interrupt.h"
 #include "runner/worker.h"
+#include "runner/worker_board.h"
 
 namespace torchsweep {
 
@@ -34,10 +41,15 @@ void flatten_into(const nlohmann::json& value, const std::string& prefix,
 /// A worker process: `torchsweep worker` on this sweep.
 struct WorkerProcess {
   pid_t pid = 0;
-  int slot = 0;  ///< which worker (and GPU) it is
+  int slot = 0;     ///< which worker (and GPU) it is
+  int output = -1;  ///< read end of its stdout and stderr when the coordinator draws them; -1 once closed
+  std::shared_ptr<LineSplitter> lines = std::make_shared<LineSplitter>();
 };
 
-pid_t spawn_worker(const std::string& executable, const std::vector<std::string>& args, const std::string& gpu) {
+/// Starts `executable args` with CUDA_VISIBLE_DEVICES=gpu (unless empty); with
+/// `output_fd` >= 0 its stdout and stderr go there.
+pid_t spawn_worker(const std::string& executable, const std::vector<std::string>& args, const std::string& gpu,
+                   int output_fd) {
   // Everything the child needs is built before fork: after it, only exec-safe calls.
   std::vector<std::string> argv_text = {executable};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -60,14 +72,37 @@ pid_t spawn_worker(const std::string& executable, const std::vector<std::string>
     // When the coordinator dies (even by kill -9), the worker stops gracefully.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) _exit(128 + SIGTERM);
+    if (output_fd >= 0 && (::dup2(output_fd, STDOUT_FILENO) < 0 || ::dup2(output_fd, STDERR_FILENO) < 0)) _exit(127);
     ::execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   return pid;
 }
 
+/// Reads what a worker wrote and hands its whole lines to the board; at the end of
+/// its output (the worker exited) closes the pipe.
+void drain(WorkerProcess& worker, WorkerBoard& board, bool until_end) {
+  char buffer[65536];
+  while (worker.output >= 0) {
+    const ssize_t n = ::read(worker.output, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && !until_end) return;
+    if (n <= 0) {
+      const std::string rest = worker.lines->rest();
+      if (!rest.empty()) board.take(worker.slot, rest);
+      ::close(worker.output);
+      worker.output = -1;
+      return;
+    }
+    for (const auto& line : worker.lines->feed(buffer, static_cast<size_t>(n))) board.take(worker.slot, line);
+    if (!until_end) return;
+  }
+}
+
 /// Runs `workers` worker processes over the sweep until none has work left. A worker
-/// that dies (a crash, kill -9) is replaced, and its run is taken again.
+/// that dies (a crash, kill -9) is replaced, and its run is taken again. On a terminal
+/// the workers' output comes through pipes to one board: their lines scroll, and one
+/// status line per worker is redrawn under them. Otherwise each prints whole lines.
 void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const SweepRunOptions& options,
                        int64_t threads) {
   std::vector<int> gpus = options.gpus;
@@ -76,23 +111,44 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
   const std::string executable = options.executable.empty() ? "/proc/self/exe" : options.executable;
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
+  std::optional<WorkerBoard> board;
+  if (options.interactive) board.emplace(out, options.workers, [] { return terminal_width(); });
+  auto say = [&](const std::string& line) {
+    if (board) board->print(line);
+    else out << line << "\n" << std::flush;
+  };
   auto start = [&](int slot) {
     std::vector<std::string> args = {"worker",      "--db",          store.db().path(),
                                      "--sweep",     std::to_string(sweep_id),
                                      "--threads",   std::to_string(threads),
                                      "--artifacts", artifacts,
-                                     "--prefix",    fmt::format("[worker {}] ", slot + 1),
-                                     // Several workers redrawing bars on one terminal would
-                                     // overwrite each other: each prints whole lines.
-                                     "--lines"};
+                                     "--prefix",    fmt::format("[worker {}] ", slot + 1)};
+    // Several workers redrawing bars on one terminal would overwrite each other: they
+    // send status records to the board, or (not a terminal) print whole lines.
+    if (board) args.insert(args.end(), {"--status-records", "--width", std::to_string(terminal_width())});
+    else args.push_back("--lines");
     const std::string gpu = gpus.empty() ? "" : std::to_string(gpus[static_cast<size_t>(slot) % gpus.size()]);
-    return WorkerProcess{spawn_worker(executable, args, gpu), slot};
+    WorkerProcess worker;
+    worker.slot = slot;
+    int fds[2] = {-1, -1};
+    if (board && ::pipe2(fds, O_CLOEXEC) != 0) throw RuntimeFailure("cannot start a worker process: pipe failed");
+    try {
+      worker.pid = spawn_worker(executable, args, gpu, fds[1]);
+    } catch (...) {
+      if (board) ::close(fds[0]), ::close(fds[1]);
+      throw;
+    }
+    if (board) {
+      ::close(fds[1]);
+      ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+      worker.output = fds[0];
+    }
+    return worker;
   };
   std::vector<WorkerProcess> running;
   for (int slot = 0; slot < options.workers; ++slot) running.push_back(start(slot));
-  out << fmt::format("{} worker processes, {} thread(s) each{}\n", options.workers, threads,
-                     gpus.empty() ? "" : fmt::format(", over GPU(s) {}", fmt::join(gpus, ",")));
-  out.flush();
+  say(fmt::format("{} worker processes, {} thread(s) each{}", options.workers, threads,
+                  gpus.empty() ? "" : fmt::format(", over GPU(s) {}", fmt::join(gpus, ","))));
   int forwarded = 0;
   int replacements = 0;
   while (!running.empty()) {
@@ -100,28 +156,40 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
       forwarded = signal;
       for (const auto& w : running) ::kill(w.pid, signal);
     }
+    if (board) {
+      // Wait for output (or 100 ms), then take what is there.
+      std::vector<pollfd> fds;
+      for (const auto& w : running)
+        if (w.output >= 0) fds.push_back({w.output, POLLIN, 0});
+      if (!fds.empty()) ::poll(fds.data(), fds.size(), 100);
+      else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (auto& w : running) drain(w, *board, false);
+      board->refresh();
+    }
     int status = 0;
     const pid_t done = ::waitpid(-1, &status, WNOHANG);
     if (done <= 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!board) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     auto it = std::find_if(running.begin(), running.end(), [&](const WorkerProcess& w) { return w.pid == done; });
     if (it == running.end()) continue;
-    const WorkerProcess ended = *it;
+    WorkerProcess ended = *it;
     running.erase(it);
+    if (board) drain(ended, *board, true);  // the rest of what it wrote, before anything about its end
     if (!WIFSIGNALED(status) || forwarded) continue;
     // Killed outright: its run is still marked running. Mark it interrupted and let a
     // new worker continue it (bounded, in case the crash repeats).
     const auto stale = store.recover_stale(sweep_id, this_process(), options.stale_after);
-    out << fmt::format("[worker {}] ended by signal {}", ended.slot + 1, WTERMSIG(status));
-    if (!stale.empty()) out << fmt::format("; run {} will be continued", fmt::join(stale, ", "));
-    out << "\n";
+    std::string line = fmt::format("[worker {}] ended by signal {}", ended.slot + 1, WTERMSIG(status));
+    if (!stale.empty()) line += fmt::format("; run {} will be continued", fmt::join(stale, ", "));
+    say(line);
     if (replacements < static_cast<int>(store.sweep_runs(sweep_id).size())) {
       ++replacements;
       running.push_back(start(ended.slot));
     }
   }
+  if (board) board->close();
 }
 
 }  // namespace

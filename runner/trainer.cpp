@@ -31,11 +31,9 @@ EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& los
   EpochMeter meter(device, data.classification(), reads);
   const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
   for (int64_t b = 0; b < batches; ++b) {
-    Batch batch = split == Split::Test ? data.test_batch(b) : data.validation_batch(b);
-    const auto inputs = batch.inputs.to(device, model.dtype(), /*non_blocking=*/true);
-    const auto targets = batch.targets.to(device, /*non_blocking=*/true);
-    const auto outputs = model.forward(inputs);
-    meter.add(b, loss_fn(outputs, targets), outputs, targets);
+    const Batch batch = (split == Split::Test ? data.test_batch(b) : data.validation_batch(b)).to(device, model.dtype());
+    const auto outputs = model.forward(batch.inputs);
+    meter.add(b, loss_fn(outputs, batch.targets), outputs, batch.targets);
   }
   model.train();
   return meter.read();
@@ -163,10 +161,9 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         torch::Tensor inputs, targets, outputs, loss;
         {
           HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps);
-          Batch batch = data->train_batch(b);
-          inputs = batch.inputs.to(device, model->dtype(), /*non_blocking=*/true);
-          targets = batch.targets.is_floating_point() ? batch.targets.to(device, model->dtype(), true)
-                                                      : batch.targets.to(device, /*non_blocking=*/true);
+          const Batch batch = data->train_batch(b).to(device, model->dtype());
+          inputs = batch.inputs;
+          targets = batch.targets;
           optimizer->zero_grad();
           outputs = model->forward(inputs);
           loss = loss_fn(outputs, targets);

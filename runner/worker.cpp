@@ -56,7 +56,10 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     TrainOutcome result;
     {
       SqliteSink db_sink(store, claimed->id, base);
-      ConsoleSink console(out, label, options.interactive);
+      const auto display = options.status_records ? ConsoleSink::Display::StatusRecords
+                           : options.interactive    ? ConsoleSink::Display::Bar
+                                                    : ConsoleSink::Display::Lines;
+      ConsoleSink console(out, label, display, std::chrono::seconds(10), options.width);
       FanoutSink sink({&db_sink, &console});
       result = train_run(nlohmann::json::parse(claimed->config_json), sink, train_options);
     }

@@ -28,6 +28,10 @@ struct WorkerOptions {
   int64_t threads = 0;
   /// Progress bars (a terminal) or plain periodic lines.
   bool interactive = false;
+  /// Progress as status records for a coordinator that draws several workers
+  /// (worker_board.h), `width` columns wide; overrides `interactive`.
+  bool status_records = false;
+  int width = 0;
   /// The only process that uses this database (a Slurm task and its shard): any run
   /// left `running` is then an earlier attempt's, and is continued.
   bool exclusive = false;

@@ -628,3 +628,38 @@ TEST(CliPlanTest, EpochMetricsAreExportedAndPlottedAgainstEpochs) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliWorkersTest, WorkersOnATerminalShareOneBoardAndNeverInterleave) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
+  TempDir dir;
+  // `script` gives the command a terminal of 80 columns.
+  const std::string command = "cd " + shell_quote(dir.path()) + " && script -qec " +
+                              shell_quote("stty cols 80; " + std::string(TORCHSWEEP_BINARY) + " run " + kSpec +
+                                          " --db w.db --workers 2 train.steps=2000") +
+                              " /dev/null > screen.txt 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.file("screen.txt"));
+  const std::string screen = read_file(dir.file("screen.txt"));
+  EXPECT_NE(screen.find("\x1b[2A\r\x1b[J"), std::string::npos) << "two status lines redrawn in place";
+  EXPECT_NE(screen.find("6 finished, 0 diverged, 0 failed"), std::string::npos) << screen;
+  // Every line the terminal shows belongs to one worker at most, and fits in 80 columns.
+  std::string plain = std::regex_replace(screen, std::regex("\x1b\\[[0-9]*[A-Za-z]"), "\n");
+  std::istringstream lines(plain);
+  int status_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("\r", 0) == 0) line.erase(0, 1);
+    size_t workers = 0;
+    for (size_t at = line.find("[worker "); at != std::string::npos; at = line.find("[worker ", at + 1)) ++workers;
+    EXPECT_LE(workers, 1u) << line;
+    if (line.find("ETA") != std::string::npos) {
+      ++status_lines;
+      EXPECT_LT(line.size(), 80u) << line;
+    }
+  }
+  EXPECT_GT(status_lines, 0);
+  EXPECT_EQ(query(dir.file("w.db"), "SELECT count(*) FROM runs WHERE status = 'finished'"), "6");
+}
+
+}  // namespace

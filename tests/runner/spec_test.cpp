@@ -173,3 +173,13 @@ TEST(SpecTest, AScheduleThatCannotFitTheRunIsRefusedAtTheSchedulerSection) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SpecTest, AModelThatDoesNotFitTheDataIsRefusedAtTheModelSection) {
+  EXPECT_EQ(error_of(with_line(3, "model: mlp")),
+            "spec.yaml:3:8: model: model 'mlp' does not fit data 'seed_example' with loss 'half_sse': mat1 and mat2 "
+            "shapes cannot be multiplied (1x2 and 784x128)");
+}
+
+}  // namespace

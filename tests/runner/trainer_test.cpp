@@ -193,9 +193,12 @@ namespace {
 
 TEST(TrainerTest, ALibTorchErrorIsStoredWithoutItsBacktrace) {
   if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  // An input shape the model does not take (28x28 images into a 3x3 MLP): LibTorch
-  // throws at the first forward pass.
-  const auto config = fashion_config({"model={name: mlp, input: [1, 3, 3], sizes: [9, 10]}", "device=cpu"});
+  // An input shape the model does not take (28x28 images into a 3x3 MLP): validation
+  // refuses it, so the config is changed after it (as a program calling train_run may).
+  // LibTorch throws at the first forward pass.
+  auto config = fashion_config({"model=mlp", "device=cpu"});
+  config["model"]["input"] = {1, 3, 3};
+  config["model"]["sizes"] = {9, 10};
   MemorySink sink;
   const auto outcome = torchsweep::train_run(config, sink);
   ASSERT_EQ(outcome.status, RunStatus::Failed);
@@ -262,7 +265,8 @@ std::string value_text(const torchsweep::Field& field, double v) {
 /// Every value validate accepts at an option's edges must also start and train: no run
 /// may fail at its start for a reason `validate` could have given.
 template <typename RegistryT>
-int walk_option_edges(const RegistryT& registry, const std::string& section, const std::vector<std::string>& base) {
+int walk_option_edges(const RegistryT& registry, const std::string& section, const std::vector<std::string>& base,
+                      nlohmann::json (*config_of)(const std::vector<std::string>&) = seed_config) {
   int trained = 0;
   for (const auto& name : registry.names()) {
     for (const auto& field : registry.get(name).options) {
@@ -274,7 +278,7 @@ int walk_option_edges(const RegistryT& registry, const std::string& section, con
         overrides.push_back(section + "." + field.key + "=" + value_text(field, v));
         nlohmann::json config;
         try {
-          config = seed_config(overrides);
+          config = config_of(overrides);
         } catch (const torchsweep::InputError&) {
           continue;  // refused by validation: fine, that is where it belongs
         }
@@ -294,6 +298,16 @@ TEST(TrainerTest, EveryOptimizerAndScheduleOptionThatValidatesAlsoTrains) {
   EXPECT_GE(walk_option_edges(torchsweep::registries().optimizers, "optimizer", base), 40)
       << "most edges validate and train";
   EXPECT_GE(walk_option_edges(torchsweep::registries().schedules, "scheduler", base), 15);
+}
+
+TEST(TrainerTest, EveryModelAndDataOptionThatValidatesAlsoTrains) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // Models and data sets meet here: a model that does not fit the data (the seed
+  // network on images, say) must be refused by validation, never fail at its start.
+  const std::vector<std::string> base = {"device=cpu", "~train.epochs", "train.steps=2", "data.train_limit=256",
+                                         "data.test_limit=100"};
+  EXPECT_GE(walk_option_edges(torchsweep::registries().models, "model", base, fashion_config), 4);
+  EXPECT_GE(walk_option_edges(torchsweep::registries().datasets, "data", base, fashion_config), 15);
 }
 
 }  // namespace
