@@ -18,11 +18,12 @@
 #include <fmt/format.h>
 
 #include "base/paths.h"
-#include "results/queries.h"
+#include "results/comparison.h"
+#include "results/run_selection.h"
 #include "results/sqlite_sink.h"
 #include "results/store.h"
-#include "runner/sweep.h"
-#include "runner/trainer.h"
+#include "sweep/sweep.h"
+#include "train/trainer.h"
 
 namespace {
 

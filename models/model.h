@@ -9,9 +9,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/registry.h"
 #include "models/layers.h"
 #include "results/metric_sink.h"
-#include "runner/registry.h"
 
 namespace torchsweep {
 

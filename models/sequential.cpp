@@ -1,5 +1,7 @@
 #include "models/sequential.h"
 
+#include "base/spec_node.h"
+
 namespace torchsweep {
 
 void register_sequential(ModelRegistry& registry) {

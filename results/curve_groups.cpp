@@ -5,7 +5,7 @@
 #include <limits>
 #include <map>
 
-#include "runner/error.h"
+#include "base/error.h"
 
 namespace torchsweep {
 

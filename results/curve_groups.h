@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "results/queries.h"
+#include "results/curves.h"
 #include "results/table.h"
 
 namespace torchsweep {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "results/sqlite.h"
-#include "runner/error.h"
 
 namespace torchsweep {
 

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
+#include "base/error.h"
 #include "results/schema.h"
-#include "runner/error.h"
 
 namespace torchsweep {
 

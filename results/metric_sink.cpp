@@ -16,6 +16,18 @@ const char* to_string(RunStatus status) {
   return "unknown";
 }
 
+const std::vector<RunStatus>& all_run_statuses() {
+  static const std::vector<RunStatus> statuses = {RunStatus::Pending,  RunStatus::Running, RunStatus::Finished,
+                                                  RunStatus::Diverged, RunStatus::Failed,  RunStatus::Interrupted};
+  return statuses;
+}
+
+RunStatus parse_run_status(const std::string& text) {
+  for (const RunStatus status : all_run_statuses())
+    if (text == to_string(status)) return status;
+  throw std::invalid_argument("not a run status: '" + text + "'");
+}
+
 const char* to_string(MetricAxis axis) { return axis == MetricAxis::Epoch ? "epoch" : "step"; }
 
 void MemorySink::log(int64_t step, const MetricRow& row) {

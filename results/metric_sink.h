@@ -41,6 +41,12 @@ enum class RunStatus { Pending, Running, Finished, Failed, Diverged, Interrupted
 
 /// "pending", "running", ... as stored in runs.status.
 const char* to_string(RunStatus status);
+/// The status a runs.status text names; std::invalid_argument for any other text.
+RunStatus parse_run_status(const std::string& text);
+/// Every status, in the order a run goes through them.
+const std::vector<RunStatus>& all_run_statuses();
+/// Whether a run in this status is done: finished or diverged (not taken again).
+inline bool is_done(RunStatus status) { return status == RunStatus::Finished || status == RunStatus::Diverged; }
 
 struct RunStarted {
   std::string device;       ///< resolved device, e.g. "cpu", "cuda:0"

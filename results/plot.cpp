@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runner/error.h"
+#include "base/error.h"
 
 namespace torchsweep {
 

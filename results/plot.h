@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "results/curve_groups.h"
-#include "results/queries.h"
+#include "results/curves.h"
 
 namespace torchsweep {
 

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "base/error.h"
 #include "results/schema.h"
-#include "runner/error.h"
 
 namespace torchsweep {
 
@@ -219,7 +219,8 @@ std::vector<ExistingRun> Store::sweep_runs(int64_t sweep_id) {
   std::vector<ExistingRun> out;
   while (runs.step())
     out.push_back(
-        {runs.get_int(0), runs.get_int(1), runs.get_text(2), runs.get_text(3), runs.get_text(4), runs.get_text(5)});
+        {runs.get_int(0), runs.get_int(1), runs.get_text(2), parse_run_status(runs.get_text(3)), runs.get_text(4),
+         runs.get_text(5)});
   return out;
 }
 

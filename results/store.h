@@ -55,7 +55,7 @@ struct ExistingRun {
   int64_t id = 0;
   int64_t index = 0;
   std::string config_hash;
-  std::string status;
+  RunStatus status = RunStatus::Pending;
   std::string artifact_dir;
   std::string uid;
 };

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "runner/error.h"
+#include "base/error.h"
 
 namespace torchsweep {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "runner/devices.h"
+#include "device/devices.h"
 
 int main(int argc, char** argv) {
   torchsweep::fix_cublas_workspace();  // as the torchsweep program does

@@ -1,8 +1,8 @@
 // A custom model for torchsweep: define it, register it with one line, and the
 // whole torchsweep command line (run, validate, results, ...) knows it by name.
 #include <torchsweep/models/model.h>
-#include <torchsweep/runner/builtins.h>
-#include <torchsweep/runner/cli.h>
+#include <torchsweep/spec/registries.h>
+#include <torchsweep/cli/cli.h>
 
 #include <iostream>
 

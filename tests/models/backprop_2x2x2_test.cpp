@@ -5,9 +5,9 @@
 #include <cmath>
 #include <map>
 
-#include "runner/sweep.h"
-#include "runner/trainer.h"
+#include "sweep/sweep.h"
 #include "tests/test_helpers.h"
+#include "train/trainer.h"
 
 namespace {
 

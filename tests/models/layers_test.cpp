@@ -4,8 +4,8 @@
 #include "models/s6_cnn.h"
 #include "models/summary.h"
 #include "models/zoo.h"
-#include "runner/builtins.h"
-#include "runner/sweep.h"
+#include "spec/registries.h"
+#include "sweep/sweep.h"
 #include "tests/test_helpers.h"
 
 namespace {

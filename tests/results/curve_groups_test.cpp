@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "results/curve_groups.h"
-#include "results/queries.h"
+#include "results/curves.h"
+#include "results/run_selection.h"
 #include "results/store.h"
-#include "runner/error.h"
 #include "tests/test_helpers.h"
 
 namespace {

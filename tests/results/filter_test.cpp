@@ -2,7 +2,9 @@
 // and injection attempts that can only fail cleanly.
 #include "results/filter.h"
 
-#include "results/queries.h"
+#include "results/comparison.h"
+#include "results/run_selection.h"
+#include "results/run_views.h"
 #include "results/store.h"
 #include "tests/test_helpers.h"
 

@@ -1,6 +1,6 @@
 #include "results/merge.h"
 
-#include "runner/error.h"
+#include "base/error.h"
 
 #include "tests/test_helpers.h"
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "results/plot.h"
-#include "runner/error.h"
 #include "tests/test_helpers.h"
 
 namespace {

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/error.h"
 #include "results/store.h"
-#include "runner/error.h"
 #include "tests/test_helpers.h"
 
 namespace {

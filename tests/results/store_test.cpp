@@ -18,11 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
 #include "results/sqlite_sink.h"
 #include "results/store.h"
-#include "runner/error.h"
 #include "tests/test_helpers.h"
 
 namespace {

@@ -1,0 +1,61 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
+#include "base/error.h"
+#include "cli/command.h"
+#include "cli/launch_commands.h"
+#include "cli/results_commands.h"
+#include "cli/spec_commands.h"
+#include "results/sqlite.h"
+#include "results/store.h"
+#include "torchsweep/config.h"
+
+namespace torchsweep {
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"torchsweep: declarative experiment runner for LibTorch"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("torchsweep ") + TORCHSWEEP_VERSION);
+
+  CliContext context{out, err, argc, argv, default_db_path()};
+  Commands commands;
+  add_launch_commands(app, context, commands);
+  add_spec_commands(app, context, commands);
+  add_results_commands(app, context, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    out << "torchsweep " << TORCHSWEEP_VERSION << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "torchsweep: " << e.what() << "\n";
+    // Subcommand help goes to stdout through the exception's own app.
+    return kExitBadInput;
+  }
+
+  try {
+    const auto* action = commands.parsed();
+    return action ? (*action)() : kExitBadInput;
+  } catch (const InputError& e) {
+    err << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const DatabaseError& e) {
+    err << "torchsweep: results database " << context.db_path << ": " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    err << "torchsweep: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace torchsweep

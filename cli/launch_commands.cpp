@@ -1,0 +1,206 @@
+#include "cli/launch_commands.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <ostream>
+
+#include "base/error.h"
+#include "base/interrupt.h"
+#include "base/paths.h"
+#include "cli/spec_commands.h"
+#include "launch/local_launcher.h"
+#include "launch/rerun.h"
+#include "launch/slurm.h"
+#include "launch/status.h"
+#include "launch/worker.h"
+#include "results/store.h"
+#include "sweep/sweep.h"
+
+namespace torchsweep {
+
+namespace {
+
+std::vector<int> parse_gpus(const std::string& text) {
+  std::vector<int> out;
+  for (const auto id : parse_integers("--gpus", text)) {
+    if (id < 0) throw InputError("--gpus: expected GPU indices >= 0, got " + std::to_string(id));
+    out.push_back(static_cast<int>(id));
+  }
+  return out;
+}
+
+struct LaunchOptions {
+  std::string spec_path;
+  std::vector<std::string> overrides;
+  bool dry_run = false;
+  bool resume = false;
+  bool fresh = false;
+  int workers = 1;         // --workers: worker processes
+  int64_t threads = 0;     // --threads: intra-op threads per run when the spec leaves train.threads at 0
+  std::string gpus_text;   // --gpus: comma-separated GPU indices
+  std::string artifacts;   // --artifacts: checkpoint folder root
+  int64_t sweep_id = 0;    // worker --sweep
+  std::string prefix;      // worker --prefix
+  bool exclusive = false;  // worker --exclusive
+  bool plain_lines = false;     // worker --lines
+  bool status_records = false;  // worker --status-records
+  int status_width = 0;         // worker --width
+  int64_t rerun_id = 0;
+  std::string status_sweep;
+  bool slurm = false;
+  SlurmOptions slurm_options;
+};
+
+void add_spec_arguments(CLI::App* command, LaunchOptions& options) {
+  command->add_option("spec", options.spec_path, "the spec file (.yaml, .yml or .toml)")->required();
+  command->add_option("overrides", options.overrides, "key=value, key=[a,b], +key=value, ~key");
+}
+
+int run_command(const LaunchOptions& o, CliContext& context) {
+  // Everything is validated before the database is touched.
+  const SweepPlan plan = load_sweep(o.spec_path, o.overrides);
+  std::ostream& out = context.out;
+  if (o.dry_run) {
+    print_plan(plan, out);
+    return 0;
+  }
+  SweepRunOptions options;
+  options.gpus = parse_gpus(o.gpus_text);
+  auto store = Store::open(context.db_path);
+  options.command_line = command_line(context);
+  options.fresh = o.fresh;
+  options.workers = o.workers;
+  options.threads = o.threads;
+  options.interactive = is_terminal(out);
+  install_interrupt_handlers();
+  const SweepOutcome outcome = run_sweep(plan, *store, out, options);
+  out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
+  if (outcome.interrupted) out << fmt::format(", {} interrupted", outcome.interrupted);
+  if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
+  if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);
+  out << "\n";
+  if (outcome.stop_signal) {
+    // The command that continues: the same spec and overrides (the same config
+    // hashes) into the same database.
+    std::string again = "torchsweep run " + shell_quote(o.spec_path);
+    for (const auto& override_text : o.overrides) again += " " + shell_quote(override_text);
+    out << fmt::format("stopped; continue with: {} --db {}\n", again, shell_quote(context.db_path));
+  }
+  return sweep_exit_code(outcome.stop_signal, outcome.failed);
+}
+
+int worker_command(const LaunchOptions& o, CliContext& context) {
+  auto store = Store::open(context.db_path);
+  WorkerOptions options;
+  options.sweep_id = o.sweep_id;
+  options.artifacts_root = o.artifacts;
+  options.command_line = command_line(context);
+  options.threads = o.threads;
+  options.interactive = is_terminal(context.out) && !o.plain_lines;
+  options.status_records = o.status_records;
+  options.width = o.status_width;
+  options.exclusive = o.exclusive;
+  options.prefix = o.prefix;
+  install_interrupt_handlers();
+  const WorkerOutcome outcome = run_worker(*store, context.out, options);
+  return sweep_exit_code(outcome.stop_signal, outcome.failed);
+}
+
+int rerun_command(const LaunchOptions& o, CliContext& context) {
+  if (!path_exists(context.db_path))
+    throw InputError(context.db_path + ": no results database here (pass --db FILE)");
+  auto store = Store::open(context.db_path);
+  WorkerOptions options;
+  options.command_line = command_line(context);
+  options.threads = o.threads;
+  options.interactive = is_terminal(context.out);
+  install_interrupt_handlers();
+  const RerunOutcome outcome = rerun(*store, o.rerun_id, context.out, options);
+  return sweep_exit_code(interrupt_signal(), outcome.status == RunStatus::Failed ? 1 : 0);
+}
+
+}  // namespace
+
+void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands) {
+  auto o = std::make_shared<LaunchOptions>();
+
+  auto* run = app.add_subcommand("run", "expand a spec into runs, train each, record them in the database");
+  add_spec_arguments(run, *o);
+  add_db_option(run, context);
+  run->add_flag("--dry-run", o->dry_run, "validate and list the runs; train nothing, write nothing");
+  run->add_flag("--resume", o->resume,
+                "continue the latest sweep of this spec (the default when its runs match): finished runs are "
+                "skipped, the others continue from their last checkpoint");
+  auto* fresh_flag =
+      run->add_flag("--fresh", o->fresh, "record a new sweep even when this spec's latest sweep could be continued");
+  run->add_option("--workers", o->workers, "worker processes on this machine, each taking the next waiting run")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--threads", o->threads,
+                  "intra-op threads per run where train.threads is 0 (default cores/workers)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4096}));
+  run->add_option("--gpus", o->gpus_text,
+                  "GPU indices to spread workers over, e.g. 0,1 (default: every visible GPU)");
+  fresh_flag->excludes("--resume");
+  commands.add(run, [o, &context] { return run_command(*o, context); });
+
+  auto* worker = app.add_subcommand(
+      "worker", "take waiting runs from a database and train them until none is left (used by run --workers and "
+                "Slurm tasks)");
+  add_db_option(worker, context);
+  worker->add_option("--sweep", o->sweep_id, "only this sweep's runs (default: any sweep's)");
+  worker->add_option("--threads", o->threads, "intra-op threads per run where train.threads is 0 (default: cores)");
+  worker->add_option("--artifacts", o->artifacts, "checkpoint folder root (default: DB-artifacts)");
+  worker->add_option("--prefix", o->prefix, "prefix of every output line");
+  worker->add_flag("--lines", o->plain_lines, "plain progress lines even on a terminal");
+  worker->add_flag("--status-records", o->status_records,
+                   "progress as status records for `run --workers N`, which draws one line per worker");
+  worker->add_option("--width", o->status_width, "columns of the status records (0: this terminal's)")
+      ->check(CLI::NonNegativeNumber);
+  worker->add_flag("--exclusive", o->exclusive,
+                   "this worker is the database's only user: a run left running is an earlier attempt's and continues");
+  commands.add(worker, [o, &context] { return worker_command(*o, context); });
+
+  auto* rerun_cmd = app.add_subcommand("rerun", "re-execute a recorded run from its stored config, as a new run");
+  rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->required();
+  add_db_option(rerun_cmd, context);
+  rerun_cmd->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
+  commands.add(rerun_cmd, [o, &context] { return rerun_command(*o, context); });
+
+  auto* status = app.add_subcommand("status", "a sweep's progress: runs by status, runs in progress, Slurm jobs");
+  status->add_option("sweep", o->status_sweep, "latest (default), all, a sweep id or a name");
+  add_db_option(status, context);
+  commands.add(status, [o, &context] {
+    auto store = Store::open_read_only(context.db_path);
+    print_status(store->db(), o->status_sweep, context.out);
+    return 0;
+  });
+
+  auto* submit = app.add_subcommand("submit", "submit a sweep to a cluster as a job array (one run per task)");
+  add_spec_arguments(submit, *o);
+  add_db_option(submit, context)->description("the main results database the shards merge into");
+  auto& slurm = o->slurm_options;
+  submit->add_flag("--slurm", o->slurm, "submit to Slurm (sbatch); the only scheduler so far")->required();
+  submit->add_option("--partition", slurm.partition, "Slurm partition (default: the cluster's)");
+  submit->add_option("--time", slurm.time, "time limit per task, e.g. 02:00:00");
+  submit->add_option("--gpus-per-task", slurm.gpus_per_task, "GPUs per task")->check(CLI::Range(0, 64));
+  submit->add_option("--cpus-per-task", slurm.cpus_per_task, "CPUs per task (threads per run)")
+      ->check(CLI::Range(0, 4096));
+  submit->add_option("--array-parallelism", slurm.array_parallelism, "at most this many tasks at once")
+      ->check(CLI::Range(0, 1000000));
+  submit->add_option("--sbatch-arg", slurm.sbatch_args, "another sbatch option, e.g. --account=abc (repeatable)")
+      ->allow_extra_args(false);
+  submit->add_option("--signal-seconds", slurm.signal_seconds,
+                     "seconds before the time limit to checkpoint and requeue (default 120)")
+      ->check(CLI::Range(10, 86400));
+  submit->add_option("--max-array-size", slurm.max_array_size,
+                     "largest job array (default: the cluster's MaxArraySize)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+  submit->add_flag("--dry-run", slurm.dry_run, "print the sbatch scripts; record and submit nothing");
+  commands.add(submit, [o, &context] {
+    submit_slurm(load_sweep(o->spec_path, o->overrides), context.db_path, context.out, o->slurm_options);
+    return 0;
+  });
+}
+
+}  // namespace torchsweep

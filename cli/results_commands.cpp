@@ -1,0 +1,226 @@
+#include "cli/results_commands.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "base/error.h"
+#include "base/paths.h"
+#include "results/comparison.h"
+#include "results/curve_groups.h"
+#include "results/curves.h"
+#include "results/merge.h"
+#include "results/plot.h"
+#include "results/run_selection.h"
+#include "results/run_views.h"
+#include "results/store.h"
+#include "results/table.h"
+
+namespace torchsweep {
+
+namespace {
+
+/// Shard arguments of `results merge`: a folder stands for the *.db files in it.
+std::vector<std::string> expand_shards(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& arg : args) {
+    if (!is_directory(arg)) {
+      out.push_back(arg);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& name : list_directory(arg))
+      if (path_extension(name) == ".db") found.push_back(join_path(arg, name));
+    if (found.empty()) throw InputError(arg + ": no shard databases (*.db) in this folder");
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+struct ResultsOptions {
+  std::string format = "table";  // --format: table | csv | json
+  std::string sweep;             // --sweep: latest (default) | all | ID | NAME
+  std::string by;                // --by: comma-separated parameter keys
+  std::string metric = "train/loss";
+  std::string at;                // --at: comma-separated steps
+  std::string runs_text;         // --runs: comma-separated run ids
+  std::string where;             // --where: a filter (docs/cli.md)
+  std::string agg = "last";      // --agg: last | min | max | mean_last_k
+  std::string goal;              // --goal: min | max (default: max for accuracies, else min)
+  std::string sql_text;
+  std::vector<std::string> shards;
+  std::string into;
+  std::string output;
+  std::string title;
+  bool log_y = false;
+  std::string band;              // --band: minmax | std | none (curves: no band; plot: minmax)
+  int64_t every = 1;             // --every: keep every Nth step
+  int64_t points = 0;            // --points: N evenly spaced steps (only when given)
+  int64_t run_id = 0;
+
+  RunSelection selection() const {
+    RunSelection s{sweep, {}, where};
+    for (const auto id : parse_integers("--runs", runs_text)) s.run_ids.push_back(id);
+    return s;
+  }
+};
+
+/// Curve groups of a `curves` or `plot` command, thinned as its flags say (checked
+/// before the database is opened).
+struct CurveRequest {
+  std::optional<Band> band;
+  Downsample thinning;
+};
+
+CurveRequest curve_request(const CLI::App* command, const ResultsOptions& o) {
+  CurveRequest request{std::nullopt, Downsample{o.every, std::nullopt}};
+  if (command->count("--band")) request.band = parse_band(o.band);
+  if (command->count("--points")) request.thinning.points = o.points;
+  check_downsample(request.thinning);
+  return request;
+}
+
+std::vector<CurveGroup> load_groups(Database& db, const ResultsOptions& o, const CurveRequest& request) {
+  std::vector<CurveGroup> groups;
+  for (const auto& group : group_curves(load_curves(db, o.selection(), o.metric, split_list(o.by))))
+    groups.push_back(downsample(group, request.thinning));
+  return groups;
+}
+
+}  // namespace
+
+void add_results_commands(CLI::App& app, CliContext& context, Commands& commands) {
+  auto o = std::make_shared<ResultsOptions>();
+  auto* results = app.add_subcommand("results", "query the results database");
+  results->require_subcommand(1);
+  auto add_common = [&](CLI::App* cmd) {
+    add_db_option(cmd, context);
+    cmd->add_option("--sweep", o->sweep, "which sweep: latest (default), all, an id or a name");
+    cmd->add_option("--where", o->where,
+                    "only runs matching a filter, e.g. 'optimizer.lr >= 0.1 and status = finished'");
+  };
+  auto add_format = [&](CLI::App* cmd) { cmd->add_option("--format", o->format, "table (default), csv or json"); };
+  // curves and plot: which runs' curves, grouped how, with what band, thinned how.
+  auto add_curve_options = [&](CLI::App* cmd, const char* grouped, const char* band) {
+    add_common(cmd);
+    cmd->add_option("--metric", o->metric, "metric name (default train/loss)");
+    cmd->add_option("--by", o->by, std::string("parameter key(s): runs with equal values form a group, ") + grouped);
+    cmd->add_option("--runs", o->runs_text, "only these run ids, comma-separated");
+    cmd->add_option("--band", o->band, band);
+    cmd->add_option("--every", o->every, "keep every Nth step of each curve (and its last)");
+    cmd->add_option("--points", o->points, "keep N evenly spaced steps of each curve, first and last included");
+  };
+  // A query: its flags are checked, then the database is opened read-only.
+  auto reading = [o, &context](std::function<void(Database&, TableFormat)> query) {
+    return [o, &context, query] {
+      const TableFormat format = parse_table_format(o->format);
+      auto store = Store::open_read_only(context.db_path);
+      query(store->db(), format);
+      return 0;
+    };
+  };
+
+  auto* list = results->add_subcommand("list", "one line per run");
+  add_common(list);
+  add_format(list);
+  commands.add(list, reading([o, &context](Database& db, TableFormat format) {
+                 render(list_runs(db, o->selection()), format, context.out);
+               }));
+
+  auto* compare = results->add_subcommand("compare", "one row per group of runs: a metric's first, last, min, ...");
+  add_common(compare);
+  add_format(compare);
+  compare->add_option("--by", o->by, "parameter key(s) to group by, comma-separated (e.g. optimizer.lr)")->required();
+  compare->add_option("--metric", o->metric, "metric name (default train/loss)");
+  compare->add_option("--at", o->at, "also show the metric at these steps, comma-separated (e.g. 1,19)");
+  compare->add_option("--agg", o->agg, "each run's value to rank groups by: last (default), min, max, mean_last_k");
+  compare->add_option("--goal", o->goal, "min or max is better (default: max for accuracies, else min)");
+  commands.add(compare, [o, &context] {
+    CompareOptions options{o->selection(), split_list(o->by), o->metric, parse_integers("--at", o->at), o->agg,
+                           o->goal};
+    if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
+    const TableFormat format = parse_table_format(o->format);
+    auto store = Store::open_read_only(context.db_path);
+    render(compare_runs(store->db(), options), format, context.out);
+    return 0;
+  });
+
+  auto* show = results->add_subcommand("show", "one run: its record, parameters and metric summaries");
+  show->add_option("run", o->run_id, "the run id")->required();
+  add_db_option(show, context);
+  commands.add(show, reading([o, &context](Database& db, TableFormat format) {
+                 for (const auto& [title, table] : show_run(db, o->run_id)) {
+                   context.out << title << "\n";
+                   render(table, format, context.out);
+                   context.out << "\n";
+                 }
+               }));
+
+  auto* sql = results->add_subcommand("sql", "a read-only SQL query on the database");
+  sql->add_option("query", o->sql_text, "e.g. \"SELECT status, count(*) FROM runs GROUP BY status\"")->required();
+  add_db_option(sql, context);
+  add_format(sql);
+  commands.add(sql, reading([o, &context](Database& db, TableFormat format) {
+                 render(run_sql(db, o->sql_text), format, context.out);
+               }));
+
+  auto* merge = results->add_subcommand("merge", "copy the runs of shard databases into one (idempotent)");
+  merge->add_option("shards", o->shards, "shard databases, or folders of them")->required();
+  merge->add_option("--into", o->into, "the database to merge into (created when missing)")->required();
+  commands.add(merge, [o, &context] {
+    auto store = Store::open(o->into);
+    for (const auto& shard : expand_shards(o->shards)) {
+      const MergeCounts counts = merge_shard(*store, shard);
+      context.out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added\n", shard,
+                                 counts.runs, counts.updated, counts.skipped, counts.sweeps);
+    }
+    return 0;
+  });
+
+  auto* curves = results->add_subcommand(
+      "curves", "a metric's values per step: one column per run, or the mean of each group of runs");
+  add_curve_options(curves, "shown as its mean", "also each group's band: minmax or std; none shows each run");
+  add_format(curves);
+  commands.add(curves, [o, &context, curves] {
+    const TableFormat format = parse_table_format(o->format);
+    const CurveRequest request = curve_request(curves, *o);
+    auto store = Store::open_read_only(context.db_path);
+    render(groups_table(load_groups(store->db(), *o, request), request.band), format, context.out);
+    return 0;
+  });
+
+  auto* export_cmd = results->add_subcommand("export", "every metric of one run, one row per step");
+  export_cmd->add_option("run", o->run_id, "the run id (see results list)")->required();
+  add_db_option(export_cmd, context);
+  export_cmd->add_option("--format", o->format, "csv (default), json or table");
+  commands.add(export_cmd, [o, &context, export_cmd] {
+    const TableFormat format = parse_table_format(export_cmd->count("--format") ? o->format : "csv");
+    auto store = Store::open_read_only(context.db_path);
+    render(export_run(store->db(), o->run_id), format, context.out);
+    return 0;
+  });
+
+  auto* plot = results->add_subcommand("plot", "draw a metric's curves to PNG or SVG (with gnuplot)");
+  add_curve_options(plot, "drawn as its mean", "around a group's mean: minmax (default) or std; none draws each run");
+  plot->add_option("-o,--output", o->output, "the chart: FILE.png or FILE.svg")->required();
+  plot->add_option("--title", o->title, "chart title (default: the metric)");
+  plot->add_flag("--logy", o->log_y, "logarithmic y axis");
+  commands.add(plot, [o, &context, plot] {
+    const CurveRequest request = curve_request(plot, *o);
+    auto store = Store::open_read_only(context.db_path);
+    PlotOptions options;
+    options.output = o->output;
+    options.metric = o->metric;
+    options.title = o->title;
+    options.log_y = o->log_y;
+    options.band = request.band.value_or(Band::MinMax);
+    const auto files = plot_groups(load_groups(store->db(), *o, request), options);
+    context.out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
+    return 0;
+  });
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,81 @@
+// `torchsweep submit SPEC --slurm`: a sweep as one Slurm job array. The sweep is
+// recorded in the main database with every run pending; each array task trains one
+// run into its own shard database under the sweep's folder (never one SQLite file
+// written from many nodes over a network file system); a job that depends on the
+// array (afterany) merges the shards into the main database. On the signal Slurm
+// sends ahead of a time limit or preemption (USR1), a task checkpoints, stops and
+// requeues itself; the requeued task continues from the checkpoint.
+//
+// The sweep's folder (DB-without-.db + "-slurm/sweep-ID"):
+//   array.sh, merge.sh     the job scripts, as submitted
+//   shards/task-N.db       run N's shard
+//   artifacts/task-N/      its checkpoints
+//   logs/                  the tasks' and the merge job's output
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "results/store.h"
+#include "sweep/sweep.h"
+
+namespace torchsweep {
+
+struct SlurmOptions {
+  /// --partition; "" for the cluster's default.
+  std::string partition;
+  /// --time per task, e.g. 02:00:00; "" for the partition's default.
+  std::string time;
+  /// --gpus-per-task; 0 for none.
+  int gpus_per_task = 0;
+  /// --cpus-per-task; 0 for the cluster's default. Runs use this many threads.
+  int cpus_per_task = 0;
+  /// At most this many tasks at once (--array=...%K); 0 for no limit.
+  int array_parallelism = 0;
+  /// More sbatch options, each passed as given (e.g. --account=abc).
+  std::vector<std::string> sbatch_args;
+  /// Seconds before the time limit at which Slurm sends USR1 (checkpoint and requeue).
+  int signal_seconds = 120;
+  /// Largest array Slurm accepts; 0: ask the cluster (scontrol show config).
+  int64_t max_array_size = 0;
+  /// Print the scripts; write and submit nothing.
+  bool dry_run = false;
+  /// The torchsweep binary tasks run; "" for this one.
+  std::string executable;
+};
+
+struct SlurmSubmission {
+  int64_t sweep_id = 0;
+  std::string sweep_dir;
+  std::vector<std::string> array_jobs;  ///< one per chunk of at most MaxArraySize tasks
+  std::string merge_job;
+};
+
+/// The job array script for a sweep folder.
+std::string slurm_array_script(const std::string& name, const std::string& sweep_dir, const std::string& executable,
+                               const SlurmOptions& options);
+
+/// The merge job's script.
+std::string slurm_merge_script(const std::string& name, const std::string& sweep_dir, const std::string& executable,
+                               const std::string& db_path, const SlurmOptions& options);
+
+/// The array chunks for `tasks` tasks: (first task, count) each, count <= max_array_size.
+std::vector<std::pair<int64_t, int64_t>> slurm_array_chunks(int64_t tasks, int64_t max_array_size);
+
+/// Records the sweep, writes its folder and shards, and submits the array and the
+/// merge job (or, dry, prints the scripts). RuntimeFailure when sbatch fails.
+SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, std::ostream& out,
+                             const SlurmOptions& options);
+
+/// The output of a command (stdout and stderr) and its exit status.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::vector<std::string>& argv);
+
+/// Quotes one word for a POSIX shell.
+std::string shell_quote(const std::string& word);
+
+}  // namespace torchsweep

@@ -1,0 +1,85 @@
+#include "optim/foreach_sgd.h"
+
+#include <sstream>
+#include <type_traits>
+
+namespace torchsweep {
+
+namespace {
+
+/// LibTorch keys optimizer state by the parameter's TensorImpl: as a printed pointer
+/// in 1.x, as the pointer itself in 2.x. The key is made the way SGD makes it, so that
+/// state written here is state SGD (and its serialisation) recognises.
+template <typename StateMap>
+typename StateMap::key_type state_key(const torch::Tensor& p) {
+  using Key = typename StateMap::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;
+    text << p.unsafeGetTensorImpl();
+    return text.str();
+  } else {
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
+}
+
+}  // namespace
+
+ForeachSGD::ForeachSGD(std::vector<torch::Tensor> params, torch::optim::SGDOptions options, Use use)
+    : torch::optim::SGD(std::move(params), std::move(options)), use_(use) {}
+
+torch::Tensor ForeachSGD::step(LossClosure closure) {
+  bool on_cuda = false;
+  for (const auto& group : param_groups_)
+    for (const auto& p : group.params()) on_cuda = on_cuda || p.is_cuda();
+  if (use_ == Use::Auto && !on_cuda) return torch::optim::SGD::step(std::move(closure));
+
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  using StateMap = std::remove_reference_t<decltype(state_)>;
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
+    const double momentum = options.momentum(), dampening = options.dampening();
+    std::vector<torch::Tensor> params, grads;
+    for (const auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      params.push_back(p);
+      grads.push_back(p.grad());
+    }
+    if (params.empty()) continue;
+    // d_p = grad + weight_decay * p
+    if (options.weight_decay() != 0) grads = at::_foreach_add(grads, params, options.weight_decay());
+    if (momentum != 0) {
+      // A parameter's first step starts its buffer as a copy of d_p; later steps
+      // update all buffers together: buf = momentum * buf + (1 - dampening) * d_p.
+      std::vector<torch::Tensor> bufs(params.size()), old_bufs, old_grads;
+      for (size_t i = 0; i < params.size(); ++i) {
+        const auto key = state_key<StateMap>(params[i]);
+        auto found = state_.find(key);
+        if (found == state_.end()) {
+          bufs[i] = torch::clone(grads[i]).detach();
+          auto state = std::make_unique<torch::optim::SGDParamState>();
+          state->momentum_buffer(bufs[i]);
+          state_[key] = std::move(state);
+        } else {
+          bufs[i] = static_cast<torch::optim::SGDParamState&>(*found->second).momentum_buffer();
+          old_bufs.push_back(bufs[i]);
+          old_grads.push_back(grads[i]);
+        }
+      }
+      if (!old_bufs.empty()) {
+        at::_foreach_mul_(old_bufs, momentum);
+        at::_foreach_add_(old_bufs, old_grads, 1 - dampening);
+      }
+      // Nesterov: d_p = d_p + momentum * buf; else d_p = buf.
+      grads = options.nesterov() ? at::_foreach_add(grads, bufs, momentum) : bufs;
+    }
+    at::_foreach_add_(params, grads, -1 * options.lr());
+  }
+  return loss;
+}
+
+}  // namespace torchsweep

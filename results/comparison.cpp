@@ -1,0 +1,147 @@
+#include "results/comparison.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "base/error.h"
+#include "results/schema.h"
+#include "results/summary_lookup.h"
+
+namespace torchsweep {
+
+namespace {
+
+/// What compare shows of one run's curve.
+struct CurveStats {
+  SummaryLookup::Row summary;
+  std::vector<double> at;  ///< NaN where the step was not logged
+
+  double aggregate(const std::string& agg) const {
+    if (agg == "min") return summary.min;
+    if (agg == "max") return summary.max;
+    if (agg == "mean_last_k") return summary.mean_last_k;
+    return summary.last;
+  }
+};
+
+/// Mean of the finite-or-infinite values, ignoring NaN; null when none.
+SqlValue mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  int count = 0;
+  for (double v : values)
+    if (!std::isnan(v)) sum += v, ++count;
+  return count ? SqlValue(sum / count) : SqlValue(nullptr);
+}
+
+/// A step shared by every run of the group, else the mean (null when none has one).
+SqlValue common_step(const std::vector<std::optional<int64_t>>& steps) {
+  std::vector<double> values;
+  bool same = true;
+  for (const auto& s : steps) {
+    if (!s) return SqlValue(nullptr);
+    values.push_back(static_cast<double>(*s));
+    same = same && *s == *steps.front();
+  }
+  return same ? SqlValue(*steps.front()) : mean_of(values);
+}
+
+/// Sample standard deviation (n - 1); null for fewer than two values.
+SqlValue std_of(const std::vector<double>& values) {
+  std::vector<double> finite;
+  for (double v : values)
+    if (!std::isnan(v)) finite.push_back(v);
+  if (finite.size() < 2) return SqlValue(nullptr);
+  double mean = 0;
+  for (double v : finite) mean += v / static_cast<double>(finite.size());
+  double ss = 0;
+  for (double v : finite) ss += (v - mean) * (v - mean);
+  return std::sqrt(ss / static_cast<double>(finite.size() - 1));
+}
+
+}  // namespace
+
+Table compare_runs(Database& db, const CompareOptions& options) {
+  if (options.agg != "last" && options.agg != "min" && options.agg != "max" && options.agg != "mean_last_k")
+    throw InputError("--agg: expected last, min, max or mean_last_k, got \"" + options.agg + "\"");
+  if (!options.goal.empty() && options.goal != "min" && options.goal != "max")
+    throw InputError("--goal: expected min or max, got \"" + options.goal + "\"");
+  const bool maximize =
+      options.goal.empty() ? options.metric.find("acc") != std::string::npos : options.goal == "max";
+  const auto runs = select_runs(db, options.runs);
+  if (runs.empty()) throw InputError("--where: no run matches");
+  check_params_exist(db, runs, options.by);
+
+  using Key = std::vector<SqlValue>;
+  auto key_less = [](const Key& a, const Key& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
+  };
+  std::map<Key, std::vector<CurveStats>, decltype(key_less)> groups(key_less);
+  ParamLookup param(db);
+  SummaryLookup summary(db);
+  auto at_stmt = db.prepare("SELECT value FROM metrics WHERE run_id = ? AND key = ? AND step = ?");
+  for (const auto& run : runs) {
+    const auto row = summary(run.id, options.metric);
+    if (!row) continue;
+    CurveStats stats{*row, {}};
+    for (int64_t step : options.at) {
+      at_stmt.bind(1, run.id).bind(2, options.metric).bind(3, step);
+      stats.at.push_back(at_stmt.step() && !at_stmt.is_null(0) ? at_stmt.get_double(0) : std::nan(""));
+      at_stmt.reset();
+    }
+    Key key;
+    for (const auto& k : options.by) key.push_back(param(run.id, k));
+    groups[key].push_back(std::move(stats));
+  }
+  if (groups.empty()) throw InputError("--metric: no selected run logged '" + options.metric + "'");
+
+  Table table;
+  table.columns = options.by;
+  table.columns.push_back("n");
+  table.columns.push_back(options.metric + "@first");
+  for (int64_t step : options.at) table.columns.push_back("@" + std::to_string(step));
+  for (const auto& c : {"last", "min", "half_at", "last_step"}) table.columns.push_back(c);
+  table.columns.push_back(options.agg + "_mean");
+  table.columns.push_back(options.agg + "_std");
+  table.columns.push_back("best");
+  std::optional<double> best_value;
+  size_t best_row = 0;
+  for (const auto& [key, members] : groups) {
+    std::vector<SqlValue> row(key.begin(), key.end());
+    row.emplace_back(static_cast<int64_t>(members.size()));
+    auto column = [&](auto field) {
+      std::vector<double> values;
+      for (const auto& m : members) values.push_back(field(m));
+      return mean_of(values);
+    };
+    row.push_back(column([](const CurveStats& m) { return m.summary.first; }));
+    for (size_t i = 0; i < options.at.size(); ++i) row.push_back(column([i](const CurveStats& m) { return m.at[i]; }));
+    row.push_back(column([](const CurveStats& m) { return m.summary.last; }));
+    row.push_back(column([](const CurveStats& m) { return m.summary.min; }));
+    std::vector<std::optional<int64_t>> half, last;
+    for (const auto& m : members) {
+      half.push_back(m.summary.step_half);
+      last.push_back(m.summary.last_step);
+    }
+    row.push_back(common_step(half));
+    row.push_back(common_step(last));
+    std::vector<double> aggregated;
+    for (const auto& m : members) aggregated.push_back(m.aggregate(options.agg));
+    const SqlValue mean = mean_of(aggregated);
+    row.push_back(mean);
+    row.push_back(std_of(aggregated));
+    row.emplace_back("");
+    if (const auto* v = std::get_if<double>(&mean)) {
+      if (!best_value || (maximize ? *v > *best_value : *v < *best_value)) {
+        best_value = *v;
+        best_row = table.rows.size();
+      }
+    }
+    table.rows.push_back(std::move(row));
+  }
+  if (best_value) table.rows[best_row].back() = std::string("*");
+  return table;
+}
+
+}  // namespace torchsweep

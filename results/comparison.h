@@ -1,0 +1,32 @@
+// Comparing groups of runs: one row per group of equal `--by` values, with the
+// metric's summaries, its values at chosen steps, and a mean ± std to rank by.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "results/run_selection.h"
+#include "results/sqlite.h"
+#include "results/table.h"
+
+namespace torchsweep {
+
+struct CompareOptions {
+  RunSelection runs;
+  std::vector<std::string> by;   ///< parameter keys to group by, e.g. optimizer.lr
+  std::string metric = "train/loss";
+  std::vector<int64_t> at;       ///< extra steps to show values at
+  /// Each run's value that groups are ranked by: last | min | max | mean_last_k.
+  std::string agg = "last";
+  /// Whether smaller or larger is better: min | max; "" picks max for accuracies, else min.
+  std::string goal;
+};
+
+/// One row per group of runs with equal `by` values (across sweeps and seeds):
+/// n, the metric's first value, its value at each `at` step, last, min, the first
+/// step where it fell to half its first value or below, the last step (means over
+/// the group's runs); then the mean and sample standard deviation of each run's
+/// `agg` value, and `best` marking the group with the best mean.
+Table compare_runs(Database& db, const CompareOptions& options);
+
+}  // namespace torchsweep

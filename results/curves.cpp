@@ -1,0 +1,93 @@
+#include "results/curves.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "base/error.h"
+
+namespace torchsweep {
+
+namespace {
+
+std::vector<std::pair<int64_t, double>> metric_points(Database& db, int64_t run_id, const std::string& key) {
+  auto stmt = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step");
+  stmt.bind(1, run_id).bind(2, key);
+  std::vector<std::pair<int64_t, double>> out;
+  while (stmt.step())
+    out.emplace_back(stmt.get_int(0), stmt.is_null(1) ? std::nan("") : stmt.get_double(1));
+  return out;
+}
+
+}  // namespace
+
+MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key) {
+  auto stmt = db.prepare("SELECT axis FROM metric_keys WHERE run_id = ? AND key = ?");
+  stmt.bind(1, run_id).bind(2, key);
+  return stmt.step() && stmt.get_text(0) == "epoch" ? MetricAxis::Epoch : MetricAxis::Step;
+}
+
+std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
+                               const std::vector<std::string>& by) {
+  const auto runs = select_runs(db, selection);
+  if (runs.empty()) throw InputError("--where: no run matches");
+  check_params_exist(db, runs, by);
+  std::vector<std::pair<std::vector<SqlValue>, Curve>> keyed;
+  ParamLookup param(db);
+  for (const auto& run : runs) {
+    Curve curve;
+    curve.run_id = run.id;
+    std::vector<SqlValue> key;
+    for (const auto& k : by) {
+      key.push_back(param(run.id, k));
+      curve.label += (curve.label.empty() ? "" : ", ") + k + " = " + value_text(key.back());
+    }
+    if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
+    curve.axis = metric_axis(db, run.id, metric);
+    for (const auto& [step, value] : metric_points(db, run.id, metric)) {
+      curve.steps.push_back(step);
+      curve.values.push_back(value);
+    }
+    if (!curve.steps.empty()) keyed.emplace_back(std::move(key), std::move(curve));
+  }
+  if (keyed.empty()) throw InputError("--metric: no selected run logged '" + metric + "'");
+  // One x axis per chart and table: steps and epochs do not mix.
+  for (const auto& k : keyed) {
+    const Curve& first = keyed.front().second;
+    if (k.second.axis != first.axis)
+      throw InputError("--metric: '" + metric + "' is per " + to_string(first.axis) + " in run " +
+                       std::to_string(first.run_id) + " but per " + to_string(k.second.axis) + " in run " +
+                       std::to_string(k.second.run_id) + "; select runs of one kind with --where or --runs");
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return std::lexicographical_compare(a.first.begin(), a.first.end(), b.first.begin(), b.first.end(), value_less);
+  });
+  std::vector<Curve> curves;
+  for (auto& k : keyed) curves.push_back(std::move(k.second));
+  return curves;
+}
+
+Table curves_table(const std::vector<Curve>& curves) {
+  Table table;
+  table.columns.push_back(to_string(curves.empty() ? MetricAxis::Step : curves.front().axis));
+  std::set<int64_t> steps;
+  for (const auto& c : curves) {
+    table.columns.push_back(c.label);
+    steps.insert(c.steps.begin(), c.steps.end());
+  }
+  std::vector<std::map<int64_t, double>> by_step(curves.size());
+  for (size_t i = 0; i < curves.size(); ++i)
+    for (size_t j = 0; j < curves[i].steps.size(); ++j) by_step[i][curves[i].steps[j]] = curves[i].values[j];
+  for (int64_t step : steps) {
+    std::vector<SqlValue> row = {step};
+    for (const auto& m : by_step) {
+      auto it = m.find(step);
+      row.push_back(it == m.end() ? SqlValue(nullptr) : SqlValue(it->second));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,133 @@
+#include "spec/fields.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "base/cadence.h"
+
+namespace torchsweep {
+
+namespace {
+std::string qualified(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+}  // namespace
+
+nlohmann::json validate_value(const SpecNode& value, const Field& field, const std::string& path) {
+  auto fail = [&](const SpecNode& at) -> SpecError {
+    return SpecError(at.mark(), path, "expected " + field.expected() + ", got " + at.describe());
+  };
+  if (value.is_null() && field.nullable) return nullptr;
+  auto in_range = [&](double v) {
+    if (!std::isfinite(v)) return false;
+    if (field.min_exclusive ? !(v > field.min) : !(v >= field.min)) return false;
+    return v <= field.max;
+  };
+  switch (field.type) {
+    case Field::Type::Number: {
+      if (!value.is_number() || !in_range(value.as_double())) throw fail(value);
+      return value.as_double();
+    }
+    case Field::Type::Integer: {
+      int64_t v = 0;
+      if (value.kind() == SpecNode::Kind::Int) {
+        v = value.as_int();
+      } else if (value.kind() == SpecNode::Kind::Float && std::isfinite(value.as_double()) &&
+                 std::floor(value.as_double()) == value.as_double() && std::fabs(value.as_double()) < 9e15) {
+        v = static_cast<int64_t>(value.as_double());
+      } else {
+        throw fail(value);
+      }
+      if (!in_range(static_cast<double>(v))) throw fail(value);
+      return v;
+    }
+    case Field::Type::Bool:
+      if (value.kind() != SpecNode::Kind::Bool) throw fail(value);
+      return value.as_bool();
+    case Field::Type::String:
+      if (value.kind() != SpecNode::Kind::String || (field.non_empty && value.as_string().empty())) throw fail(value);
+      return value.as_string();
+    case Field::Type::Choice: {
+      if (value.kind() != SpecNode::Kind::String) throw fail(value);
+      for (const auto& c : field.choices)
+        if (c == value.as_string()) return c;
+      std::string message = "expected " + field.expected() + ", got " + value.describe();
+      const std::string close = closest_match(value.as_string(), field.choices);
+      if (!close.empty()) message += " (did you mean '" + close + "'?)";
+      throw SpecError(value.mark(), path, message);
+    }
+    case Field::Type::Cadence: {
+      const auto cadence = value.kind() == SpecNode::Kind::String ? Cadence::parse(value.as_string()) : std::nullopt;
+      if (!cadence) throw fail(value);
+      return cadence->str();
+    }
+    case Field::Type::Any:
+      return to_json(value);
+    case Field::Type::NumberList: {
+      if (!value.is_list() || value.items().empty()) throw fail(value);
+      if (field.length && value.items().size() != field.length)
+        throw SpecError(value.mark(), path,
+                        "expected " + field.expected() + ", got " + std::to_string(value.items().size()) + " values");
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : value.items()) {
+        if (!item.is_number() || !in_range(item.as_double()))
+          throw SpecError(item.mark(), path, "expected " + field.expected() + ", got " + item.describe());
+        out.push_back(item.as_double());
+      }
+      return out;
+    }
+  }
+  throw fail(value);
+}
+
+nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fields, const std::string& prefix,
+                               const std::set<std::string>& passthrough) {
+  if (!map.is_map())
+    throw SpecError(map.mark(), prefix, "expected a mapping, got " + map.describe());
+  std::vector<std::string> known;
+  for (const auto& f : fields) known.push_back(f.key);
+  for (const auto& p : passthrough) known.push_back(p);
+  for (const auto& entry : map.entries()) {
+    if (passthrough.count(entry.key) || find_field(fields, entry.key)) continue;
+    std::string message = "unknown key";
+    const std::string close = closest_match(entry.key, known);
+    if (!close.empty()) message += ", did you mean '" + qualified(prefix, close) + "'?";
+    message += known.empty() ? " (this entry takes no options)" : " (expected one of: " + join(known) + ")";
+    throw SpecError(entry.key_mark, qualified(prefix, entry.key), message);
+  }
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& field : fields) {
+    const std::string path = qualified(prefix, field.key);
+    if (const SpecNode* value = map.find(field.key)) {
+      out[field.key] = validate_value(*value, field, path);
+    } else if (field.required) {
+      throw SpecError(map.mark(), path, "missing required key, expected " + field.expected());
+    } else {
+      out[field.key] = field.default_value;
+    }
+  }
+  return out;
+}
+
+nlohmann::json to_json(const SpecNode& node) {
+  switch (node.kind()) {
+    case SpecNode::Kind::Null: return nullptr;
+    case SpecNode::Kind::Bool: return node.as_bool();
+    case SpecNode::Kind::Int: return node.as_int();
+    case SpecNode::Kind::Float: return node.as_double();
+    case SpecNode::Kind::String: return node.as_string();
+    case SpecNode::Kind::List: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node.items()) out.push_back(to_json(item));
+      return out;
+    }
+    case SpecNode::Kind::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& e : node.entries()) out[e.key] = to_json(e.value);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace torchsweep

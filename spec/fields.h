@@ -1,0 +1,28 @@
+// Validation of spec values against declared fields (base/field.h): once, at the
+// boundary, returning the resolved values or a SpecError at the value at fault.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/field.h"
+#include "base/spec_node.h"
+
+namespace torchsweep {
+
+/// Checks one value against its field; returns it as JSON or throws SpecError at the value.
+nlohmann::json validate_value(const SpecNode& value, const Field& field, const std::string& path);
+
+/// Checks a mapping against fields: unknown keys (with a suggestion), missing
+/// required keys, each value; fills defaults. Keys in `passthrough` are skipped.
+nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fields, const std::string& prefix,
+                               const std::set<std::string>& passthrough = {});
+
+/// The tree as JSON.
+nlohmann::json to_json(const SpecNode& node);
+
+
+}  // namespace torchsweep

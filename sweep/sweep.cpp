@@ -1,0 +1,216 @@
+#include "sweep/sweep.h"
+
+#include <c10/util/hash.h>
+
+#include "spec/overrides.h"
+#include "spec/spec.h"
+#include "spec/spec_loader.h"
+
+namespace torchsweep {
+
+namespace {
+
+bool sweeps_at(const SpecNode& root, const std::vector<std::string>& path, const SpecNode& value) {
+  if (!value.is_list()) return false;
+  const Field* field = field_at(root, path);
+  if (!field) return false;  // unknown keys are reported by validation
+  if (field->is_scalar()) return true;
+  // A list-valued option sweeps when given a list of lists.
+  return !value.items().empty() && value.items().front().is_list();
+}
+
+void check_new_axis(const std::vector<SweepAxis>& axes, const std::string& key, const Mark& mark) {
+  for (const auto& axis : axes)
+    if (axis.key == key)
+      throw SpecError(mark, key, "swept twice (also at line " + std::to_string(axis.mark.line) +
+                                     "), expected one list per key");
+}
+
+void add_axis(std::vector<SweepAxis>& axes, const std::string& key, const SpecNode& list) {
+  check_new_axis(axes, key, list.mark());
+  if (list.items().empty())
+    throw SpecError(list.mark(), key, "expected a non-empty list of values to sweep, got []");
+  SweepAxis axis;
+  axis.key = key;
+  axis.values = list.items();
+  axis.distribution = choice_of(list);
+  axis.mark = list.mark();
+  axes.push_back(std::move(axis));
+}
+
+std::string sha1_hex(const std::string& text) { return c10::sha1(text).str(); }
+
+}  // namespace
+
+std::vector<SweepAxis> collect_axes(const SpecNode& root) {
+  std::vector<SweepAxis> axes;
+  for (const auto& entry : root.entries()) {
+    if (entry.key == "sweep") continue;
+    if (sweeps_at(root, {entry.key}, entry.value)) {
+      add_axis(axes, entry.key, entry.value);
+      continue;
+    }
+    if (!entry.value.is_map()) continue;
+    for (const auto& option : entry.value.entries())
+      if (sweeps_at(root, {entry.key, option.key}, option.value))
+        add_axis(axes, entry.key + "." + option.key, option.value);
+  }
+  const SpecNode* sweep = root.find("sweep");
+  const SpecNode* parameters = sweep && sweep->is_map() ? sweep->find("parameters") : nullptr;
+  if (parameters && parameters->is_map()) {
+    const SpecNode* mode = sweep->find("mode");
+    const bool random = mode && mode->kind() == SpecNode::Kind::String && mode->as_string() == "random";
+    for (const auto& p : parameters->entries()) {
+      const std::string key = "sweep.parameters." + p.key;
+      if (is_distribution(p.value)) {
+        if (!random)
+          throw SpecError(p.value.mark(), key, "a distribution needs sweep.mode: random; in grid and zip mode give a list");
+        check_new_axis(axes, p.key, p.key_mark);
+        SweepAxis axis;
+        axis.key = p.key;
+        axis.distribution = parse_distribution(p.value, key);
+        axis.is_distribution = true;
+        axis.mark = p.key_mark;
+        axes.push_back(std::move(axis));
+        continue;
+      }
+      if (!p.value.is_list())
+        throw SpecError(p.value.mark(), key,
+                        random ? "expected a list to choose from or a distribution, got " + p.value.describe()
+                               : "expected a list of values to sweep, got " + p.value.describe());
+      add_axis(axes, p.key, p.value);
+      axes.back().mark = p.key_mark;
+    }
+  }
+  return axes;
+}
+
+std::string config_hash(const nlohmann::json& config) { return sha1_hex(config.dump()).substr(0, 16); }
+
+namespace {
+
+/// Each point of the sweep as one value per axis, in run order.
+std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& axes, const nlohmann::json& settings,
+                                                const SpecNode& root) {
+  std::vector<std::vector<SpecNode>> points;
+  const std::string mode = settings["mode"];
+  if (mode == "random") {
+    const auto samples = settings["samples"].get<int64_t>();
+    const SpecNode* sweep = root.find("sweep");
+    if (samples > static_cast<int64_t>(kMaxRunsPerSweep))
+      throw SpecError(sweep->find("samples")->mark(), "sweep.samples",
+                      "expected at most " + std::to_string(kMaxRunsPerSweep) + " points, got " + std::to_string(samples));
+    // The draws are seeded by sweep.seed, else by the spec's seed when it is one number.
+    uint64_t seed = 0;
+    if (!settings["seed"].is_null()) seed = settings["seed"].get<uint64_t>();
+    else if (const SpecNode* s = root.find("seed"); s && s->kind() == SpecNode::Kind::Int && s->as_int() >= 0)
+      seed = static_cast<uint64_t>(s->as_int());
+    Sampler sampler(seed);
+    for (int64_t n = 0; n < samples; ++n) {
+      std::vector<SpecNode> point;
+      for (const auto& axis : axes) point.push_back(sampler.draw(axis.distribution));
+      points.push_back(std::move(point));
+    }
+    return points;
+  }
+  if (axes.empty()) return {{}};
+  if (mode == "zip") {
+    for (const auto& axis : axes)
+      if (axis.values.size() != axes.front().values.size())
+        throw SpecError(axis.mark, axis.key,
+                        "zip sweeps need lists of one length: " + axes.front().key + " has " +
+                            std::to_string(axes.front().values.size()) + " values, this has " +
+                            std::to_string(axis.values.size()));
+    for (size_t i = 0; i < axes.front().values.size(); ++i) {
+      std::vector<SpecNode> point;
+      for (const auto& axis : axes) point.push_back(axis.values[i]);
+      points.push_back(std::move(point));
+    }
+    return points;
+  }
+  double total = 1;
+  for (const auto& axis : axes) total *= static_cast<double>(axis.values.size());
+  if (total > static_cast<double>(kMaxRunsPerSweep))
+    throw SpecError(axes.front().mark, axes.front().key,
+                    "the grid has " + std::to_string(static_cast<long long>(total)) + " runs, expected at most " +
+                        std::to_string(kMaxRunsPerSweep));
+  std::vector<size_t> counter(axes.size(), 0);
+  for (size_t n = 0; n < static_cast<size_t>(total); ++n) {
+    std::vector<SpecNode> point;
+    for (size_t a = 0; a < axes.size(); ++a) point.push_back(axes[a].values[counter[a]]);
+    points.push_back(std::move(point));
+    for (size_t d = axes.size(); d-- > 0;) {  // odometer: the last axis turns fastest
+      if (++counter[d] < axes[d].values.size()) break;
+      counter[d] = 0;
+    }
+  }
+  return points;
+}
+
+}  // namespace
+
+SweepPlan plan_sweep(const SpecNode& root, const std::string& spec_path, const std::vector<std::string>& overrides) {
+  SweepPlan plan;
+  plan.spec_path = spec_path;
+  plan.overrides = overrides;
+  const nlohmann::json settings = validate_sweep_section(root);
+  plan.mode = settings["mode"].get<std::string>();
+  plan.repeats = settings["repeats"].get<int64_t>();
+  const std::vector<SweepAxis> axes = collect_axes(root);
+  for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
+  for (const auto& axis : axes)
+    if (axis.key == "seed" && plan.repeats > 1)
+      throw SpecError(root.find("sweep")->find("repeats")->mark(), "sweep.repeats",
+                      "seed is swept (line " + std::to_string(axis.mark.line) +
+                          "), so repeats would repeat seeds: sweep seed or set repeats, not both");
+  const auto points = sweep_points(axes, settings, root);
+  if (static_cast<double>(points.size()) * static_cast<double>(plan.repeats) > static_cast<double>(kMaxRunsPerSweep))
+    throw SpecError(root.find("sweep")->find("repeats")->mark(), "sweep.repeats",
+                    std::to_string(points.size()) + " points × " + std::to_string(plan.repeats) +
+                        " repeats exceed " + std::to_string(kMaxRunsPerSweep) + " runs");
+  if (plan.repeats > 1) plan.swept_keys.push_back("seed");
+
+  SpecNode base = root;
+  base.erase("sweep");
+  for (const auto& point : points) {
+    SpecNode tree = base;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      const SpecNode& value = point[a];
+      const auto path = split_path(axes[a].key);
+      std::string blocked;
+      SpecNode* parent = parent_for(tree, path, value.mark(), blocked);
+      if (!parent)
+        throw SpecError(axes[a].mark, axes[a].key, "cannot sweep it: '" + blocked + "' is not a mapping");
+      parent->set(path.back(), value, value.mark());
+    }
+    const nlohmann::json config = validate_run_spec(tree);
+    for (int64_t r = 0; r < plan.repeats; ++r) {
+      RunConfig run;
+      run.index = static_cast<int64_t>(plan.runs.size());
+      run.config = config;
+      run.config["seed"] = config["seed"].get<int64_t>() + r;
+      run.swept = nlohmann::json::object();
+      for (const auto& key : plan.swept_keys) {
+        const nlohmann::json* v = &run.config;
+        for (const auto& part : split_path(key)) v = &(*v)[part];
+        run.swept[key] = *v;
+      }
+      run.config_hash = config_hash(hashed_config(run.config));
+      plan.runs.push_back(std::move(run));
+    }
+  }
+  plan.name = plan.runs.front().config["name"].get<std::string>();
+  plan.description = plan.runs.front().config["description"].get<std::string>();
+  nlohmann::json spec = to_json(root);
+  plan.spec_text = spec.dump(2);
+  plan.spec_hash = sha1_hex(spec.dump()).substr(0, 16);
+  return plan;
+}
+
+SweepPlan load_sweep(const std::string& spec_path, const std::vector<std::string>& overrides) {
+  SpecNode root = load_spec_file(spec_path);
+  apply_overrides(root, overrides);
+  return plan_sweep(root, spec_path, overrides);
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,218 @@
+#include "sweep/sweep.h"
+
+#include <c10/util/hash.h>
+
+#include "launch/local_launcher.h"
+#include "spec/spec_loader.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::SpecError;
+using torchsweep::testing::TempDir;
+
+const std::string kBase =
+    "name: s\nmodel: backprop_2x2x2\ndata: seed_example\nloss: half_sse\ntrain: {steps: 2}\n";
+
+torchsweep::SweepPlan plan_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  TempDir dir;
+  return torchsweep::load_sweep(dir.write("s.yaml", text), overrides);
+}
+
+TEST(SweepTest, GridTakesEveryCombinationFirstAxisSlowest) {
+  const auto plan = plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2], momentum: [0.0, 0.5, 0.9]}\n");
+  ASSERT_EQ(plan.runs.size(), 6u);
+  EXPECT_EQ(plan.mode, "grid");
+  EXPECT_EQ(plan.swept_keys, (std::vector<std::string>{"optimizer.lr", "optimizer.momentum"}));
+  const double lr[] = {0.1, 0.1, 0.1, 0.2, 0.2, 0.2};
+  const double momentum[] = {0.0, 0.5, 0.9, 0.0, 0.5, 0.9};
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(plan.runs[i].index, static_cast<int64_t>(i));
+    EXPECT_DOUBLE_EQ(plan.runs[i].config["optimizer"]["lr"].get<double>(), lr[i]);
+    EXPECT_DOUBLE_EQ(plan.runs[i].swept["optimizer.momentum"].get<double>(), momentum[i]);
+  }
+}
+
+TEST(SweepTest, ZipPairsListsAndSweepParametersAreAxes) {
+  const auto plan = plan_of(kBase + "optimizer: {name: sgd, lr: 0.1}\n"
+                                    "sweep:\n  mode: zip\n  parameters:\n    optimizer.lr: [0.1, 0.2, 0.3]\n"
+                                    "    seed: [7, 8, 9]\n");
+  ASSERT_EQ(plan.runs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_DOUBLE_EQ(plan.runs[i].config["optimizer"]["lr"].get<double>(), 0.1 * static_cast<double>(i + 1));
+    EXPECT_EQ(plan.runs[i].config["seed"].get<int64_t>(), static_cast<int64_t>(7 + i));
+  }
+  // The sweep section is not part of a run's config.
+  EXPECT_FALSE(plan.runs[0].config.contains("sweep"));
+}
+
+TEST(SweepTest, ZipNeedsEqualLengths) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2]}\nseed: [1, 2, 3]\nsweep: {mode: zip}\n"),
+                     SpecError, "s.yaml:7:7: seed: zip sweeps need lists of one length: optimizer.lr has 2 values, this has 3");
+}
+
+TEST(SweepTest, AKeySweptTwiceIsAnError) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2]}\nsweep:\n  parameters:\n    optimizer.lr: [1.0]\n"),
+                     SpecError, "optimizer.lr: swept twice");
+}
+
+TEST(SweepTest, SweepModeIsValidated) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {mode: gird}\n"), SpecError,
+                     "sweep.mode: expected one of grid, zip, random, got \"gird\" (did you mean 'grid'?)");
+}
+
+TEST(SweepTest, ListValuedOptionsSweepOnlyWithListsOfLists) {
+  const auto one = plan_of(kBase + "optimizer: sgd\n", {"model.weights=[1,2,3,4,5,6,7,8]"});
+  EXPECT_EQ(one.runs.size(), 1u);
+  const auto two = plan_of(kBase + "optimizer: sgd\n", {"model.weights=[[1,2,3,4,5,6,7,8],[8,7,6,5,4,3,2,1]]"});
+  ASSERT_EQ(two.runs.size(), 2u);
+  EXPECT_DOUBLE_EQ(two.runs[1].config["model"]["weights"][0].get<double>(), 8.0);
+}
+
+TEST(SweepTest, ConfigHashIsSha1OfCanonicalJson) {
+  const nlohmann::json config = {{"b", 1}, {"a", {{"y", 0.5}, {"x", "s"}}}};
+  // Keys sorted, no whitespace, then SHA-1 (computed here independently of the key order used above).
+  const std::string canonical = R"({"a":{"x":"s","y":0.5},"b":1})";
+  EXPECT_EQ(torchsweep::config_hash(config), c10::sha1(canonical).str().substr(0, 16));
+}
+
+TEST(SweepTest, HashIgnoresKeyOrderFormattingAndDescription) {
+  const auto a = plan_of(kBase + "optimizer: {name: sgd, lr: 1}\n");
+  const auto b = plan_of("train:\n  steps: 2\noptimizer:\n  lr: 1.0\n  name: sgd\nloss: {name: half_sse}\n"
+                         "data: {name: seed_example}\nmodel:\n  name: backprop_2x2x2\nname: s\ndescription: words\n");
+  EXPECT_EQ(a.runs[0].config_hash, b.runs[0].config_hash);
+  const auto c = plan_of(kBase + "optimizer: {name: sgd, lr: 1.5}\n");
+  EXPECT_NE(a.runs[0].config_hash, c.runs[0].config_hash);
+}
+
+TEST(SweepTest, ShippedYamlAndTomlExpandToTheSameRuns) {
+  if (!torchsweep::toml_supported()) GTEST_SKIP() << "built without TOML++";
+  const auto yaml = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml", {});
+  const auto toml = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/seed_backprop.toml", {});
+  ASSERT_EQ(yaml.runs.size(), 6u);
+  ASSERT_EQ(toml.runs.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(yaml.runs[i].config_hash, toml.runs[i].config_hash);
+    EXPECT_EQ(yaml.runs[i].config, toml.runs[i].config);
+  }
+}
+
+TEST(SweepTest, FlattenConfigKeepsNumbersAsNumbers) {
+  const auto rows = torchsweep::flatten_config({{"optimizer", {{"lr", 0.1}, {"nesterov", false}}},
+                                                {"seed", 3},
+                                                {"model", {{"weights", {1.0, 2.0}}}},
+                                                {"train", {{"epochs", nullptr}}}});
+  std::map<std::string, torchsweep::SqlValue> m(rows.begin(), rows.end());
+  EXPECT_EQ(std::get<double>(m.at("optimizer.lr")), 0.1);
+  EXPECT_EQ(std::get<int64_t>(m.at("optimizer.nesterov")), 0);
+  EXPECT_EQ(std::get<int64_t>(m.at("seed")), 3);
+  EXPECT_EQ(std::get<std::string>(m.at("model.weights")), "[1.0,2.0]");
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(m.at("train.epochs")));
+}
+
+}  // namespace
+
+namespace {
+
+const std::string kRandom = kBase +
+                            "optimizer: {name: sgd, lr: 0.1, momentum: [0.0, 0.9]}\n"
+                            "sweep:\n  mode: random\n  samples: 12\n  seed: 4\n  parameters:\n"
+                            "    optimizer.lr: {distribution: log_uniform, low: 0.001, high: 1.0}\n"
+                            "    train.log_every: {distribution: int_uniform, low: 1, high: 3}\n";
+
+TEST(SweepTest, RandomDrawsAreDeterministicForASeedAndInRange) {
+  const auto a = plan_of(kRandom);
+  const auto b = plan_of(kRandom);
+  ASSERT_EQ(a.runs.size(), 12u);
+  EXPECT_EQ(a.mode, "random");
+  EXPECT_EQ(a.swept_keys, (std::vector<std::string>{"optimizer.momentum", "optimizer.lr", "train.log_every"}));
+  std::set<double> lrs;
+  for (size_t i = 0; i < a.runs.size(); ++i) {
+    EXPECT_EQ(a.runs[i].config_hash, b.runs[i].config_hash);
+    const double lr = a.runs[i].config["optimizer"]["lr"].get<double>();
+    EXPECT_GE(lr, 0.001);
+    EXPECT_LT(lr, 1.0);
+    lrs.insert(lr);
+    const auto every = a.runs[i].config["train"]["log_every"];
+    ASSERT_TRUE(every.is_number_integer());
+    EXPECT_GE(every.get<int64_t>(), 1);
+    EXPECT_LE(every.get<int64_t>(), 3);
+    const double m = a.runs[i].config["optimizer"]["momentum"].get<double>();
+    EXPECT_TRUE(m == 0.0 || m == 0.9);
+  }
+  EXPECT_EQ(lrs.size(), 12u);
+  const auto other = plan_of(kRandom, {"sweep.seed=5"});
+  EXPECT_NE(other.runs[0].config_hash, a.runs[0].config_hash);
+}
+
+TEST(SweepTest, RandomErrorsNameTheValue) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {mode: random}\n"), SpecError,
+                     "sweep.samples: expected the number of points to draw");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: uniform, low: 0.1, high: 0.2}\n"),
+                     SpecError, "s.yaml:9:19: sweep.parameters.optimizer.lr: a distribution needs sweep.mode: random");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: log_uniform, low: 0.5, high: 0.1}\n"),
+                     SpecError, "sweep.parameters.optimizer.lr.high: expected high > low (0.5), got 0.1");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: log_uniform, low: 0, high: 0.1}\n"),
+                     SpecError, "log_uniform needs a positive low bound, got 0");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    optimizer.lr: {distribution: loguniform, low: 0.01, high: 0.1}\n"),
+                     SpecError, "got \"loguniform\" (did you mean 'log_uniform'?)");
+  // A drawn value is validated like a written one, at the distribution.
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep:\n  mode: random\n  samples: 2\n  parameters:\n"
+                                     "    train.log_every: {distribution: uniform, low: 1, high: 3}\n"),
+                     SpecError, "s.yaml:11:22: train.log_every: expected an integer");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {samples: 3}\n"), SpecError,
+                     "sweep.samples: only applies to mode random, got mode grid");
+}
+
+TEST(SweepTest, RepeatsRunEachPointWithConsecutiveSeeds) {
+  const auto plan = plan_of(kBase + "seed: 10\noptimizer: {name: sgd, lr: [0.1, 0.2]}\nsweep: {repeats: 3}\n");
+  ASSERT_EQ(plan.runs.size(), 6u);
+  EXPECT_EQ(plan.swept_keys, (std::vector<std::string>{"optimizer.lr", "seed"}));
+  const int64_t seeds[] = {10, 11, 12, 10, 11, 12};
+  std::set<std::string> hashes;
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(plan.runs[i].config["seed"].get<int64_t>(), seeds[i]);
+    EXPECT_EQ(plan.runs[i].swept["seed"].get<int64_t>(), seeds[i]);
+    hashes.insert(plan.runs[i].config_hash);
+  }
+  EXPECT_EQ(hashes.size(), 6u);
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nseed: [1, 2]\nsweep: {repeats: 2}\n"), SpecError,
+                     "sweep.repeats: seed is swept (line 7), so repeats would repeat seeds");
+}
+
+TEST(SweepTest, ConfigHashIgnoresKeyOrderAndNumberFormatting) {
+  const auto a = plan_of(kBase + "optimizer: {name: sgd, lr: 0.10, momentum: 0}\n");
+  const auto b = plan_of("train: {steps: 2}\noptimizer: {momentum: 0.0, lr: 1e-1, name: sgd}\nloss: half_sse\n"
+                         "data: {name: seed_example}\nmodel: backprop_2x2x2\nname: s\n");
+  EXPECT_EQ(a.runs[0].config_hash, b.runs[0].config_hash);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
+  // Recorded in a database by the version before eval_every, checkpoint_every and
+  // scheduler.interval existed (s6 with these overrides).
+  const auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
+                                           {"train.epochs=1", "data.train_limit=2560", "device=cpu"});
+  EXPECT_EQ(plan.runs[0].config_hash, "7115894d385b43b8");
+  EXPECT_EQ(plan.runs[0].config["scheduler"]["interval"], "epoch");
+  // Written out at their defaults, they change nothing; away from them, they do.
+  auto hash_with = [](std::vector<std::string> more) {
+    more.insert(more.begin(), {"train.epochs=1", "data.train_limit=2560", "device=cpu"});
+    return torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml", more)
+        .runs[0]
+        .config_hash;
+  };
+  EXPECT_EQ(hash_with({"train.eval_every=1 epoch", "train.checkpoint_every=1 epochs", "scheduler.interval=epoch"}),
+            "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.eval_every=2 epochs"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
+}
+
+}  // namespace

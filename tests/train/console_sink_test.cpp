@@ -1,0 +1,75 @@
+// The interactive progress line: never as wide as the terminal (a wrapped line leaves
+// a copy behind at every redraw), the run's progress and ETA first, labelled values.
+#include "train/console_sink.h"
+
+#include "base/utf8.h"
+
+#include <sstream>
+
+#include "tests/test_helpers.h"
+
+namespace torchsweep {
+namespace {
+
+Progress halfway() {
+  Progress p;
+  p.epoch = 3;
+  p.epochs = 15;
+  p.batch = 150;
+  p.batches = 469;
+  p.step = 2 * 469 + 150;
+  p.total_steps = 15 * 469;
+  p.loss = 0.4321;
+  p.accuracy = 0.8765;
+  p.samples_per_second = 12345;
+  p.elapsed_seconds = 1.5;  // 10 ms a step
+  return p;
+}
+
+TEST(ConsoleSink, TheLineFitsTheTerminalAtEveryWidth) {
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 12 [3/6]  optimizer.lr=0.5 optimizer.momentum=0.9", true);
+  for (int width = 20; width <= 200; ++width) {
+    const std::string line = sink.progress_line(halfway(), width);
+    EXPECT_LT(character_count(line), static_cast<size_t>(width)) << width << ": " << line;
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+  }
+}
+
+TEST(ConsoleSink, AWideTerminalShowsRunProgressEtaAndLabelledEpochValues) {
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 1 [1/1]", true);
+  const std::string line = sink.progress_line(halfway(), 160);
+  // 1088 of 7035 steps: 15 %; 5947 steps left at 10 ms each: 59 s.
+  EXPECT_NE(line.find(" 15%"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 59s"), std::string::npos) << line;
+  EXPECT_NE(line.find("epoch 3/15 150/469"), std::string::npos) << line;
+  EXPECT_NE(line.find("epoch loss 0.4321"), std::string::npos) << line;
+  EXPECT_NE(line.find("epoch acc 0.8765"), std::string::npos) << line;
+  EXPECT_NE(line.find("12345 samples/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("[####"), std::string::npos) << "a bar where there is room: " << line;
+}
+
+TEST(ConsoleSink, AnEightyColumnTerminalKeepsProgressAndEta) {
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 12 [3/6]  optimizer.lr=0.5", true);
+  const std::string line = sink.progress_line(halfway(), 80);
+  EXPECT_LT(character_count(line), 80u) << line;
+  EXPECT_NE(line.find(" 15%"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 59s"), std::string::npos) << line;
+}
+
+TEST(ConsoleSink, RedrawsInPlaceWithTheGivenWidth) {
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 1 [1/1]", true, std::chrono::seconds(10), 60);
+  Progress p = halfway();
+  p.batch = p.batches;  // the last batch of an epoch is always drawn
+  sink.progress(p);
+  const std::string text = out.str();
+  ASSERT_EQ(text.substr(0, 1), "\r");
+  EXPECT_EQ(text.substr(text.size() - 3), "\x1b[K");
+  EXPECT_LT(character_count(text.substr(1, text.size() - 4)), 60u) << text;
+}
+
+}  // namespace
+}  // namespace torchsweep

@@ -1,0 +1,404 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "spec/fields.h"
+#include "spec/registries.h"
+#include "sweep/sweep.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::MemorySink;
+using torchsweep::RunStatus;
+
+nlohmann::json seed_config(const std::vector<std::string>& overrides) {
+  auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml", overrides);
+  return plan.runs.at(0).config;
+}
+
+TEST(TrainerTest, LogsEveryStepFromZeroAndReportsTheEnd) {
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=12"}), sink);
+  EXPECT_EQ(outcome.status, RunStatus::Finished);
+  EXPECT_EQ(outcome.steps, 12);
+  EXPECT_EQ(sink.started.device, "cpu");
+  EXPECT_EQ(sink.ended.status, RunStatus::Finished);
+  const auto steps = sink.steps("train/loss");
+  ASSERT_EQ(steps.size(), 12u);
+  for (int64_t i = 0; i < 12; ++i) EXPECT_EQ(steps[static_cast<size_t>(i)], i);
+  EXPECT_DOUBLE_EQ(outcome.final_loss, sink.values("train/loss").back());
+}
+
+TEST(TrainerTest, LogEveryKeepsTheLastStep) {
+  MemorySink sink;
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=10", "train.log_every=4"}), sink);
+  EXPECT_EQ(sink.steps("train/loss"), (std::vector<int64_t>{0, 4, 8, 9}));
+}
+
+TEST(TrainerTest, EpochsLogPerEpochMetrics) {
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(seed_config({"optimizer.lr=0.5", "~train.steps", "train.epochs=3"}), sink);
+  EXPECT_EQ(outcome.status, RunStatus::Finished);
+  EXPECT_EQ(sink.steps("train/loss_epoch"), (std::vector<int64_t>{1, 2, 3}));
+  // One sample per epoch: the epoch's mean loss is that step's loss.
+  EXPECT_DOUBLE_EQ(sink.values("train/loss_epoch")[1], sink.values("train/loss")[1]);
+  EXPECT_EQ(sink.values("lr"), (std::vector<double>{0.5, 0.5, 0.5}));
+}
+
+TEST(TrainerTest, NonFiniteLossEndsTheRunAsDiverged) {
+  // inf + (-inf) in the first hidden unit: the loss is NaN at step 0.
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(
+      seed_config({"optimizer.lr=0.5", "model.weights=[1e308,-1e308,0.25,0.3,0.4,0.45,0.5,0.55]",
+                   "data.inputs=[1e308,1e308]"}),
+      sink);
+  EXPECT_EQ(outcome.status, RunStatus::Diverged);
+  EXPECT_EQ(sink.ended.status, RunStatus::Diverged);
+  EXPECT_NE(outcome.error.find("train/loss became nan at step 0"), std::string::npos) << outcome.error;
+  ASSERT_EQ(sink.values("train/loss").size(), 1u);
+  EXPECT_TRUE(std::isnan(sink.values("train/loss")[0]));
+}
+
+TEST(TrainerTest, SameSeedSameNumbers) {
+  MemorySink a, b;
+  torchsweep::train_run(seed_config({"optimizer.lr=2.0"}), a);
+  torchsweep::train_run(seed_config({"optimizer.lr=2.0"}), b);
+  EXPECT_EQ(a.values("train/loss"), b.values("train/loss"));
+}
+
+}  // namespace
+
+namespace {
+
+using torchsweep::MeterReads;
+using torchsweep::TrainOptions;
+
+const char* kFashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+nlohmann::json fashion_config(const std::vector<std::string>& overrides) {
+  std::vector<std::string> all = {"data.train_limit=1280", "data.test_limit=500", "train.epochs=2",
+                                  "train.log_every=7",     "train.threads=1",     "train.deterministic=true"};
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml", all);
+  return plan.runs.at(0).config;
+}
+
+/// Every point a run logged, with its value's exact bits, in logging order.
+std::vector<std::string> exact_points(const MemorySink& sink) {
+  std::vector<std::string> out;
+  for (const auto& p : sink.points) {
+    char bits[32];
+    std::snprintf(bits, sizeof bits, "%a", p.value);
+    out.push_back(p.key + "@" + std::to_string(p.step) + "=" + bits);
+  }
+  return out;
+}
+
+TrainOptions reads(MeterReads mode) {
+  TrainOptions options;
+  options.metric_reads = mode;
+  return options;
+}
+
+/// One config trained twice: values read every step (`now`, `a`) and deferred (`later`, `b`).
+struct BothReads {
+  explicit BothReads(const nlohmann::json& config)
+      : a(torchsweep::train_run(config, now, reads(MeterReads::PerBatch))),
+        b(torchsweep::train_run(config, later, reads(MeterReads::Deferred))) {}
+  MemorySink now, later;
+  torchsweep::TrainOutcome a, b;
+};
+
+TEST(TrainerTest, DeferredMetricReadsRecordExactlyWhatPerStepReadsRecord) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const BothReads both(fashion_config({"model=mlp", "device=cpu"}));
+  const auto& [now, later, a, b] = both;
+  ASSERT_EQ(a.status, RunStatus::Finished) << a.error;
+  ASSERT_EQ(b.status, RunStatus::Finished) << b.error;
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.final_loss, b.final_loss);
+  EXPECT_EQ(now.steps("train/loss"), (std::vector<int64_t>{0, 7, 14, 19})) << "10 steps an epoch, 2 epochs";
+  EXPECT_EQ(exact_points(now), exact_points(later));
+}
+
+TEST(TrainerTest, DeferredReadsFindADivergenceAtItsOwnStep) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // A learning rate this large overflows within a few steps, between two logged steps.
+  const auto config = fashion_config({"model=mlp", "device=cpu", "optimizer.lr=1e30", "~scheduler"});
+  const BothReads both(config);
+  const auto& [now, later, a, b] = both;
+  ASSERT_EQ(a.status, RunStatus::Diverged) << a.error;
+  EXPECT_EQ(b.status, RunStatus::Diverged) << b.error;
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_NE(a.steps % 7, 0) << "the test wants a divergence between logged steps: " << a.error;
+  EXPECT_EQ(exact_points(now), exact_points(later));
+  // The final loss is the last finite one, which a run logging every step shows.
+  auto every_step = config;
+  every_step["train"]["log_every"] = 1;
+  MemorySink all;
+  const auto c = torchsweep::train_run(every_step, all, reads(MeterReads::PerBatch));
+  ASSERT_EQ(c.steps, a.steps);
+  ASSERT_GE(a.steps, 1);
+  const double last_finite = all.values("train/loss").at(static_cast<size_t>(a.steps - 1));
+  EXPECT_EQ(a.final_loss, last_finite);
+  EXPECT_EQ(b.final_loss, last_finite);
+}
+
+// --- CUDA: these run where LibTorch sees a GPU, and skip elsewhere.
+
+bool has_cuda() { return torch::cuda::is_available(); }
+
+TEST(TrainerCudaTest, AutoPicksTheGpuAndTheSeedNetworkMatchesTheCpu) {
+  if (!has_cuda()) GTEST_SKIP() << "no CUDA device";
+  MemorySink cpu, gpu, automatic;
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=cpu"}), cpu);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=cuda"}), gpu);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "device=auto", "train.steps=2"}), automatic);
+  EXPECT_EQ(automatic.started.device, "cuda:0");
+  EXPECT_EQ(gpu.ended.status, RunStatus::Finished) << gpu.ended.error;
+  ASSERT_EQ(cpu.points.size(), gpu.points.size());
+  ASSERT_GT(cpu.points.size(), 100u) << "the spreadsheet's columns, every step";
+  for (size_t i = 0; i < cpu.points.size(); ++i) {
+    ASSERT_EQ(cpu.points[i].key, gpu.points[i].key);
+    ASSERT_EQ(cpu.points[i].step, gpu.points[i].step);
+    EXPECT_NEAR(cpu.points[i].value, gpu.points[i].value, 1e-12) << cpu.points[i].key << "@" << cpu.points[i].step;
+  }
+}
+
+TEST(TrainerCudaTest, DeterministicRerunsAreIdenticalAndAStepNeverWaitsOnTheHost) {
+  if (!has_cuda()) GTEST_SKIP() << "no CUDA device";
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto config = fashion_config({"device=cuda"});  // the seed CNN, with dropout drawing on the GPU
+  TrainOptions strict;
+  strict.forbid_host_sync_in_steps = true;  // a wait for the device inside a step fails the run
+  MemorySink a, b, per_step;
+  const auto first = torchsweep::train_run(config, a, strict);
+  ASSERT_EQ(first.status, RunStatus::Finished) << first.error;
+  EXPECT_EQ(a.started.device, "cuda:0");
+  torchsweep::train_run(config, b);
+  EXPECT_EQ(exact_points(a), exact_points(b));
+  // Reading every step's values at once gives the same record.
+  torchsweep::train_run(config, per_step, reads(MeterReads::PerBatch));
+  EXPECT_EQ(exact_points(a), exact_points(per_step));
+  EXPECT_EQ(a.steps("test/acc"), (std::vector<int64_t>{1, 2}));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TrainerTest, ALibTorchErrorIsStoredWithoutItsBacktrace) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // An input shape the model does not take (28x28 images into a 3x3 MLP): validation
+  // refuses it, so the config is changed after it (as a program calling train_run may).
+  // LibTorch throws at the first forward pass.
+  auto config = fashion_config({"model=mlp", "device=cpu"});
+  config["model"]["input"] = {1, 3, 3};
+  config["model"]["sizes"] = {9, 10};
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(config, sink);
+  ASSERT_EQ(outcome.status, RunStatus::Failed);
+  EXPECT_NE(outcome.error.find("cannot be multiplied"), std::string::npos) << outcome.error;
+  EXPECT_EQ(outcome.error.find("Exception raised from"), std::string::npos) << outcome.error;
+  EXPECT_EQ(outcome.error.find("frame #"), std::string::npos) << outcome.error;
+  EXPECT_LT(outcome.error.size(), 300u) << outcome.error;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TrainerTest, AnEpochScheduleStepsUnderAStepBudgetAsUnderAnEpochBudget) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // 512 samples in batches of 128: 4 steps an epoch; lr x0.1 after every epoch.
+  const std::vector<std::string> common = {"model=mlp", "device=cpu", "data.train_limit=512", "scheduler.step_size=1",
+                                           "train.log_every=1"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), common.begin(), common.end());
+    return fashion_config(more);
+  };
+  MemorySink by_steps, by_epochs, unscheduled;
+  torchsweep::train_run(with({"~train.epochs", "train.steps=20"}), by_steps);
+  torchsweep::train_run(with({"train.epochs=5"}), by_epochs);
+  torchsweep::train_run(with({"~train.epochs", "train.steps=20", "~scheduler"}), unscheduled);
+  const auto steps = by_steps.values("train/loss"), epochs = by_epochs.values("train/loss"),
+             plain = unscheduled.values("train/loss");
+  ASSERT_EQ(steps.size(), 20u);
+  EXPECT_EQ(steps, epochs) << "the same 20 steps whichever budget ends them";
+  // Steps 0-4 see only first-epoch updates; from step 5 the smaller lr shows.
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(steps[i], plain[i]) << i;
+  for (size_t i = 5; i < 20; ++i) EXPECT_NE(steps[i], plain[i]) << i;
+  const auto lr = by_epochs.values("lr");
+  ASSERT_EQ(lr.size(), 5u);
+  for (size_t e = 0; e < 5; ++e) EXPECT_NEAR(lr[e], 0.01 * std::pow(0.1, static_cast<double>(e)), 1e-15) << e;
+}
+
+}  // namespace
+
+namespace {
+
+/// Values at and just inside a numeric option's bounds, and its default; both of a flag's.
+std::vector<double> edge_values(const torchsweep::Field& field) {
+  if (field.type == torchsweep::Field::Type::Bool) return {0, 1};
+  std::vector<double> out;
+  if (field.default_value.is_number()) out.push_back(field.default_value.get<double>());
+  if (std::isfinite(field.min)) {
+    if (!field.min_exclusive) out.push_back(field.min);
+    out.push_back(field.min + (field.type == torchsweep::Field::Type::Integer ? 1 : 1e-6));
+  }
+  if (std::isfinite(field.max)) out.push_back(field.max);
+  return out;
+}
+
+std::string value_text(const torchsweep::Field& field, double v) {
+  if (field.type == torchsweep::Field::Type::Bool) return v != 0 ? "true" : "false";
+  if (field.type == torchsweep::Field::Type::Integer) return std::to_string(static_cast<int64_t>(v));
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+/// Every value validate accepts at an option's edges must also start and train: no run
+/// may fail at its start for a reason `validate` could have given.
+template <typename RegistryT>
+int walk_option_edges(const RegistryT& registry, const std::string& section, const std::vector<std::string>& base,
+                      nlohmann::json (*config_of)(const std::vector<std::string>&) = seed_config) {
+  int trained = 0;
+  for (const auto& name : registry.names()) {
+    for (const auto& field : registry.get(name).options) {
+      using Type = torchsweep::Field::Type;
+      if (field.type != Type::Number && field.type != Type::Integer && field.type != Type::Bool) continue;
+      for (const double v : edge_values(field)) {
+        std::vector<std::string> overrides = base;
+        overrides.push_back(section == "scheduler" ? "+scheduler={name: " + name + "}" : section + ".name=" + name);
+        overrides.push_back(section + "." + field.key + "=" + value_text(field, v));
+        nlohmann::json config;
+        try {
+          config = config_of(overrides);
+        } catch (const torchsweep::InputError&) {
+          continue;  // refused by validation: fine, that is where it belongs
+        }
+        MemorySink sink;
+        const auto outcome = torchsweep::train_run(config, sink);
+        EXPECT_NE(outcome.status, RunStatus::Failed)
+            << section << " " << name << " " << field.key << "=" << value_text(field, v) << ": " << outcome.error;
+        ++trained;
+      }
+    }
+  }
+  return trained;
+}
+
+TEST(TrainerTest, EveryOptimizerAndScheduleOptionThatValidatesAlsoTrains) {
+  const std::vector<std::string> base = {"optimizer.lr=0.5", "train.steps=3"};
+  EXPECT_GE(walk_option_edges(torchsweep::registries().optimizers, "optimizer", base), 40)
+      << "most edges validate and train";
+  EXPECT_GE(walk_option_edges(torchsweep::registries().schedules, "scheduler", base), 15);
+}
+
+TEST(TrainerTest, EveryModelAndDataOptionThatValidatesAlsoTrains) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // Models and data sets meet here: a model that does not fit the data (the seed
+  // network on images, say) must be refused by validation, never fail at its start.
+  const std::vector<std::string> base = {"device=cpu", "~train.epochs", "train.steps=2", "data.train_limit=256",
+                                         "data.test_limit=100"};
+  EXPECT_GE(walk_option_edges(torchsweep::registries().models, "model", base, fashion_config), 4);
+  EXPECT_GE(walk_option_edges(torchsweep::registries().datasets, "data", base, fashion_config), 15);
+}
+
+}  // namespace
+
+namespace {
+
+// Fashion-MNIST limited to 1,280 samples: 10 steps an epoch.
+
+TEST(TrainerTest, AStepBudgetEvaluatesAndCheckpointsAtItsEndOnTheStepAxis) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  MemorySink sink;
+  torchsweep::TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  const auto outcome =
+      torchsweep::train_run(fashion_config({"model=mlp", "device=cpu", "~train.epochs", "train.steps=13"}), sink, options);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{13})) << "once, after the last of 13 steps";
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Step);
+  EXPECT_TRUE(sink.steps("train/loss_epoch").empty()) << "a step budget writes no epoch rows unless asked";
+  ASSERT_EQ(sink.checkpoints.size(), 1u);
+  EXPECT_EQ(sink.checkpoints[0].second, 1) << "13 steps: one whole epoch done";
+}
+
+TEST(TrainerTest, EvaluationsEveryNStepsSitOnTheStepAxisBesideTheEpochRows) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  MemorySink sink;
+  const auto outcome =
+      torchsweep::train_run(fashion_config({"model=mlp", "device=cpu", "train.eval_every=4 steps"}), sink);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{4, 8, 12, 16, 20}));
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Step);
+  EXPECT_EQ(sink.steps("train/loss_epoch"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(sink.axis("train/loss_epoch"), torchsweep::MetricAxis::Epoch);
+  EXPECT_EQ(sink.values("train/steps"), (std::vector<double>{10, 20})) << "where each epoch ended";
+}
+
+TEST(TrainerTest, EpochEvaluationsUnderAStepBudgetIncludeThePartialLastEpoch) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  MemorySink sink;
+  const auto outcome = torchsweep::train_run(
+      fashion_config({"model=mlp", "device=cpu", "~train.epochs", "train.steps=13", "train.eval_every=1 epoch"}), sink);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(sink.steps("test/acc"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(sink.axis("test/acc"), torchsweep::MetricAxis::Epoch);
+  EXPECT_EQ(sink.values("train/steps"), (std::vector<double>{10, 13}));
+}
+
+TEST(TrainerTest, AScheduleWithIntervalStepAdvancesAfterEveryOptimizerStep) {
+  MemorySink plain, scheduled;
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=8"}), plain);
+  torchsweep::train_run(seed_config({"optimizer.lr=0.5", "train.steps=8",
+                                     "+scheduler={name: step, step_size: 3, gamma: 0.1, interval: step}"}),
+                        scheduled);
+  const auto a = plain.values("train/loss"), b = scheduled.values("train/loss");
+  ASSERT_EQ(a.size(), 8u);
+  ASSERT_EQ(b.size(), 8u);
+  // Updates 0-2 use lr 0.5, update 3 on use 0.05: the loss of step 4 is the first to differ.
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(a[i], b[i]) << i;
+  for (size_t i = 4; i < 8; ++i) EXPECT_NE(a[i], b[i]) << i;
+}
+
+TEST(TrainerTest, AMidEpochCheckpointContinuesExactlyAsAnUnbrokenRun) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::vector<std::string> base = {"model=mlp", "device=cpu", "~train.epochs", "train.log_every=1"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), base.begin(), base.end());
+    return fashion_config(more);
+  };
+  MemorySink whole, first, rest;
+  torchsweep::train_run(with({"train.steps=17"}), whole);
+  torchsweep::testing::TempDir dir;
+  torchsweep::TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  torchsweep::train_run(with({"train.steps=17", "train.checkpoint_every=6 steps"}), first, options);
+  EXPECT_EQ(first.checkpoints.size(), 3u) << "after steps 6, 12 and 17";
+  // Continue from the step-12 checkpoint (epoch 2, batch 2) of a run that stopped there.
+  torchsweep::testing::TempDir resumed_dir;
+  torchsweep::TrainOptions stop_at_12 = options;
+  stop_at_12.checkpoint_dir = resumed_dir.path();
+  MemorySink twelve;
+  torchsweep::train_run(with({"train.steps=12", "train.checkpoint_every=6 steps"}), twelve, stop_at_12);
+  stop_at_12.resume = true;
+  const auto outcome = torchsweep::train_run(with({"train.steps=17"}), rest, stop_at_12);
+  ASSERT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(rest.started.resumed_at_step, 12);
+  const auto expected = whole.values("train/loss");
+  const auto got = rest.values("train/loss");
+  ASSERT_EQ(got.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], expected[12 + i]) << "step " << 12 + i;
+  EXPECT_EQ(rest.values("test/acc"), whole.values("test/acc"));
+}
+
+}  // namespace
