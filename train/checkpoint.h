@@ -1,6 +1,7 @@
-// Checkpoints: model, optimizer, RNG state and position, written after every epoch
-// (and mid-epoch when a run is interrupted) into a run's artifact folder. A checkpoint is complete or absent: it is written
-// into a fresh folder, then the `latest` pointer file is replaced atomically.
+// Checkpoints: model, optimizer, RNG state and position, written as the run's
+// train.checkpoint_every says (at an epoch's end or mid-epoch) and when a run is
+// interrupted, into its artifact folder. A checkpoint is complete or absent: it is
+// written into a fresh folder, then the `latest` pointer file is replaced atomically.
 #pragma once
 
 #include <torch/torch.h>

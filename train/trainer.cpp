@@ -4,14 +4,14 @@
 #include <chrono>
 #include <csignal>
 #include <cmath>
-#include <thread>
 
 #include "base/interrupt.h"
 #include "device/devices.h"
 #include "optim/optimizers.h"
-#include "spec/registries.h"
 #include "spec/training_plan.h"
 #include "train/checkpoint.h"
+#include "train/run_parts.h"
+#include "train/step_engine.h"
 
 namespace torchsweep {
 
@@ -45,21 +45,6 @@ std::string signal_name(int signal) {
   return "signal " + std::to_string(signal);
 }
 
-void configure_threads(const nlohmann::json& train, int64_t default_threads) {
-  const auto threads = train.at("threads").get<int64_t>();
-  const auto cores = default_threads > 0 ? default_threads
-                                         : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
-}
-
-void configure_determinism(const nlohmann::json& train, const torch::Device& device) {
-  const bool deterministic = train.at("deterministic").get<bool>();
-  // LibTorch refuses deterministic mode on CUDA without a fixed cuBLAS workspace; the
-  // torchsweep program fixes it at start, a program of the user's may not have.
-  if (deterministic && device.is_cuda()) fix_cublas_workspace();
-  at::globalContext().setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
-}
-
 }  // namespace
 
 TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options) {
@@ -86,68 +71,50 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
   };
 
   try {
-    auto& reg = registries();
-    const auto& train = config.at("train");
-    configure_threads(train, options.default_threads);
-    const auto seed = config.at("seed").get<uint64_t>();
-    torch::manual_seed(seed);
-    const torch::Device device = resolve_device(config.at("device").get<std::string>());
-    configure_determinism(train, device);
-
-    const auto& model_cfg = config.at("model");
-    std::shared_ptr<Model> model = reg.models.get(model_cfg.at("name")).factory(model_cfg);
-    model->to(device, model->dtype());
-    model->train();
-    const auto& data_cfg = config.at("data");
-    std::unique_ptr<Dataset> data = reg.datasets.get(data_cfg.at("name")).factory(data_cfg);
-    data->place_on(device);
-    const auto& loss_cfg = config.at("loss");
-    const LossFn loss_fn = reg.losses.get(loss_cfg.at("name")).factory(loss_cfg);
-    const auto& opt_cfg = config.at("optimizer");
-    auto optimizer = reg.optimizers.get(opt_cfg.at("name")).factory(model->parameters(), opt_cfg);
-    const double base_lr = current_lr(*optimizer);
-
-    const TrainingPlan plan = plan_training(config, data->train_batches());
-    const int64_t per_epoch = data->train_batches();
+    RunParts run = build_run(config, options.default_threads);
+    const torch::Device device = run.device;
+    Model& model = *run.model;
+    Dataset& data = *run.data;
+    torch::optim::Optimizer& optimizer = *run.optimizer;
+    const TrainingPlan& plan = run.plan;
+    LrSchedule* schedule = run.schedule.get();
+    const int64_t per_epoch = data.train_batches();
     if (per_epoch <= 0) return finish(RunStatus::Failed, "the data set has no training batches");
     const int64_t total_steps = plan.total_steps;
-    const int64_t log_every = train.at("log_every").get<int64_t>();
-
-    std::unique_ptr<LrSchedule> schedule;
-    if (config.contains("scheduler") && !config.at("scheduler").is_null()) {
-      const auto& cfg = config.at("scheduler");
-      schedule = reg.schedules.get(cfg.at("name")).factory(cfg, plan.schedule_context());
-    }
+    const int64_t log_every = config.at("train").at("log_every").get<int64_t>();
+    BatchSource batches(data, device, model.dtype(), run.seed);
+    EagerStep engine(model, optimizer, run.loss);
 
     CheckpointPosition position;
     if (options.resume) {
-      if (auto restored = load_checkpoint(options.checkpoint_dir, *model, *optimizer, device)) position = *restored;
+      if (auto restored = load_checkpoint(options.checkpoint_dir, model, optimizer, device)) position = *restored;
     }
     outcome.steps = position.step;
-    if (schedule) set_lr(*optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, base_lr));
+    if (schedule)
+      set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
     sink.run_started({device.str(), device_name(device), position.step, position.epoch});
 
     // Evaluation of the held-out splits, into `row`.
     auto evaluate_into = [&](MetricRow& row) {
-      if (data->validation_batches() > 0) {
-        const EpochTotals val = evaluate(*model, *data, Split::Validation, loss_fn, device, options.metric_reads);
+      if (data.validation_batches() > 0) {
+        const EpochTotals val = evaluate(model, data, Split::Validation, run.loss, device, options.metric_reads);
         row.emplace_back("val/loss", val.mean_loss());
-        if (data->classification()) row.emplace_back("val/acc", val.accuracy());
+        if (data.classification()) row.emplace_back("val/acc", val.accuracy());
       }
-      if (data->test_batches() > 0) {
-        const EpochTotals test = evaluate(*model, *data, Split::Test, loss_fn, device, options.metric_reads);
+      if (data.test_batches() > 0) {
+        const EpochTotals test = evaluate(model, data, Split::Test, run.loss, device, options.metric_reads);
         row.emplace_back("test/loss", test.mean_loss());
-        if (data->classification()) row.emplace_back("test/acc", test.accuracy());
+        if (data.classification()) row.emplace_back("test/acc", test.accuracy());
       }
     };
 
     // Loss sums and correct counts stay on the device between reads (on CUDA), so a step
     // does not wait for the host; reads happen at logged steps, interrupts and epoch ends.
-    EpochMeter meter(device, data->classification(), options.metric_reads);
+    EpochMeter meter(device, data.classification(), options.metric_reads);
     MetricRow row;
     for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps; ++epoch) {
       const auto epoch_started = Clock::now();
-      data->start_epoch(epoch, seed);  // the order depends on (seed, epoch) only, so a resumed epoch sees the same
+      batches.start_epoch(epoch);
       int64_t first_batch = 0;
       if (epoch == position.epoch + 1 && position.batch > 0) {  // resuming mid-epoch
         first_batch = position.batch;
@@ -158,40 +125,32 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
         const int64_t step = outcome.steps;
         const bool log_now = step % log_every == 0 || step + 1 == total_steps;
-        torch::Tensor inputs, targets, outputs, loss;
-        {
-          HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps);
-          const Batch batch = data->train_batch(b).to(device, model->dtype());
-          inputs = batch.inputs;
-          targets = batch.targets;
-          optimizer->zero_grad();
-          outputs = model->forward(inputs);
-          loss = loss_fn(outputs, targets);
-          meter.add(step, loss, outputs, targets);
-        }
-        if (log_now) meter.read();
-        if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
+        // A logged step: read its loss (a wait for the device) and, unless it is not
+        // finite (the run then ends after this step), record the model's metrics of it.
+        const StepEngine::BeforeUpdate log_step = [&](const torch::Tensor& inputs, const torch::Tensor& targets,
+                                                      const torch::Tensor& outputs) {
+          meter.read();
+          if (meter.non_finite()) return;
+          outcome.final_loss = meter.last_loss();
+          row.clear();
+          model.append_step_metrics({inputs, targets, outputs, meter.last_loss()}, row);
+          const bool has_loss =
+              std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
+          if (!has_loss) row.insert(row.begin(), {"train/loss", meter.last_loss()});
+          sink.log(step, row);
+        };
         {
           HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
-          loss.backward();
-          if (log_now) {
-            outcome.final_loss = meter.last_loss();
-            row.clear();
-            model->append_step_metrics({inputs, targets, outputs, meter.last_loss()}, row);
-            const bool has_loss =
-                std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
-            if (!has_loss) row.insert(row.begin(), {"train/loss", meter.last_loss()});
-            sink.log(step, row);
-          }
-          optimizer->step();
-          ++outcome.steps;
-          if (schedule && schedule->per_step()) set_lr(*optimizer, schedule->lr_at(outcome.steps, base_lr));
+          engine.step(batches.batch(b), step, meter, log_now ? &log_step : nullptr);
         }
+        if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
+        ++outcome.steps;
+        if (schedule && schedule->per_step()) set_lr(optimizer, schedule->lr_at(outcome.steps, run.base_lr));
         // Between reads the display shows the last values read.
         const EpochTotals& shown = meter.deferred() ? meter.last_read() : meter.read();
         const double elapsed = seconds_since(epoch_started);
         sink.progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, outcome.steps, total_steps,
-                       shown.mean_loss(), data->classification() ? shown.accuracy() : -1.0,
+                       shown.mean_loss(), data.classification() ? shown.accuracy() : -1.0,
                        elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
 
         const bool epoch_end = b + 1 == per_epoch;
@@ -212,7 +171,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         // here. At an epoch's end the epoch is finished first, so it is recorded whole.
         auto stop = [&](bool saved) {
           if (!saved && !options.checkpoint_dir.empty())
-            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device),
+            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device),
                                   here.epoch);
           return finish(RunStatus::Interrupted,
                         "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
@@ -224,9 +183,9 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         if (plan.epoch_rows() && (epoch_end || run_end)) {
           row.clear();
           row.emplace_back("train/loss_epoch", totals.mean_loss());
-          if (data->classification()) row.emplace_back("train/acc", totals.accuracy());
+          if (data.classification()) row.emplace_back("train/acc", totals.accuracy());
           if (evaluate_now && plan.evaluates_on_epochs()) evaluate_into(row);
-          row.emplace_back("lr", current_lr(*optimizer));  // the lr this epoch trained with
+          row.emplace_back("lr", current_lr(optimizer));  // the lr this epoch trained with
           row.emplace_back("train/steps", static_cast<double>(outcome.steps));  // where on the step axis it ended
           sink.log_epoch(epoch, row);
         }
@@ -237,10 +196,10 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
           if (!row.empty()) sink.log(outcome.steps, row);
         }
         // An epoch-based schedule advances at every epoch the run completes.
-        if (schedule && !schedule->per_step() && epoch_end) set_lr(*optimizer, schedule->lr_at(epoch, base_lr));
+        if (schedule && !schedule->per_step() && epoch_end) set_lr(optimizer, schedule->lr_at(epoch, run.base_lr));
         const bool checkpoint_now = !options.checkpoint_dir.empty() && plan.checkpoints(outcome.steps, epoch, epoch_end);
         if (checkpoint_now)
-          sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, *model, *optimizer, here, device),
+          sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device),
                                 here.epoch);
         if (signal != 0 && !run_end) return stop(checkpoint_now);
       }

@@ -12,8 +12,8 @@
 namespace torchsweep {
 
 struct TrainOptions {
-  /// Folder for this run's checkpoints (written after every epoch, and when the run
-  /// is interrupted); empty: none.
+  /// Folder for this run's checkpoints (written as train.checkpoint_every says, and
+  /// when the run is interrupted); empty: none.
   std::string checkpoint_dir;
   /// Continue from the latest checkpoint in checkpoint_dir when there is one.
   bool resume = false;

@@ -1,0 +1,62 @@
+#include "train/run_parts.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "device/devices.h"
+#include "optim/optimizers.h"
+#include "spec/registries.h"
+
+namespace torchsweep {
+
+namespace {
+
+void configure_threads(const nlohmann::json& train, int64_t default_threads) {
+  const auto threads = train.at("threads").get<int64_t>();
+  const auto cores = default_threads > 0 ? default_threads
+                                         : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
+}
+
+void configure_determinism(const nlohmann::json& train, const torch::Device& device) {
+  const bool deterministic = train.at("deterministic").get<bool>();
+  // LibTorch refuses deterministic mode on CUDA without a fixed cuBLAS workspace; the
+  // torchsweep program fixes it at start, a program of the user's may not have.
+  if (deterministic && device.is_cuda()) fix_cublas_workspace();
+  at::globalContext().setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
+}
+
+}  // namespace
+
+RunParts build_run(const nlohmann::json& config, int64_t default_threads) {
+  auto& reg = registries();
+  const auto& train = config.at("train");
+  RunParts run;
+  configure_threads(train, default_threads);
+  run.seed = config.at("seed").get<uint64_t>();
+  torch::manual_seed(run.seed);
+  run.device = resolve_device(config.at("device").get<std::string>());
+  configure_determinism(train, run.device);
+
+  const auto& model_cfg = config.at("model");
+  run.model = reg.models.get(model_cfg.at("name")).factory(model_cfg);
+  run.model->to(run.device, run.model->dtype());
+  run.model->train();
+  const auto& data_cfg = config.at("data");
+  run.data = reg.datasets.get(data_cfg.at("name")).factory(data_cfg);
+  run.data->place_on(run.device);
+  const auto& loss_cfg = config.at("loss");
+  run.loss = reg.losses.get(loss_cfg.at("name")).factory(loss_cfg);
+  const auto& opt_cfg = config.at("optimizer");
+  run.optimizer = reg.optimizers.get(opt_cfg.at("name")).factory(run.model->parameters(), opt_cfg);
+  run.base_lr = current_lr(*run.optimizer);
+
+  run.plan = plan_training(config, run.data->train_batches());
+  if (config.contains("scheduler") && !config.at("scheduler").is_null()) {
+    const auto& cfg = config.at("scheduler");
+    run.schedule = reg.schedules.get(cfg.at("name")).factory(cfg, run.plan.schedule_context());
+  }
+  return run;
+}
+
+}  // namespace torchsweep
