@@ -10,9 +10,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "base/interrupt.h"
 #include "device/devices.h"
@@ -43,7 +43,7 @@ struct WorkerProcess {
   pid_t pid = 0;
   int slot = 0;     ///< which worker (and GPU) it is
   int output = -1;  ///< read end of its stdout and stderr when the coordinator draws them; -1 once closed
-  std::shared_ptr<LineSplitter> lines = std::make_shared<LineSplitter>();
+  LineSplitter lines;  ///< its partial last line between reads
 };
 
 /// Starts `executable args` with CUDA_VISIBLE_DEVICES=gpu (unless empty); with
@@ -88,13 +88,13 @@ void drain(WorkerProcess& worker, WorkerBoard& board, bool until_end) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN && !until_end) return;
     if (n <= 0) {
-      const std::string rest = worker.lines->rest();
+      const std::string rest = worker.lines.rest();
       if (!rest.empty()) board.take(worker.slot, rest);
       ::close(worker.output);
       worker.output = -1;
       return;
     }
-    for (const auto& line : worker.lines->feed(buffer, static_cast<size_t>(n))) board.take(worker.slot, line);
+    for (const auto& line : worker.lines.feed(buffer, static_cast<size_t>(n))) board.take(worker.slot, line);
     if (!until_end) return;
   }
 }
@@ -174,7 +174,7 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     }
     auto it = std::find_if(running.begin(), running.end(), [&](const WorkerProcess& w) { return w.pid == done; });
     if (it == running.end()) continue;
-    WorkerProcess ended = *it;
+    WorkerProcess ended = std::move(*it);
     running.erase(it);
     if (board) drain(ended, *board, true);  // the rest of what it wrote, before anything about its end
     if (!WIFSIGNALED(status) || forwarded) continue;

@@ -126,7 +126,9 @@ int64_t batches_per_epoch(const nlohmann::json& data) {
 
 std::vector<std::string> describe_training(const nlohmann::json& config) {
   const auto& data_cfg = config.at("data");
-  const int64_t per_epoch = batches_per_epoch(data_cfg);
+  // One data set answers both questions: how many batches, and which splits it holds.
+  const auto data = registries().datasets.get(data_cfg.at("name")).factory(data_cfg);
+  const int64_t per_epoch = data->train_batches();
   const TrainingPlan plan = plan_training(config, per_epoch);
   std::vector<std::string> lines;
   const std::string batches = fmt::format("{} batch{}", per_epoch, per_epoch == 1 ? "" : "es");
@@ -138,7 +140,6 @@ std::vector<std::string> describe_training(const nlohmann::json& config) {
                                 number(static_cast<double>(plan.total_steps) / static_cast<double>(per_epoch)),
                                 batches));
   }
-  const auto data = registries().datasets.get(data_cfg.at("name")).factory(data_cfg);
   if (data->validation_batches() == 0 && data->test_batches() == 0) {
     lines.push_back("evaluation: none (the data set has no validation or test split)");
   } else {
