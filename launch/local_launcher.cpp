@@ -18,6 +18,7 @@
 #include "device/devices.h"
 #include "launch/worker.h"
 #include "launch/worker_board.h"
+#include "results/run_queue.h"
 #include "train/console_sink.h"
 
 namespace torchsweep {
@@ -180,7 +181,7 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     if (!WIFSIGNALED(status) || forwarded) continue;
     // Killed outright: its run is still marked running. Mark it interrupted and let a
     // new worker continue it (bounded, in case the crash repeats).
-    const auto stale = store.recover_stale(sweep_id, this_process(), options.stale_after);
+    const auto stale = RunQueue(store.db()).recover_stale(sweep_id, this_process(), options.stale_after);
     std::string line = fmt::format("[worker {}] ended by signal {}", ended.slot + 1, WTERMSIG(status));
     if (!stale.empty()) line += fmt::format("; run {} will be continued", fmt::join(stale, ", "));
     say(line);
@@ -233,8 +234,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, c
     out << fmt::format("sweep {} '{}': {} run(s) into {}\n", opened.id, plan.name, plan.runs.size(), store.db().path());
   } else {
     // Runs whose process died are interrupted; failed and interrupted ones are taken again.
-    store.recover_stale(opened.id, this_process(), options.stale_after);
-    const int64_t again = store.requeue(opened.id);
+    RunQueue queue(store.db());
+    queue.recover_stale(opened.id, this_process(), options.stale_after);
+    const int64_t again = queue.requeue(opened.id);
     out << fmt::format("continuing sweep {} '{}' in {}: {} of {} run(s) done{}\n", opened.id, plan.name,
                        store.db().path(), outcome.skipped, opened.runs.size(),
                        again ? fmt::format(", {} to continue from their checkpoints", again) : "");

@@ -4,6 +4,7 @@
 
 #include "base/interrupt.h"
 #include "launch/environment.h"
+#include "results/run_queue.h"
 #include "results/sqlite_sink.h"
 #include "train/console_sink.h"
 #include "train/trainer.h"
@@ -27,8 +28,9 @@ std::string swept_label(const nlohmann::json& swept) {
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options) {
   WorkerOutcome outcome;
   const Holder self = this_process();
+  RunQueue queue(store.db());
   // Runs whose process died stay `running`; find them before looking for work.
-  const auto stale = store.recover_stale(options.sweep_id, self, options.stale_after, options.exclusive);
+  const auto stale = queue.recover_stale(options.sweep_id, self, options.stale_after, options.exclusive);
   for (const auto id : stale) out << options.prefix << fmt::format("run {}: its process is gone, continuing it\n", id);
 
   const Environment env = current_environment(options.command_line);
@@ -37,7 +39,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
   while (interrupt_signal() == 0) {
-    const auto claimed = store.claim_next(options.sweep_id, self);
+    const auto claimed = queue.claim_next(options.sweep_id, self);
     if (!claimed) break;
     outcome.run_ids.push_back(claimed->id);
     const nlohmann::json swept = nlohmann::json::parse(claimed->swept_json);

@@ -9,9 +9,13 @@ namespace torchsweep {
 
 namespace {
 /// How far along a status is: a shard's run replaces the target's only when further.
+/// Finished and diverged (done) rank above every other status.
 std::string status_rank_sql(const std::string& column) {
-  return "(CASE " + column +
-         " WHEN 'pending' THEN 0 WHEN 'running' THEN 1 WHEN 'interrupted' THEN 2 WHEN 'failed' THEN 3 ELSE 4 END)";
+  std::string sql = "(CASE " + column;
+  int rank = 0;
+  for (const RunStatus status : {RunStatus::Pending, RunStatus::Running, RunStatus::Interrupted, RunStatus::Failed})
+    sql += " WHEN '" + std::string(to_string(status)) + "' THEN " + std::to_string(rank++);
+  return sql + " ELSE " + std::to_string(rank) + " END)";
 }
 
 int64_t count(Database& db, const std::string& sql) {
@@ -38,9 +42,9 @@ MergeCounts merge_shard(Store& into, const std::string& shard_path) {
     const int64_t runs_before = count(db, "SELECT count(*) FROM main.runs");
     const int64_t sweeps_before = count(db, "SELECT count(*) FROM main.sweeps");
     db.exec(R"sql(
-INSERT INTO main.sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, shard_dir,
-                        slurm_jobs, uid)
-  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, shard_dir, slurm_jobs, uid
+INSERT INTO main.sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher,
+                        launcher_state, uid)
+  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, launcher_state, uid
   FROM shard.sweeps WHERE uid NOT IN (SELECT uid FROM main.sweeps);
 CREATE TEMP TABLE merge_runs AS
   SELECT id AS old_id, uid FROM shard.runs WHERE uid NOT IN (SELECT uid FROM main.runs);

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "base/error.h"
+#include "results/metric_sink.h"
 #include "results/run_selection.h"
 
 namespace torchsweep {
@@ -47,8 +48,8 @@ Table export_run(Database& db, int64_t run_id) {
   while (ends.step())
     if (!ends.is_null(1)) epoch_end[ends.get_int(0)] = static_cast<int64_t>(ends.get_double(1));
   if (epoch_end.empty()) {
-    auto run = db.prepare("SELECT steps, config_json FROM runs WHERE id = ? AND status = 'finished'");
-    run.bind(1, run_id);
+    auto run = db.prepare("SELECT steps, config_json FROM runs WHERE id = ? AND status = ?");
+    run.bind(1, run_id).bind(2, to_string(RunStatus::Finished));
     if (run.step() && !run.is_null(0) && !run.is_null(1)) {
       const auto config = nlohmann::json::parse(run.get_text(1), nullptr, /*allow_exceptions=*/false);
       const nlohmann::json epochs = config.is_object() ? config.value("train", nlohmann::json::object()).value("epochs", nlohmann::json())

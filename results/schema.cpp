@@ -132,6 +132,16 @@ ALTER TABLE metric_keys ADD COLUMN axis TEXT NOT NULL DEFAULT 'step' CHECK (axis
 UPDATE metric_keys SET axis = 'epoch'
   WHERE key IN ('train/loss_epoch', 'train/acc', 'val/loss', 'val/acc', 'test/loss', 'test/acc', 'lr');
 )sql",
+      // 5: what a launcher keeps about its sweep is one JSON object only that launcher
+      // reads, so that another scheduler needs no columns of its own. Slurm's shard
+      // folder and job ids move into it.
+      R"sql(
+ALTER TABLE sweeps ADD COLUMN launcher_state TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(launcher_state));
+UPDATE sweeps SET launcher_state = json_object('shard_dir', shard_dir, 'jobs', json(coalesce(slurm_jobs, '{}')))
+  WHERE shard_dir IS NOT NULL OR slurm_jobs IS NOT NULL;
+ALTER TABLE sweeps DROP COLUMN shard_dir;
+ALTER TABLE sweeps DROP COLUMN slurm_jobs;
+)sql",
   };
   return steps;
 }

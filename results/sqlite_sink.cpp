@@ -1,5 +1,7 @@
 #include "results/sqlite_sink.h"
 
+#include "results/run_queue.h"
+
 namespace torchsweep {
 
 SqliteSink::SqliteSink(Store& store, int64_t run_id, RunEnvironment environment)
@@ -42,7 +44,7 @@ void SqliteSink::writer_loop() {
       lock.unlock();
       try {
         std::lock_guard<std::mutex> store_lock(store_mutex_);
-        store_.heartbeat(run_id_);
+        RunQueue(store_.db()).heartbeat(run_id_);
       } catch (...) {  // a missed heartbeat is not worth failing the run; the next one may pass
       }
       lock.lock();

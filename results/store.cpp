@@ -1,15 +1,10 @@
 #include "results/store.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
-
-#include <chrono>
 #include <cstdlib>
-#include <ctime>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "results/schema.h"
 
@@ -18,31 +13,6 @@ namespace torchsweep {
 std::string default_db_path() {
   const char* env = std::getenv("TORCHSWEEP_DB");
   return env && *env ? env : "torchsweep.db";
-}
-
-namespace {
-std::string utc_at(std::chrono::system_clock::time_point now) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(millis));
-  return out;
-}
-
-/// Whether a process of this host with this pid exists (EPERM: it does, as another user's).
-bool process_alive(int64_t pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
-}  // namespace
-
-std::string utc_now() { return utc_at(std::chrono::system_clock::now()); }
-
-Holder this_process() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return {name, static_cast<int64_t>(::getpid())};
 }
 
 std::unique_ptr<Store> Store::open(const std::string& path) {
@@ -116,8 +86,8 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
       .run();
   const int64_t sweep_id = db_->last_insert_id();
   auto insert_run = db_->prepare(
-      "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device, rerun_of, "
-      "uid) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))))");
+      "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, seed, device, rerun_of, status, "
+      "uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))))");
   auto insert_param = db_->prepare("INSERT INTO params(run_id, key, value) VALUES (?, ?, ?)");
   std::vector<int64_t> ids;
   for (const auto& run : runs) {
@@ -129,7 +99,8 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
         .bind(6, run.seed)
         .bind(7, run.device)
         .bind(8, run.rerun_of ? SqlValue(run.rerun_of) : SqlValue(nullptr))
-        .bind(9, run.uid.empty() ? SqlValue(nullptr) : SqlValue(run.uid))
+        .bind(9, to_string(RunStatus::Pending))
+        .bind(10, run.uid.empty() ? SqlValue(nullptr) : SqlValue(run.uid))
         .run();
     const int64_t run_id = db_->last_insert_id();
     ids.push_back(run_id);
@@ -140,8 +111,8 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
 
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
   db_->prepare(
-         "UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
-         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ? WHERE id = ?")
+         "UPDATE runs SET started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
+         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ? WHERE id = ?")
       .bind(1, utc_now())
       .bind(2, env.device)
       .bind(3, env.device_name)
@@ -150,7 +121,8 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
       .bind(6, env.torch_version)
       .bind(7, env.git_commit.empty() ? SqlValue(nullptr) : SqlValue(env.git_commit))
       .bind(8, env.command)
-      .bind(9, run_id)
+      .bind(9, to_string(RunStatus::Running))
+      .bind(10, run_id)
       .run();
 }
 
@@ -224,80 +196,10 @@ std::vector<ExistingRun> Store::sweep_runs(int64_t sweep_id) {
   return out;
 }
 
-std::optional<ClaimedRun> Store::claim_next(int64_t sweep_id, const Holder& holder) {
-  // One write transaction from the first read: between choosing a run and marking
-  // it, no other process can choose it too.
-  Transaction tx(*db_);
-  auto next = db_->prepare(
-      "SELECT id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts FROM runs "
-      "WHERE status IN ('pending', 'interrupted') AND (?1 = 0 OR sweep_id = ?1) ORDER BY sweep_id, run_index LIMIT 1");
-  next.bind(1, sweep_id);
-  if (!next.step()) return std::nullopt;
-  ClaimedRun run;
-  run.id = next.get_int(0);
-  run.sweep_id = next.get_int(1);
-  run.index = next.get_int(2);
-  run.config_json = next.get_text(3);
-  run.swept_json = next.get_text(4);
-  run.artifact_dir = next.get_text(5);
-  run.attempts = next.get_int(6) + 1;
-  db_->prepare("UPDATE runs SET status = 'running', host = ?, pid = ?, heartbeat_at = ?, attempts = ? WHERE id = ?")
-      .bind(1, holder.host)
-      .bind(2, holder.pid)
-      .bind(3, utc_now())
-      .bind(4, run.attempts)
-      .bind(5, run.id)
-      .run();
-  auto count = db_->prepare("SELECT count(*) FROM runs WHERE sweep_id = ?");
-  count.bind(1, run.sweep_id);
-  count.step();
-  run.sweep_runs = count.get_int(0);
-  tx.commit();
-  return run;
-}
-
-void Store::heartbeat(int64_t run_id) {
-  db_->prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
-      .bind(1, utc_now())
-      .bind(2, run_id)
-      .run();
-}
-
-std::vector<int64_t> Store::recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
-                                          bool every_running) {
-  Transaction tx(*db_);
-  const std::string threshold = utc_at(std::chrono::system_clock::now() - stale_after);
-  auto running = db_->prepare(
-      "SELECT id, coalesce(host, ''), coalesce(pid, 0), coalesce(heartbeat_at, started_at, '') FROM runs "
-      "WHERE status = 'running' AND (?1 = 0 OR sweep_id = ?1)");
-  running.bind(1, sweep_id);
-  std::vector<int64_t> stale;
-  while (running.step()) {
-    const bool here = running.get_text(1) == self.host;
-    // ISO 8601 times in UTC compare as text.
-    const bool gone =
-        every_running || (here ? !process_alive(running.get_int(2)) : running.get_text(3) < threshold);
-    if (gone) stale.push_back(running.get_int(0));
-  }
-  auto mark = db_->prepare(
-      "UPDATE runs SET status = 'interrupted', error = 'its process (' || coalesce(host, '?') || ' pid ' || "
-      "coalesce(pid, '?') || ') ended without recording an outcome' WHERE id = ?");
-  for (const auto id : stale) mark.bind(1, id).run();
-  tx.commit();
-  return stale;
-}
-
-int64_t Store::requeue(int64_t sweep_id) {
-  db_->prepare("UPDATE runs SET status = 'pending' WHERE sweep_id = ? AND status IN ('failed', 'interrupted')")
-      .bind(1, sweep_id)
-      .run();
-  return db_->changes();
-}
-
-void Store::set_slurm(int64_t sweep_id, const std::string& shard_dir, const std::string& jobs_json) {
-  db_->prepare("UPDATE sweeps SET launcher = 'slurm', shard_dir = ?, slurm_jobs = ? WHERE id = ?")
-      .bind(1, shard_dir)
-      .bind(2, jobs_json)
+void Store::set_launcher_state(int64_t sweep_id, const std::string& launcher, const nlohmann::json& state) {
+  db_->prepare("UPDATE sweeps SET launcher = ?, launcher_state = ? WHERE id = ?")
+      .bind(1, launcher)
+      .bind(2, state.dump())
       .bind(3, sweep_id)
       .run();
 }

@@ -1,14 +1,16 @@
 // The results store: one SQLite file holding sweeps, runs, their parameters and
-// metrics. Writing goes through here (prepared statements, one transaction per
-// batch); queries.h reads.
+// metrics. Recording goes through here (prepared statements, one transaction per
+// batch); the run queue (results/run_queue.h) hands runs to workers, and the query
+// headers (run_selection, comparison, curves, run_views) read.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "results/metric_sink.h"
 #include "results/sqlite.h"
@@ -22,7 +24,7 @@ struct NewSweep {
   std::string spec_path;
   std::string overrides_json = "[]";
   std::string mode = "grid";
-  std::string launcher = "local";  ///< local | slurm
+  std::string launcher = "local";  ///< local | slurm: set_launcher_state may change it
   std::string uid = "";            ///< "" for a fresh random one (shards reuse their sweep's)
 };
 
@@ -60,32 +62,8 @@ struct ExistingRun {
   std::string uid;
 };
 
-/// A run a worker has taken: it is now `running`, held by the worker's host and pid.
-struct ClaimedRun {
-  int64_t id = 0;
-  int64_t sweep_id = 0;
-  int64_t index = 0;
-  int64_t sweep_runs = 0;     ///< runs in its sweep (for "[3/6]" labels)
-  std::string config_json;
-  std::string swept_json;
-  std::string artifact_dir;   ///< "" when none was set yet
-  int64_t attempts = 0;       ///< including this one
-};
-
-/// Who takes a run: recorded with it so that a dead holder can be recognised.
-struct Holder {
-  std::string host;
-  int64_t pid = 0;
-};
-
-/// This process as a holder.
-Holder this_process();
-
 /// The default database path: $TORCHSWEEP_DB, else torchsweep.db.
 std::string default_db_path();
-
-/// The current time as ISO 8601 UTC with milliseconds.
-std::string utc_now();
 
 class Store {
  public:
@@ -129,28 +107,10 @@ class Store {
   /// The runs of a sweep in order.
   std::vector<ExistingRun> sweep_runs(int64_t sweep_id);
 
-  /// Takes the sweep's next waiting run (pending or interrupted, lowest index first;
-  /// sweep 0: any sweep) and marks it running by `holder`, atomically: two workers
-  /// never take the same run. nullopt when none waits.
-  std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
-
-  /// Records that the holder of a running run is alive.
-  void heartbeat(int64_t run_id);
-
-  /// Marks the sweep's `running` runs whose holder is gone as interrupted (sweep 0:
-  /// every sweep). A holder on this host is gone when its pid is; one on another
-  /// host when its heartbeat is older than `stale_after`; with `every_running`
-  /// (the caller knows it is the database's only user) every running run is.
-  /// Returns the runs marked.
-  std::vector<int64_t> recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
-                                     bool every_running = false);
-
-  /// Makes the sweep's failed and interrupted runs pending again (their checkpoints
-  /// stay, so they continue from there). Returns how many.
-  int64_t requeue(int64_t sweep_id);
-
-  /// Records where a Slurm sweep keeps its shards, and its job ids.
-  void set_slurm(int64_t sweep_id, const std::string& shard_dir, const std::string& jobs_json);
+  /// Records how a sweep was launched ("local", "slurm", ...) and what its launcher
+  /// keeps about it (a JSON object only that launcher reads: for Slurm, its shard
+  /// folder and job ids).
+  void set_launcher_state(int64_t sweep_id, const std::string& launcher, const nlohmann::json& state);
 
   Database& db() { return *db_; }
 

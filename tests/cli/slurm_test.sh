@@ -88,7 +88,7 @@ wait_jobs() {
 # 1. The seed's sweep as a job array, merged after.
 out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" --slurm --db "$T/seed.db") || fail "submit: $out"
 echo "$out"
-jobs=$(q "$T/seed.db" "SELECT json_extract(slurm_jobs, '$.array[0]') || ',' || json_extract(slurm_jobs, '$.merge') FROM sweeps")
+jobs=$(q "$T/seed.db" "SELECT json_extract(launcher_state, '$.jobs.array[0]') || ',' || json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
 wait_jobs "$jobs" 300
 [ "$(q "$T/seed.db" "SELECT count(*) FROM runs WHERE status = 'finished'")" = 6 ] ||
   { cat "$T"/seed-slurm/sweep-1/logs/*; fail "expected six finished runs: $(q "$T/seed.db" 'SELECT status FROM runs')"; }
@@ -108,8 +108,8 @@ echo "six finished runs with the seed's E_total values"
 # 2. A long run, sent USR1 while it trains: it checkpoints, requeues and finishes.
 out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" optimizer.lr=1.0 train.steps=200000 \
       train.log_every=1000 --slurm --db "$T/long.db") || fail "submit: $out"
-array=$(q "$T/long.db" "SELECT json_extract(slurm_jobs, '$.array[0]') FROM sweeps")
-merge=$(q "$T/long.db" "SELECT json_extract(slurm_jobs, '$.merge') FROM sweeps")
+array=$(q "$T/long.db" "SELECT json_extract(launcher_state, '$.jobs.array[0]') FROM sweeps")
+merge=$(q "$T/long.db" "SELECT json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
 shard=$T/long-slurm/sweep-1/shards/task-0.db
 for _ in $(seq 120); do
   [ "$(q "$shard" "SELECT count(*) FROM metrics" 2>/dev/null)" -gt 5 ] 2>/dev/null && break

@@ -1,6 +1,8 @@
 // Schema migrations: a database written by an older torchsweep opens and is upgraded.
 #include "results/schema.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -24,6 +26,13 @@ double scalar(Database& db, const std::string& sql) {
   auto stmt = db.prepare(sql);
   EXPECT_TRUE(stmt.step()) << sql;
   return stmt.get_double(0);
+}
+
+std::string text(Database& db, const std::string& sql, const std::string& bind = "") {
+  auto stmt = db.prepare(sql);
+  if (!bind.empty()) stmt.bind(1, bind);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.get_text(0);
 }
 
 TEST(SchemaTest, VersionOneDatabaseIsUpgradedWithItsDataAndSummaries) {
@@ -90,15 +99,42 @@ TEST(SchemaTest, TheUpgradeMarksTheTrainersEpochMetricsAsPerEpoch) {
   auto store = torchsweep::Store::open(path);
   Database& db = store->db();
   auto axis = [&](const std::string& key) {
-    auto stmt = db.prepare("SELECT axis FROM metric_keys WHERE run_id = 1 AND key = ?");
-    stmt.bind(1, key);
-    EXPECT_TRUE(stmt.step()) << key;
-    return stmt.get_text(0);
+    return text(db, "SELECT axis FROM metric_keys WHERE run_id = 1 AND key = ?", key);
   };
   EXPECT_EQ(axis("test/acc"), "epoch");
   EXPECT_EQ(axis("lr"), "epoch");
   EXPECT_EQ(axis("train/loss"), "step");
   EXPECT_EQ(axis("net/E1"), "step");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SchemaTest, TheUpgradeFoldsSlurmColumnsIntoTheLaunchersState) {
+  TempDir dir;
+  const std::string path = dir.file("v4.db");
+  {
+    Database raw(path, Database::Mode::ReadWrite);
+    raw.exec(fixture("schema_v4.sql"));
+    EXPECT_EQ(torchsweep::schema_version(raw), 4);
+  }
+  auto store = torchsweep::Store::open(path);
+  Database& db = store->db();
+  EXPECT_EQ(text(db, "SELECT launcher || ' ' || launcher_state FROM sweeps WHERE id = 1"), "local {}");
+  EXPECT_EQ(text(db, "SELECT launcher FROM sweeps WHERE id = 2"), "slurm");
+  EXPECT_EQ(nlohmann::json::parse(text(db, "SELECT launcher_state FROM sweeps WHERE id = 2")),
+            nlohmann::json::parse(R"({"shard_dir": "/lab/lr-slurm/sweep-2",
+                                       "jobs": {"array": ["101", "102"], "merge": "103"}})"));
+  // The Slurm columns are gone; the runs and their metrics are untouched.
+  const std::string columns = text(db, "SELECT group_concat(name, ',') FROM pragma_table_info('sweeps')");
+  EXPECT_EQ(columns.find("shard_dir"), std::string::npos);
+  EXPECT_EQ(columns.find("slurm_jobs"), std::string::npos);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metrics"), scalar(db, "SELECT sum(count) FROM summaries"));
+  EXPECT_GT(scalar(db, "SELECT count(*) FROM metrics"), 0);
+  // The state must stay a JSON object a launcher can read.
+  EXPECT_THROW(db.exec("UPDATE sweeps SET launcher_state = 'not json' WHERE id = 2"), torchsweep::DatabaseError);
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 // all against a real SQLite file. Expected values are written out by hand.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -15,14 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/error.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
 #include "results/sqlite_sink.h"
 #include "results/store.h"
+#include "tests/results/store_fixture.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -42,22 +39,12 @@ using torchsweep::SqliteSink;
 using torchsweep::SqlValue;
 using torchsweep::Store;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::make_run;
+using torchsweep::testing::make_sweep;
+using torchsweep::testing::scalar_int;
+using torchsweep::testing::scalar_text;
 
 // ---- small SQL helpers (plain SQL, so the checks do not go through queries.h) ----
-
-int64_t scalar_int(Database& db, const std::string& sql, int64_t bind1 = -1) {
-  auto stmt = db.prepare(sql);
-  if (bind1 >= 0) stmt.bind(1, bind1);
-  EXPECT_TRUE(stmt.step()) << sql;
-  return stmt.get_int(0);
-}
-
-std::string scalar_text(Database& db, const std::string& sql, int64_t bind1 = -1) {
-  auto stmt = db.prepare(sql);
-  if (bind1 >= 0) stmt.bind(1, bind1);
-  EXPECT_TRUE(stmt.step()) << sql;
-  return stmt.get_text(0);
-}
 
 bool scalar_is_null(Database& db, const std::string& sql, int64_t bind1 = -1) {
   auto stmt = db.prepare(sql);
@@ -95,32 +82,6 @@ std::vector<std::pair<std::string, int64_t>> metric_keys(Database& db, int64_t r
   std::vector<std::pair<std::string, int64_t>> out;
   while (stmt.step()) out.emplace_back(stmt.get_text(0), stmt.get_int(1));
   return out;
-}
-
-NewSweep make_sweep(const std::string& name) {
-  NewSweep s;
-  s.name = name;
-  s.spec_text = "name: " + name + "\nmodel: backprop_2x2x2\n";
-  s.spec_hash = "spechash-" + name;
-  s.spec_path = "experiments/" + name + ".yaml";
-  s.overrides_json = R"(["optimizer.lr=[0.1,0.01]"])";
-  s.mode = "grid";
-  return s;
-}
-
-NewRun make_run(int64_t index, double lr, int64_t seed) {
-  NewRun r;
-  r.index = index;
-  r.config_hash = "cfg" + std::to_string(index);
-  r.config_json = R"({"optimizer":{"lr":)" + std::to_string(lr) + "}}";
-  r.swept_json = R"({"optimizer.lr":)" + std::to_string(lr) + "}";
-  r.seed = seed;
-  r.device = "cpu";
-  r.params = {{"optimizer.lr", SqlValue(lr)},
-              {"seed", SqlValue(seed)},
-              {"optimizer.name", SqlValue(std::string("sgd"))},
-              {"model.hidden", SqlValue(std::string("[4,4]"))}};
-  return r;
 }
 
 bool looks_like_utc_timestamp(const std::string& s) {
@@ -624,79 +585,9 @@ TEST(StoreTest, SqliteSinkFlushesWhenDestroyed) {
 
 }  // namespace
 
-// ---- runs at scale: claiming, stale holders, continuing ----
+// ---- continuing a sweep ----
 
 namespace {
-
-TEST(StoreScaleTest, ClaimTakesEachWaitingRunOnceInOrder) {
-  TempDir dir;
-  auto store = Store::open(dir.file("c.db"));
-  auto [sweep, ids] = store->create_sweep(make_sweep("c"), {make_run(0, 0.1, 1), make_run(1, 0.2, 1), make_run(2, 0.3, 1)});
-  const torchsweep::Holder me{"host-a", 4242};
-  std::vector<int64_t> taken;
-  while (auto run = store->claim_next(sweep, me)) {
-    taken.push_back(run->id);
-    EXPECT_EQ(run->attempts, 1);
-    EXPECT_EQ(run->sweep_runs, 3);
-  }
-  EXPECT_EQ(taken, ids);
-  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM runs WHERE status = 'running' AND host = 'host-a' AND "
-                                    "pid = 4242 AND heartbeat_at IS NOT NULL"),
-            3);
-}
-
-TEST(StoreScaleTest, ConcurrentClaimersNeverShareARun) {
-  TempDir dir;
-  const std::string path = dir.file("c.db");
-  std::vector<NewRun> runs;
-  for (int i = 0; i < 60; ++i) runs.push_back(make_run(i, 0.01 * (i + 1), 1));
-  int64_t sweep = Store::open(path)->create_sweep(make_sweep("c"), runs).first;
-  std::vector<std::vector<int64_t>> taken(4);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      auto store = Store::open(path);  // one connection each, as separate processes have
-      while (auto run = store->claim_next(sweep, {"h", t + 1})) taken[t].push_back(run->id);
-    });
-  for (auto& t : threads) t.join();
-  std::set<int64_t> all;
-  size_t total = 0;
-  for (const auto& t : taken) {
-    total += t.size();
-    all.insert(t.begin(), t.end());
-  }
-  EXPECT_EQ(total, 60u);
-  EXPECT_EQ(all.size(), 60u);
-}
-
-TEST(StoreScaleTest, DeadHoldersAreFoundAndTheirRunsTakenAgain) {
-  TempDir dir;
-  auto store = Store::open(dir.file("s.db"));
-  auto [sweep, ids] = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1), make_run(1, 0.2, 1), make_run(2, 0.3, 1)});
-  const torchsweep::Holder self = torchsweep::this_process();
-  // Run 0: held by this (live) process. Run 1: a pid of this host that no longer exists.
-  // Run 2: another host, whose heartbeat is then made an hour old.
-  store->claim_next(sweep, self);
-  pid_t child = fork();
-  if (child == 0) _exit(0);
-  waitpid(child, nullptr, 0);
-  store->claim_next(sweep, {self.host, child});
-  store->claim_next(sweep, {"elsewhere", 1});
-  store->db().exec("UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00.000Z' WHERE host = 'elsewhere'");
-  const auto stale = store->recover_stale(sweep, self, std::chrono::seconds(300));
-  EXPECT_EQ(stale, (std::vector<int64_t>{ids[1], ids[2]}));
-  EXPECT_EQ(scalar_text(store->db(), "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY id)"),
-            "running,interrupted,interrupted");
-  // An interrupted run is taken again, as its second attempt.
-  auto again = store->claim_next(sweep, self);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->id, ids[1]);
-  EXPECT_EQ(again->attempts, 2);
-  // Failed runs wait again only when the sweep is continued (with the interrupted ones).
-  store->end_run(ids[1], torchsweep::RunStatus::Failed, "boom", 1, 0.1);
-  EXPECT_EQ(store->requeue(sweep), 2);
-  EXPECT_EQ(scalar_text(store->db(), "SELECT status FROM runs WHERE id = ?", ids[1]), "pending");
-}
 
 TEST(StoreScaleTest, OpenSweepContinuesTheSameSpecOnlyWhenItsRunsMatch) {
   TempDir dir;

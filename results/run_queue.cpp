@@ -1,0 +1,100 @@
+#include "results/run_queue.h"
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "base/clock.h"
+#include "results/metric_sink.h"
+
+namespace torchsweep {
+
+namespace {
+/// Whether a process of this host with this pid exists (EPERM: it does, as another user's).
+bool process_alive(int64_t pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+}  // namespace
+
+Holder this_process() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return {name, static_cast<int64_t>(::getpid())};
+}
+
+std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {
+  // One write transaction from the first read: between choosing a run and marking
+  // it, no other process can choose it too.
+  Transaction tx(db_);
+  auto next = db_.prepare(
+      "SELECT id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts FROM runs "
+      "WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) ORDER BY sweep_id, run_index LIMIT 1");
+  next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
+  if (!next.step()) return std::nullopt;
+  ClaimedRun run;
+  run.id = next.get_int(0);
+  run.sweep_id = next.get_int(1);
+  run.index = next.get_int(2);
+  run.config_json = next.get_text(3);
+  run.swept_json = next.get_text(4);
+  run.artifact_dir = next.get_text(5);
+  run.attempts = next.get_int(6) + 1;
+  db_.prepare("UPDATE runs SET status = ?, host = ?, pid = ?, heartbeat_at = ?, attempts = ? WHERE id = ?")
+      .bind(1, to_string(RunStatus::Running))
+      .bind(2, holder.host)
+      .bind(3, holder.pid)
+      .bind(4, utc_now())
+      .bind(5, run.attempts)
+      .bind(6, run.id)
+      .run();
+  auto count = db_.prepare("SELECT count(*) FROM runs WHERE sweep_id = ?");
+  count.bind(1, run.sweep_id);
+  count.step();
+  run.sweep_runs = count.get_int(0);
+  tx.commit();
+  return run;
+}
+
+void RunQueue::heartbeat(int64_t run_id) {
+  db_.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = ?")
+      .bind(1, utc_now())
+      .bind(2, run_id)
+      .bind(3, to_string(RunStatus::Running))
+      .run();
+}
+
+std::vector<int64_t> RunQueue::recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
+                                             bool every_running) {
+  Transaction tx(db_);
+  const std::string threshold = utc_iso(std::chrono::system_clock::now() - stale_after);
+  auto running = db_.prepare(
+      "SELECT id, coalesce(host, ''), coalesce(pid, 0), coalesce(heartbeat_at, started_at, '') FROM runs "
+      "WHERE status = ?2 AND (?1 = 0 OR sweep_id = ?1)");
+  running.bind(1, sweep_id).bind(2, to_string(RunStatus::Running));
+  std::vector<int64_t> stale;
+  while (running.step()) {
+    const bool here = running.get_text(1) == self.host;
+    // ISO 8601 times in UTC compare as text.
+    const bool gone =
+        every_running || (here ? !process_alive(running.get_int(2)) : running.get_text(3) < threshold);
+    if (gone) stale.push_back(running.get_int(0));
+  }
+  auto mark = db_.prepare(
+      "UPDATE runs SET status = ?2, error = 'its process (' || coalesce(host, '?') || ' pid ' || "
+      "coalesce(pid, '?') || ') ended without recording an outcome' WHERE id = ?1");
+  for (const auto id : stale) mark.bind(1, id).bind(2, to_string(RunStatus::Interrupted)).run();
+  tx.commit();
+  return stale;
+}
+
+int64_t RunQueue::requeue(int64_t sweep_id) {
+  db_.prepare("UPDATE runs SET status = ?2 WHERE sweep_id = ?1 AND status IN (?3, ?4)")
+      .bind(1, sweep_id)
+      .bind(2, to_string(RunStatus::Pending))
+      .bind(3, to_string(RunStatus::Failed))
+      .bind(4, to_string(RunStatus::Interrupted))
+      .run();
+  return db_.changes();
+}
+
+}  // namespace torchsweep

@@ -1,0 +1,66 @@
+// The runs table as a work queue: workers (local processes, Slurm tasks) take waiting
+// runs one at a time, say they are alive while they train, and runs whose holder died
+// are given back. Every change is one transaction, so two workers never take the same
+// run. Recording what a run did is the Store's part (results/store.h).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/sqlite.h"
+
+namespace torchsweep {
+
+/// A run a worker has taken: it is now `running`, held by the worker's host and pid.
+struct ClaimedRun {
+  int64_t id = 0;
+  int64_t sweep_id = 0;
+  int64_t index = 0;
+  int64_t sweep_runs = 0;     ///< runs in its sweep (for "[3/6]" labels)
+  std::string config_json;
+  std::string swept_json;
+  std::string artifact_dir;   ///< "" when none was set yet
+  int64_t attempts = 0;       ///< including this one
+};
+
+/// Who takes a run: recorded with it so that a dead holder can be recognised.
+struct Holder {
+  std::string host;
+  int64_t pid = 0;
+};
+
+/// This process as a holder.
+Holder this_process();
+
+class RunQueue {
+ public:
+  explicit RunQueue(Database& db) : db_(db) {}
+
+  /// Takes the sweep's next waiting run (pending or interrupted, lowest index first;
+  /// sweep 0: any sweep) and marks it running by `holder`, atomically. nullopt when
+  /// none waits.
+  std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
+
+  /// Records that the holder of a running run is alive.
+  void heartbeat(int64_t run_id);
+
+  /// Marks the sweep's `running` runs whose holder is gone as interrupted (sweep 0:
+  /// every sweep). A holder on this host is gone when its pid is; one on another
+  /// host when its heartbeat is older than `stale_after`; with `every_running`
+  /// (the caller knows it is the database's only user) every running run is.
+  /// Returns the runs marked.
+  std::vector<int64_t> recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
+                                     bool every_running = false);
+
+  /// Makes the sweep's failed and interrupted runs pending again (their checkpoints
+  /// stay, so they continue from there). Returns how many.
+  int64_t requeue(int64_t sweep_id);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace torchsweep

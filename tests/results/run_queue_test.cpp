@@ -1,0 +1,105 @@
+// The run queue against a real SQLite file: workers take each waiting run once, dead
+// holders are found, and their runs are taken again.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "results/run_queue.h"
+#include "results/store.h"
+#include "tests/results/store_fixture.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::Holder;
+using torchsweep::NewRun;
+using torchsweep::RunQueue;
+using torchsweep::RunStatus;
+using torchsweep::Store;
+using torchsweep::this_process;
+using torchsweep::testing::make_run;
+using torchsweep::testing::make_sweep;
+using torchsweep::testing::scalar_int;
+using torchsweep::testing::scalar_text;
+using torchsweep::testing::TempDir;
+
+TEST(RunQueueTest, ClaimTakesEachWaitingRunOnceInOrder) {
+  TempDir dir;
+  auto store = Store::open(dir.file("c.db"));
+  RunQueue queue(store->db());
+  auto [sweep, ids] = store->create_sweep(make_sweep("c"), {make_run(0, 0.1, 1), make_run(1, 0.2, 1), make_run(2, 0.3, 1)});
+  const Holder me{"host-a", 4242};
+  std::vector<int64_t> taken;
+  while (auto run = queue.claim_next(sweep, me)) {
+    taken.push_back(run->id);
+    EXPECT_EQ(run->attempts, 1);
+    EXPECT_EQ(run->sweep_runs, 3);
+  }
+  EXPECT_EQ(taken, ids);
+  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM runs WHERE status = 'running' AND host = 'host-a' AND "
+                                    "pid = 4242 AND heartbeat_at IS NOT NULL"),
+            3);
+}
+
+TEST(RunQueueTest, ConcurrentClaimersNeverShareARun) {
+  TempDir dir;
+  const std::string path = dir.file("c.db");
+  std::vector<NewRun> runs;
+  for (int i = 0; i < 60; ++i) runs.push_back(make_run(i, 0.01 * (i + 1), 1));
+  int64_t sweep = Store::open(path)->create_sweep(make_sweep("c"), runs).first;
+  std::vector<std::vector<int64_t>> taken(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      auto store = Store::open(path);  // one connection each, as separate processes have
+      RunQueue queue(store->db());
+      while (auto run = queue.claim_next(sweep, {"h", t + 1})) taken[t].push_back(run->id);
+    });
+  for (auto& t : threads) t.join();
+  std::set<int64_t> all;
+  size_t total = 0;
+  for (const auto& t : taken) {
+    total += t.size();
+    all.insert(t.begin(), t.end());
+  }
+  EXPECT_EQ(total, 60u);
+  EXPECT_EQ(all.size(), 60u);
+}
+
+TEST(RunQueueTest, DeadHoldersAreFoundAndTheirRunsTakenAgain) {
+  TempDir dir;
+  auto store = Store::open(dir.file("s.db"));
+  RunQueue queue(store->db());
+  auto [sweep, ids] = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1), make_run(1, 0.2, 1), make_run(2, 0.3, 1)});
+  const Holder self = this_process();
+  // Run 0: held by this (live) process. Run 1: a pid of this host that no longer exists.
+  // Run 2: another host, whose heartbeat is then made an hour old.
+  queue.claim_next(sweep, self);
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  queue.claim_next(sweep, {self.host, child});
+  queue.claim_next(sweep, {"elsewhere", 1});
+  store->db().exec("UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00.000Z' WHERE host = 'elsewhere'");
+  const auto stale = queue.recover_stale(sweep, self, std::chrono::seconds(300));
+  EXPECT_EQ(stale, (std::vector<int64_t>{ids[1], ids[2]}));
+  EXPECT_EQ(scalar_text(store->db(), "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY id)"),
+            "running,interrupted,interrupted");
+  // An interrupted run is taken again, as its second attempt.
+  auto again = queue.claim_next(sweep, self);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, ids[1]);
+  EXPECT_EQ(again->attempts, 2);
+  // Failed runs wait again only when the sweep is continued (with the interrupted ones).
+  store->end_run(ids[1], RunStatus::Failed, "boom", 1, 0.1);
+  EXPECT_EQ(queue.requeue(sweep), 2);
+  EXPECT_EQ(scalar_text(store->db(), "SELECT status FROM runs WHERE id = ?", ids[1]), "pending");
+}
+
+}  // namespace

@@ -1,0 +1,54 @@
+// Small helpers for tests of the results store and its run queue: a sweep and runs
+// to record, and plain-SQL reads (so that checks do not go through the code under test).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "results/sqlite.h"
+#include "results/store.h"
+
+namespace torchsweep::testing {
+
+inline int64_t scalar_int(torchsweep::Database& db, const std::string& sql, int64_t bind1 = -1) {
+  auto stmt = db.prepare(sql);
+  if (bind1 >= 0) stmt.bind(1, bind1);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.get_int(0);
+}
+
+inline std::string scalar_text(torchsweep::Database& db, const std::string& sql, int64_t bind1 = -1) {
+  auto stmt = db.prepare(sql);
+  if (bind1 >= 0) stmt.bind(1, bind1);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.get_text(0);
+}
+
+inline torchsweep::NewSweep make_sweep(const std::string& name) {
+  torchsweep::NewSweep s;
+  s.name = name;
+  s.spec_text = "name: " + name + "\nmodel: backprop_2x2x2\n";
+  s.spec_hash = "spechash-" + name;
+  s.spec_path = "experiments/" + name + ".yaml";
+  s.overrides_json = R"(["optimizer.lr=[0.1,0.01]"])";
+  s.mode = "grid";
+  return s;
+}
+
+inline torchsweep::NewRun make_run(int64_t index, double lr, int64_t seed) {
+  torchsweep::NewRun r;
+  r.index = index;
+  r.config_hash = "cfg" + std::to_string(index);
+  r.config_json = R"({"optimizer":{"lr":)" + std::to_string(lr) + "}}";
+  r.swept_json = R"({"optimizer.lr":)" + std::to_string(lr) + "}";
+  r.seed = seed;
+  r.device = "cpu";
+  r.params = {{"optimizer.lr", torchsweep::SqlValue(lr)},
+              {"seed", torchsweep::SqlValue(seed)},
+              {"optimizer.name", torchsweep::SqlValue(std::string("sgd"))},
+              {"model.hidden", torchsweep::SqlValue(std::string("[4,4]"))}};
+  return r;
+}
+
+}  // namespace torchsweep::testing
