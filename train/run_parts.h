@@ -35,22 +35,4 @@ struct RunParts {
 /// leaves train.threads at 0 (0: the machine's cores).
 RunParts build_run(const nlohmann::json& config, int64_t default_threads);
 
-/// Batches of a data set for training on a device: one epoch's order at a time (from
-/// the run's seed and the epoch only, so a resumed epoch sees the same), each batch on
-/// the device in the model's dtype.
-class BatchSource {
- public:
-  BatchSource(Dataset& data, const torch::Device& device, torch::Dtype dtype, uint64_t seed)
-      : data_(data), device_(device), dtype_(dtype), seed_(seed) {}
-  int64_t batches_per_epoch() const { return data_.train_batches(); }
-  void start_epoch(int64_t epoch) { data_.start_epoch(epoch, seed_); }
-  Batch batch(int64_t index) const { return data_.train_batch(index).to(device_, dtype_); }
-
- private:
-  Dataset& data_;
-  torch::Device device_;
-  torch::Dtype dtype_;
-  uint64_t seed_;
-};
-
 }  // namespace torchsweep

@@ -9,6 +9,7 @@
 #include "device/devices.h"
 #include "optim/optimizers.h"
 #include "spec/training_plan.h"
+#include "train/batch_source.h"
 #include "train/checkpoint.h"
 #include "train/run_parts.h"
 #include "train/step_engine.h"
