@@ -24,6 +24,13 @@ CLI::Option* add_db_option(CLI::App* command, CliContext& context) {
   return command->add_option("--db", context.db_path, "results database (default $TORCHSWEEP_DB, else torchsweep.db)");
 }
 
+void add_overrides_argument(CLI::App* command, std::vector<std::string>& overrides) {
+  command->add_option("overrides", overrides,
+                      "key=value, key=a,b,c (a sweep), key=[a,b], key=range(1,5), key=interval(lo,hi), +key=value, "
+                      "~key (docs/spec.md)");
+  command->add_flag("-m,--multirun", "accepted for Hydra users and ignored: every run here is a multirun");
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);

@@ -39,6 +39,10 @@ class Commands {
 /// The results database option, the same on every command.
 CLI::Option* add_db_option(CLI::App* command, CliContext& context);
 
+/// A spec command's overrides (key=value ..., docs/spec.md) and Hydra's -m/--multirun,
+/// accepted and ignored: every torchsweep run is a multirun.
+void add_overrides_argument(CLI::App* command, std::vector<std::string>& overrides);
+
 /// "a,b,,c" → {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);
 /// Comma-separated integers for `flag`; InputError naming the flag otherwise.

@@ -54,7 +54,7 @@ struct LaunchOptions {
 
 void add_spec_arguments(CLI::App* command, LaunchOptions& options) {
   command->add_option("spec", options.spec_path, "the spec file (.yaml, .yml or .toml)")->required();
-  command->add_option("overrides", options.overrides, "key=value, key=[a,b], +key=value, ~key");
+  add_overrides_argument(command, options.overrides);
 }
 
 int run_command(const LaunchOptions& o, CliContext& context) {

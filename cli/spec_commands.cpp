@@ -133,7 +133,7 @@ void add_spec_commands(CLI::App& app, CliContext& context, Commands& commands) {
   auto options = std::make_shared<SpecOptions>();
   auto* validate = app.add_subcommand("validate", "parse and validate a spec, list its runs; runs nothing");
   validate->add_option("spec", options->spec_path, "the spec file")->required();
-  validate->add_option("overrides", options->overrides, "key=value, key=[a,b], +key=value, ~key");
+  add_overrides_argument(validate, options->overrides);
   commands.add(validate, [options, &context] {
     print_plan(load_sweep(options->spec_path, options->overrides), context.out);
     return 0;

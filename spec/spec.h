@@ -13,6 +13,9 @@
 
 namespace torchsweep {
 
+/// Largest number of runs one sweep may expand to (and values one range() may give).
+constexpr size_t kMaxRunsPerSweep = 100000;
+
 /// Top-level keys whose value names a registry entry plus that entry's options
 /// (`model`, `data`, `loss`, `optimizer`, and the optional `scheduler`); either
 /// `{name: x, ...}` or just `x`.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <set>
 
 #include "spec/fields.h"
 
@@ -25,6 +27,20 @@ double bound(const SpecNode& map, const std::string& name, const std::string& ke
 }  // namespace
 
 bool is_distribution(const SpecNode& node) { return node.is_map(); }
+
+double distinct_values(const Distribution& d) {
+  switch (d.kind) {
+    case Distribution::Kind::Choice: {
+      std::set<std::string> values;
+      for (const auto& choice : d.choices) values.insert(to_json(choice).dump());
+      return static_cast<double>(values.size());
+    }
+    case Distribution::Kind::IntUniform:
+      return d.high - d.low + 1;
+    default:
+      return std::numeric_limits<double>::infinity();
+  }
+}
 
 Distribution choice_of(const SpecNode& list) {
   Distribution d;

@@ -30,6 +30,10 @@ Distribution parse_distribution(const SpecNode& node, const std::string& key);
 /// A list of values as a choice distribution.
 Distribution choice_of(const SpecNode& list);
 
+/// How many different values a distribution gives: a choice's count, an int_uniform's
+/// span, infinity for the continuous ones.
+double distinct_values(const Distribution& distribution);
+
 /// Whether a sweep.parameters value is written as a distribution (a mapping).
 bool is_distribution(const SpecNode& node);
 

@@ -2,9 +2,13 @@
 
 #include <c10/util/hash.h>
 
+#include <map>
+#include <set>
+
 #include "spec/overrides.h"
 #include "spec/spec.h"
 #include "spec/spec_loader.h"
+#include "sweep/wandb_sweep.h"
 
 namespace torchsweep {
 
@@ -26,7 +30,15 @@ void check_new_axis(const std::vector<SweepAxis>& axes, const std::string& key, 
                                      "), expected one list per key");
 }
 
+void check_new_axis_key(const std::string& key, const Mark& mark) {
+  if (key == "name" || key == "description")
+    throw SpecError(mark, key,
+                    "cannot be swept: it changes nothing of the training, so every run would train the same "
+                    "configuration; give one " + key + " for the sweep");
+}
+
 void add_axis(std::vector<SweepAxis>& axes, const std::string& key, const SpecNode& list) {
+  check_new_axis_key(key, list.mark());
   check_new_axis(axes, key, list.mark());
   if (list.items().empty())
     throw SpecError(list.mark(), key, "expected a non-empty list of values to sweep, got []");
@@ -65,6 +77,7 @@ std::vector<SweepAxis> collect_axes(const SpecNode& root) {
       if (is_distribution(p.value)) {
         if (!random)
           throw SpecError(p.value.mark(), key, "a distribution needs sweep.mode: random; in grid and zip mode give a list");
+        check_new_axis_key(p.key, p.key_mark);
         check_new_axis(axes, p.key, p.key_mark);
         SweepAxis axis;
         axis.key = p.key;
@@ -105,11 +118,25 @@ std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& ax
     if (!settings["seed"].is_null()) seed = settings["seed"].get<uint64_t>();
     else if (const SpecNode* s = root.find("seed"); s && s->kind() == SpecNode::Kind::Int && s->as_int() >= 0)
       seed = static_cast<uint64_t>(s->as_int());
+    // A point is drawn again when it was drawn before: a sweep trains each point once.
+    // Where every axis is a finite set, there may be fewer points than samples.
+    double space = 1;
+    for (const auto& axis : axes) space *= distinct_values(axis.distribution);
+    if (space < static_cast<double>(samples))
+      throw SpecError(sweep->find_entry("samples")->key_mark, "sweep.samples",
+                      "the axes have " + std::to_string(static_cast<long long>(space)) +
+                          " distinct points, fewer than the " + std::to_string(samples) +
+                          " samples asked for; draw at most that many, or take every point with mode: grid");
     Sampler sampler(seed);
-    for (int64_t n = 0; n < samples; ++n) {
+    std::set<std::string> drawn;
+    while (static_cast<int64_t>(points.size()) < samples) {
       std::vector<SpecNode> point;
-      for (const auto& axis : axes) point.push_back(sampler.draw(axis.distribution));
-      points.push_back(std::move(point));
+      std::string identity;
+      for (const auto& axis : axes) {
+        point.push_back(sampler.draw(axis.distribution));
+        identity += to_json(point.back()).dump() + "\x1f";
+      }
+      if (drawn.insert(identity).second) points.push_back(std::move(point));
     }
     return points;
   }
@@ -149,7 +176,8 @@ std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& ax
 
 }  // namespace
 
-SweepPlan plan_sweep(const SpecNode& root, const std::string& spec_path, const std::vector<std::string>& overrides) {
+SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, const std::vector<std::string>& overrides) {
+  const SpecNode root = with_native_sweep(written);
   SweepPlan plan;
   plan.spec_path = spec_path;
   plan.overrides = overrides;
@@ -199,9 +227,23 @@ SweepPlan plan_sweep(const SpecNode& root, const std::string& spec_path, const s
       plan.runs.push_back(std::move(run));
     }
   }
+  if (!settings["max_runs"].is_null() && plan.runs.size() > settings["max_runs"].get<size_t>())
+    throw SpecError(root.find("sweep")->find_entry("max_runs")->key_mark, "sweep.max_runs",
+                    "the sweep expands to " + std::to_string(plan.runs.size()) + " runs, more than its cap of " +
+                        settings["max_runs"].dump() + "; every point of a grid runs here, so raise the cap or sweep less");
+  // The same configuration twice would be the same run trained twice.
+  std::map<std::string, size_t> first_with;
+  for (const auto& run : plan.runs) {
+    const auto [it, fresh] = first_with.emplace(run.config_hash, run.index);
+    if (!fresh)
+      throw SpecError(axes.empty() ? root.mark() : axes.front().mark, axes.empty() ? "" : axes.front().key,
+                      "runs " + std::to_string(it->second + 1) + " and " + std::to_string(run.index + 1) +
+                          " would train the same configuration (" + run.swept.dump() +
+                          "); give each value once");
+  }
   plan.name = plan.runs.front().config["name"].get<std::string>();
   plan.description = plan.runs.front().config["description"].get<std::string>();
-  nlohmann::json spec = to_json(root);
+  nlohmann::json spec = to_json(written);
   plan.spec_text = spec.dump(2);
   plan.spec_hash = sha1_hex(spec.dump()).substr(0, 16);
   return plan;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/spec_node.h"
+#include "spec/spec.h"
 #include "sweep/sampling.h"
 
 namespace torchsweep {
@@ -61,8 +62,5 @@ SweepPlan load_sweep(const std::string& spec_path, const std::vector<std::string
 
 /// SHA-1 of the config's canonical JSON (keys sorted, no spaces), first 16 hex digits.
 std::string config_hash(const nlohmann::json& config);
-
-/// Largest number of runs one sweep may expand to.
-constexpr size_t kMaxRunsPerSweep = 100000;
 
 }  // namespace torchsweep

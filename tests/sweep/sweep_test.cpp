@@ -2,6 +2,8 @@
 
 #include <c10/util/hash.h>
 
+#include <set>
+
 #include "launch/local_launcher.h"
 #include "spec/spec_loader.h"
 #include "tests/test_helpers.h"
@@ -213,6 +215,67 @@ TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
             "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.eval_every=2 epochs"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<double> lrs_of(const torchsweep::SweepPlan& plan) {
+  std::vector<double> out;
+  for (const auto& run : plan.runs) out.push_back(run.config["optimizer"]["lr"].get<double>());
+  return out;
+}
+
+TEST(SweepTest, CommaListsChoiceAndRangeSweepFromTheCommandLine) {
+  const std::string spec = kBase + "optimizer: {name: sgd, lr: 0.1}\n";
+  EXPECT_EQ(lrs_of(plan_of(spec, {"optimizer.lr=0.1,0.2,0.5"})), (std::vector<double>{0.1, 0.2, 0.5}));
+  EXPECT_EQ(lrs_of(plan_of(spec, {"optimizer.lr=choice(0.1, 0.2)"})), (std::vector<double>{0.1, 0.2}));
+  const auto steps = plan_of(spec, {"train.steps=range(1,4)"});
+  ASSERT_EQ(steps.runs.size(), 3u);
+  EXPECT_EQ(steps.runs[2].config["train"]["steps"].get<int64_t>(), 3);
+  // Two comma sweeps make a grid, as Hydra's multirun does.
+  EXPECT_EQ(plan_of(spec, {"optimizer.lr=0.1,0.2", "seed=1,2,3"}).runs.size(), 6u);
+  // An interval draws in random mode, with a hint when the mode is not random.
+  const auto drawn = plan_of(spec, {"optimizer.lr=tag(log, interval(0.001, 0.1))", "sweep.mode=random",
+                                    "sweep.samples=5"});
+  ASSERT_EQ(drawn.runs.size(), 5u);
+  for (const double lr : lrs_of(drawn)) {
+    EXPECT_GE(lr, 0.001);
+    EXPECT_LT(lr, 0.1);
+  }
+  ASSERT_THROWS_WITH(plan_of(spec, {"optimizer.lr=interval(0.001, 0.1)"}), SpecError,
+                     "a distribution needs sweep.mode: random");
+}
+
+TEST(SweepTest, NoConfigurationIsTrainedTwiceInOneSweep) {
+  const std::string spec = kBase + "optimizer: {name: sgd, lr: 0.1}\n";
+  // Random draws from a finite space never repeat a point...
+  const auto random = plan_of(spec, {"sweep={mode: random, samples: 4, repeats: 3}",
+                                     "sweep.parameters.optimizer.lr=[0.1,0.2,0.5,1.0]"});
+  ASSERT_EQ(random.runs.size(), 12u);
+  std::set<std::string> hashes;
+  for (const auto& run : random.runs) hashes.insert(run.config_hash);
+  EXPECT_EQ(hashes.size(), 12u);
+  std::vector<double> lrs = lrs_of(random);
+  EXPECT_EQ(std::set<double>(lrs.begin(), lrs.end()), (std::set<double>{0.1, 0.2, 0.5, 1.0}));
+  // ...and say so when the space is smaller than the samples asked for.
+  ASSERT_THROWS_WITH(plan_of(spec, {"sweep={mode: random, samples: 5}", "sweep.parameters.seed=[1,2]",
+                                    "sweep.parameters.optimizer.lr=[0.1,0.2]"}),
+                     SpecError, "the axes have 4 distinct points, fewer than the 5 samples asked for");
+  // What changes nothing of the training is not swept.
+  ASSERT_THROWS_WITH(plan_of(spec, {"description=[a,b]"}), SpecError, "description: cannot be swept");
+  ASSERT_THROWS_WITH(plan_of(spec, {R"(name="a,b","c,d")"}), SpecError, "name: cannot be swept");
+  // The same value twice is the same run twice.
+  ASSERT_THROWS_WITH(plan_of(spec, {"optimizer.lr=[0.1,0.2,0.1]"}), SpecError,
+                     "runs 1 and 3 would train the same configuration");
+  ASSERT_THROWS_WITH(plan_of(spec, {"optimizer.lr=1,1.0"}), SpecError, "runs 1 and 2 would train the same");
+}
+
+TEST(SweepTest, LeftoverOverrideTextIsBadInputNotDropped) {
+  const std::string spec = kBase + "optimizer: {name: sgd, lr: 0.1}\n";
+  ASSERT_THROWS_WITH(plan_of(spec, {"seed=[3] junk"}), SpecError, "override 'seed=[3] junk':1:10:");
+  ASSERT_THROWS_WITH(plan_of(spec, {"optimizer.lr=[1,2,3]'"}), SpecError, "override 'optimizer.lr=[1,2,3]'':1:21:");
 }
 
 }  // namespace
