@@ -39,4 +39,10 @@ void clear_interrupt() { requested.store(0); }
 
 int exit_code_for_signal(int signal) { return 128 + signal; }
 
+std::string signal_name(int signal) {
+  if (signal == SIGINT) return "SIGINT";
+  if (signal == SIGTERM) return "SIGTERM";
+  return "signal " + std::to_string(signal);
+}
+
 }  // namespace torchsweep

@@ -5,6 +5,8 @@
 // the training thread, where it is safe.
 #pragma once
 
+#include <string>
+
 namespace torchsweep {
 
 /// Installs the handlers (idempotent). Called by the CLI for commands that train.
@@ -19,6 +21,9 @@ void request_interrupt(int signal);
 
 /// Forgets a requested stop (tests).
 void clear_interrupt();
+
+/// "SIGINT", "SIGTERM", or "signal N", for messages.
+std::string signal_name(int signal);
 
 /// The exit code for a stop by `signal`: 128 + signal.
 int exit_code_for_signal(int signal);

@@ -7,7 +7,11 @@
 #include "results/run_queue.h"
 #include "results/sqlite_sink.h"
 #include "train/console_sink.h"
+#include "train/fused_trainer.h"
 #include "train/trainer.h"
+
+#include <map>
+#include <memory>
 
 namespace torchsweep {
 
@@ -25,6 +29,25 @@ std::string swept_label(const nlohmann::json& swept) {
   return label;
 }
 
+namespace {
+
+/// At most this many runs train as one fused model: each lane holds its own copy of
+/// the data set (its own order), so memory grows with the lanes.
+constexpr size_t kMaxFusedLanes = 16;
+
+/// The sweep's `fuse` setting as its spec says (auto when it does not).
+std::string sweep_fuse_setting(Store& store, int64_t sweep_id) {
+  auto stmt = store.db().prepare("SELECT spec_text FROM sweeps WHERE id = ?");
+  stmt.bind(1, sweep_id);
+  if (!stmt.step()) return "auto";
+  const auto spec = nlohmann::json::parse(stmt.get_text(0), nullptr, /*allow_exceptions=*/false);
+  if (!spec.is_object() || !spec.contains("sweep") || !spec["sweep"].is_object()) return "auto";
+  const auto& fuse = spec["sweep"].value("fuse", nlohmann::json("auto"));
+  return fuse.is_string() ? fuse.get<std::string>() : "auto";
+}
+
+}  // namespace
+
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options) {
   WorkerOutcome outcome;
   const Holder self = this_process();
@@ -38,38 +61,73 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
                             env.command_line};
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
+  std::map<int64_t, std::string> fuse_of_sweep;  // sweep.fuse, read once per sweep
   while (interrupt_signal() == 0) {
     const auto claimed = queue.claim_next(options.sweep_id, self);
     if (!claimed) break;
-    outcome.run_ids.push_back(claimed->id);
-    const nlohmann::json swept = nlohmann::json::parse(claimed->swept_json);
-    const std::string values = swept_label(swept);
-    const std::string label = fmt::format("{}run {} [{}/{}]{}{}", options.prefix, claimed->id, claimed->index + 1,
-                                          claimed->sweep_runs, values.empty() ? "" : "  ", values);
+    // Runs of the same sweep that differ only in SGD's settings and the seed train as
+    // one fused model: take the fresh ones among them with this run.
+    std::vector<ClaimedRun> group = {*claimed};
+    auto fuse = fuse_of_sweep.find(claimed->sweep_id);
+    if (fuse == fuse_of_sweep.end()) fuse = fuse_of_sweep.emplace(claimed->sweep_id, sweep_fuse_setting(store, claimed->sweep_id)).first;
+    const std::string key = fuse->second == "off" ? "" : fusion_key(nlohmann::json::parse(claimed->config_json));
+    if (!key.empty() && claimed->attempts == 1) {
+      auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
+        return fusion_key(nlohmann::json::parse(config)) == key;
+      }, kMaxFusedLanes - 1);
+      group.insert(group.end(), more.begin(), more.end());
+    }
+    if (fuse->second == "on" && group.size() == 1)
+      out << options.prefix
+          << fmt::format("run {}: trained alone ({})\n", claimed->id,
+                         key.empty() ? "its optimizer is not sgd"
+                         : claimed->attempts > 1 ? "it continues from a checkpoint"
+                                                 : "no other waiting run differs from it only in sgd's settings and seed");
+
+    struct Sinks {
+      std::unique_ptr<SqliteSink> db;
+      std::unique_ptr<ConsoleSink> console;
+      std::unique_ptr<FanoutSink> both;
+    };
+    std::vector<Sinks> sinks(group.size());
+    std::vector<FusedLane> lanes;
     TrainOptions train_options;
-    train_options.checkpoint_dir =
-        claimed->artifact_dir.empty() ? artifacts + "/run-" + std::to_string(claimed->id) : claimed->artifact_dir;
     // A run taken again (interrupted, failed, or its process died) continues from its last checkpoint.
     train_options.resume = true;
     train_options.default_threads = options.threads;
-    if (claimed->artifact_dir.empty()) store.set_artifact_dir(claimed->id, train_options.checkpoint_dir);
-    if (claimed->attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", claimed->attempts);
-
-    TrainOutcome result;
-    {
-      SqliteSink db_sink(store, claimed->id, base);
-      const auto display = options.status_records ? ConsoleSink::Display::StatusRecords
-                           : options.interactive    ? ConsoleSink::Display::Bar
-                                                    : ConsoleSink::Display::Lines;
-      ConsoleSink console(out, label, display, std::chrono::seconds(10), options.width);
-      FanoutSink sink({&db_sink, &console});
-      result = train_run(nlohmann::json::parse(claimed->config_json), sink, train_options);
+    for (size_t k = 0; k < group.size(); ++k) {
+      const ClaimedRun& run = group[k];
+      outcome.run_ids.push_back(run.id);
+      const std::string values = swept_label(nlohmann::json::parse(run.swept_json));
+      const std::string label = fmt::format("{}run {} [{}/{}]{}{}", options.prefix, run.id, run.index + 1,
+                                            run.sweep_runs, values.empty() ? "" : "  ", values);
+      const std::string dir = run.artifact_dir.empty() ? artifacts + "/run-" + std::to_string(run.id) : run.artifact_dir;
+      if (run.artifact_dir.empty()) store.set_artifact_dir(run.id, dir);
+      if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
+      // Lanes share the terminal: each reports in lines rather than redrawing one bar.
+      const auto display = options.status_records                    ? ConsoleSink::Display::StatusRecords
+                           : options.interactive && group.size() == 1 ? ConsoleSink::Display::Bar
+                                                                      : ConsoleSink::Display::Lines;
+      sinks[k].db = std::make_unique<SqliteSink>(store, run.id, base);
+      sinks[k].console = std::make_unique<ConsoleSink>(out, label, display, std::chrono::seconds(10), options.width);
+      sinks[k].both = std::make_unique<FanoutSink>(std::vector<MetricSink*>{sinks[k].db.get(), sinks[k].console.get()});
+      lanes.push_back({nlohmann::json::parse(run.config_json), sinks[k].both.get(), dir});
     }
-    switch (result.status) {
-      case RunStatus::Finished: ++outcome.finished; break;
-      case RunStatus::Diverged: ++outcome.diverged; break;
-      case RunStatus::Interrupted: ++outcome.interrupted; break;
-      default: ++outcome.failed; break;
+    std::vector<TrainOutcome> results;
+    if (group.size() == 1) {
+      train_options.checkpoint_dir = lanes.front().checkpoint_dir;
+      results.push_back(train_run(lanes.front().config, *lanes.front().sink, train_options));
+    } else {
+      results = train_fused(lanes, train_options);
+    }
+    sinks.clear();  // every point written before the next runs are taken
+    for (const auto& result : results) {
+      switch (result.status) {
+        case RunStatus::Finished: ++outcome.finished; break;
+        case RunStatus::Diverged: ++outcome.diverged; break;
+        case RunStatus::Interrupted: ++outcome.interrupted; break;
+        default: ++outcome.failed; break;
+      }
     }
   }
   outcome.stop_signal = interrupt_signal();

@@ -1,28 +1,11 @@
 #include "optim/foreach_sgd.h"
 
-#include <sstream>
 #include <type_traits>
+
+#include "optim/sgd_state.h"
 
 namespace torchsweep {
 
-namespace {
-
-/// LibTorch keys optimizer state by the parameter's TensorImpl: as a printed pointer
-/// in 1.x, as the pointer itself in 2.x. The key is made the way SGD makes it, so that
-/// state written here is state SGD (and its serialisation) recognises.
-template <typename StateMap>
-typename StateMap::key_type state_key(const torch::Tensor& p) {
-  using Key = typename StateMap::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream text;
-    text << p.unsafeGetTensorImpl();
-    return text.str();
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
-
-}  // namespace
 
 ForeachSGD::ForeachSGD(std::vector<torch::Tensor> params, torch::optim::SGDOptions options, Use use)
     : torch::optim::SGD(std::move(params), std::move(options)), use_(use) {}
@@ -57,7 +40,7 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
       // update all buffers together: buf = momentum * buf + (1 - dampening) * d_p.
       std::vector<torch::Tensor> bufs(params.size()), old_bufs, old_grads;
       for (size_t i = 0; i < params.size(); ++i) {
-        const auto key = state_key<StateMap>(params[i]);
+        const auto key = sgd_state_key<StateMap>(params[i]);
         auto found = state_.find(key);
         if (found == state_.end()) {
           bufs[i] = torch::clone(grads[i]).detach();

@@ -22,23 +22,23 @@ Holder this_process() {
   return {name, static_cast<int64_t>(::getpid())};
 }
 
-std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {
-  // One write transaction from the first read: between choosing a run and marking
-  // it, no other process can choose it too.
-  Transaction tx(db_);
-  auto next = db_.prepare(
-      "SELECT id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts FROM runs "
-      "WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) ORDER BY sweep_id, run_index LIMIT 1");
-  next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
-  if (!next.step()) return std::nullopt;
+namespace {
+const char* kClaimColumns = "id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts";
+
+ClaimedRun claimed_from(Statement& row) {
   ClaimedRun run;
-  run.id = next.get_int(0);
-  run.sweep_id = next.get_int(1);
-  run.index = next.get_int(2);
-  run.config_json = next.get_text(3);
-  run.swept_json = next.get_text(4);
-  run.artifact_dir = next.get_text(5);
-  run.attempts = next.get_int(6) + 1;
+  run.id = row.get_int(0);
+  run.sweep_id = row.get_int(1);
+  run.index = row.get_int(2);
+  run.config_json = row.get_text(3);
+  run.swept_json = row.get_text(4);
+  run.artifact_dir = row.get_text(5);
+  run.attempts = row.get_int(6) + 1;
+  return run;
+}
+}  // namespace
+
+void RunQueue::take(ClaimedRun& run, const Holder& holder) {
   db_.prepare("UPDATE runs SET status = ?, host = ?, pid = ?, heartbeat_at = ?, attempts = ? WHERE id = ?")
       .bind(1, to_string(RunStatus::Running))
       .bind(2, holder.host)
@@ -51,8 +51,39 @@ std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& h
   count.bind(1, run.sweep_id);
   count.step();
   run.sweep_runs = count.get_int(0);
+}
+
+std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {
+  // One write transaction from the first read: between choosing a run and marking
+  // it, no other process can choose it too.
+  Transaction tx(db_);
+  auto next = db_.prepare(std::string("SELECT ") + kClaimColumns +
+                          " FROM runs WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) "
+                          "ORDER BY sweep_id, run_index LIMIT 1");
+  next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
+  if (!next.step()) return std::nullopt;
+  ClaimedRun run = claimed_from(next);
+  take(run, holder);
   tx.commit();
   return run;
+}
+
+std::vector<ClaimedRun> RunQueue::claim_matching(int64_t sweep_id, const Holder& holder,
+                                                 const std::function<bool(const std::string&)>& matches,
+                                                 size_t most) {
+  Transaction tx(db_);
+  auto waiting = db_.prepare(std::string("SELECT ") + kClaimColumns +
+                             " FROM runs WHERE sweep_id = ?1 AND status = ?2 AND attempts = 0 ORDER BY run_index");
+  waiting.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending));
+  std::vector<ClaimedRun> runs;
+  while (runs.size() < most && waiting.step()) {
+    ClaimedRun run = claimed_from(waiting);
+    if (matches(run.config_json)) runs.push_back(std::move(run));
+  }
+  waiting.reset();
+  for (auto& run : runs) take(run, holder);
+  tx.commit();
+  return runs;
 }
 
 void RunQueue::heartbeat(int64_t run_id) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,13 @@ class RunQueue {
   /// none waits.
   std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
 
+  /// Takes, besides a run already claimed, up to `most` more of the sweep's runs that
+  /// were never started (pending, no attempts) and whose config_json `matches`, in run
+  /// order, atomically — a group a worker trains as one (fused lanes).
+  std::vector<ClaimedRun> claim_matching(int64_t sweep_id, const Holder& holder,
+                                         const std::function<bool(const std::string& config_json)>& matches,
+                                         size_t most);
+
   /// Records that the holder of a running run is alive.
   void heartbeat(int64_t run_id);
 
@@ -60,6 +68,8 @@ class RunQueue {
   int64_t requeue(int64_t sweep_id);
 
  private:
+  /// Marks a chosen run running by `holder` (inside the caller's transaction).
+  void take(ClaimedRun& run, const Holder& holder);
   Database& db_;
 };
 

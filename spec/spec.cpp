@@ -43,6 +43,9 @@ const std::vector<Field>& sweep_fields() {
       Field::integer("samples", 0, "random mode: how many points to draw").at_least(1).optional(),
       Field::integer("seed", 0, "random mode: seeds the draws (default: the spec's seed)").at_least(0).optional(),
       Field::integer("repeats", 1, "runs per point, with seeds seed, seed+1, ..., seed+repeats-1").at_least(1),
+      Field::choice("fuse", "auto", {"auto", "on", "off"},
+                    "train runs that differ only in SGD's settings and the seed as one model (on: also say "
+                    "why a run trains alone)"),
       Field::integer("max_runs", 0, "refuse the sweep when it expands to more runs than this (W&B's run_cap)")
           .at_least(1)
           .optional(),

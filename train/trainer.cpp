@@ -1,6 +1,5 @@
 #include "train/trainer.h"
 
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cmath>
@@ -11,6 +10,7 @@
 #include "spec/training_plan.h"
 #include "train/batch_source.h"
 #include "train/checkpoint.h"
+#include "train/evaluation.h"
 #include "train/run_parts.h"
 #include "train/step_engine.h"
 
@@ -22,29 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-enum class Split { Test, Validation };
-
-/// Mean loss and accuracy over a held-out split, in eval mode without gradients.
-EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
-                     MeterReads reads) {
-  torch::NoGradGuard no_grad;
-  model.eval();
-  EpochMeter meter(device, data.classification(), reads);
-  const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
-  for (int64_t b = 0; b < batches; ++b) {
-    const Batch batch = (split == Split::Test ? data.test_batch(b) : data.validation_batch(b)).to(device, model.dtype());
-    const auto outputs = model.forward(batch.inputs);
-    meter.add(b, loss_fn(outputs, batch.targets), outputs, batch.targets);
-  }
-  model.train();
-  return meter.read();
-}
-
-std::string signal_name(int signal) {
-  if (signal == SIGINT) return "SIGINT";
-  if (signal == SIGTERM) return "SIGTERM";
-  return "signal " + std::to_string(signal);
-}
 
 }  // namespace
 
@@ -95,18 +72,8 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
     sink.run_started({device.str(), device_name(device), position.step, position.epoch});
 
-    // Evaluation of the held-out splits, into `row`.
-    auto evaluate_into = [&](MetricRow& row) {
-      if (data.validation_batches() > 0) {
-        const EpochTotals val = evaluate(model, data, Split::Validation, run.loss, device, options.metric_reads);
-        row.emplace_back("val/loss", val.mean_loss());
-        if (data.classification()) row.emplace_back("val/acc", val.accuracy());
-      }
-      if (data.test_batches() > 0) {
-        const EpochTotals test = evaluate(model, data, Split::Test, run.loss, device, options.metric_reads);
-        row.emplace_back("test/loss", test.mean_loss());
-        if (data.classification()) row.emplace_back("test/acc", test.accuracy());
-      }
+    auto evaluate_into = [&](MetricRow& into) {
+      torchsweep::evaluate_into(into, model, data, run.loss, device, options.metric_reads);
     };
 
     // Loss sums and correct counts stay on the device between reads (on CUDA), so a step
@@ -133,12 +100,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
           meter.read();
           if (meter.non_finite()) return;
           outcome.final_loss = meter.last_loss();
-          row.clear();
-          model.append_step_metrics({inputs, targets, outputs, meter.last_loss()}, row);
-          const bool has_loss =
-              std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
-          if (!has_loss) row.insert(row.begin(), {"train/loss", meter.last_loss()});
-          sink.log(step, row);
+          sink.log(step, step_row(model, {inputs, targets, outputs, meter.last_loss()}));
         };
         {
           HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);

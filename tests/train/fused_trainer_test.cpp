@@ -1,0 +1,121 @@
+// Fused lanes train as their runs train alone: every logged point of each lane is
+// compared with the same run trained by train_run.
+#include "train/fused_trainer.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+
+#include "sweep/sweep.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using torchsweep::FusedLane;
+using torchsweep::MemorySink;
+using torchsweep::RunStatus;
+
+std::vector<nlohmann::json> configs_of(const std::string& spec, const std::vector<std::string>& overrides) {
+  std::vector<nlohmann::json> out;
+  for (const auto& run : torchsweep::load_sweep(torchsweep::testing::source_dir() + spec, overrides).runs)
+    out.push_back(run.config);
+  return out;
+}
+
+struct Compared {
+  std::vector<MemorySink> alone, fused;
+  std::vector<torchsweep::TrainOutcome> alone_outcomes, fused_outcomes;
+};
+
+Compared train_both_ways(const std::vector<nlohmann::json>& configs, const std::vector<std::string>& dirs = {}) {
+  Compared c;
+  c.alone.resize(configs.size());
+  c.fused.resize(configs.size());
+  for (size_t k = 0; k < configs.size(); ++k) {
+    torchsweep::TrainOptions options;
+    if (!dirs.empty()) options.checkpoint_dir = dirs[k] + "/alone";
+    c.alone_outcomes.push_back(torchsweep::train_run(configs[k], c.alone[k], options));
+  }
+  std::vector<FusedLane> lanes;
+  for (size_t k = 0; k < configs.size(); ++k)
+    lanes.push_back({configs[k], &c.fused[k], dirs.empty() ? "" : dirs[k] + "/fused"});
+  c.fused_outcomes = torchsweep::train_fused(lanes);
+  return c;
+}
+
+/// Every point of `fused` equals the point of `alone` at the same place, to `tolerance`
+/// relative (absolute below 1).
+void expect_same_points(const MemorySink& alone, const MemorySink& fused, double tolerance, const std::string& lane) {
+  ASSERT_EQ(alone.points.size(), fused.points.size()) << lane;
+  for (size_t i = 0; i < alone.points.size(); ++i) {
+    const auto& a = alone.points[i];
+    const auto& f = fused.points[i];
+    ASSERT_EQ(a.key, f.key) << lane << " point " << i;
+    ASSERT_EQ(a.step, f.step) << lane << " " << a.key;
+    if (std::isnan(a.value) || std::isinf(a.value)) {  // the same nan or infinity
+      EXPECT_EQ(std::isnan(f.value), std::isnan(a.value)) << lane << " " << a.key << "@" << a.step;
+      if (std::isinf(a.value)) EXPECT_EQ(f.value, a.value) << lane << " " << a.key << "@" << a.step;
+      continue;
+    }
+    EXPECT_NEAR(f.value, a.value, tolerance * std::max(1.0, std::fabs(a.value)))
+        << lane << " " << a.key << "@" << a.step;
+  }
+}
+
+TEST(FusedTrainerTest, TheSeedSweepFusedEqualsItsSixRunsToTheTwelfthDigit) {
+  // The seed's six learning rates with momentum and weight decay differing too, so
+  // every per-lane setting of the fused SGD is exercised.
+  const auto configs = configs_of("/experiments/seed_backprop.yaml",
+                                  {"train.steps=300", "sweep={mode: zip}", "optimizer.momentum=[0,0.5,0.9,0,0.5,0.9]",
+                                   "optimizer.weight_decay=[0,0,0,0.01,0.01,0.01]"});
+  ASSERT_EQ(configs.size(), 6u);
+  const std::string key = torchsweep::fusion_key(configs[0]);
+  ASSERT_FALSE(key.empty());
+  for (const auto& c : configs) EXPECT_EQ(torchsweep::fusion_key(c), key);
+  const Compared c = train_both_ways(configs);
+  for (size_t k = 0; k < configs.size(); ++k) {
+    EXPECT_EQ(c.fused_outcomes[k].status, RunStatus::Finished);
+    EXPECT_EQ(c.fused_outcomes[k].steps, 300);
+    EXPECT_EQ(c.fused[k].ended.status, RunStatus::Finished);
+    ASSERT_EQ(c.alone[k].points.size(), 300u * 31u);  // the spreadsheet's columns, every step
+    expect_same_points(c.alone[k], c.fused[k], 1e-12, "lane " + std::to_string(k));
+  }
+}
+
+TEST(FusedTrainerTest, ALaneThatDivergesEndsAloneAndTheOthersGoOn) {
+  const auto configs = configs_of("/experiments/seed_backprop.yaml",
+                                  {"train.steps=50", "optimizer.lr=0.5", "optimizer.weight_decay=0,1e10"});
+  const Compared c = train_both_ways(configs);
+  EXPECT_EQ(c.alone_outcomes[1].status, RunStatus::Diverged);
+  EXPECT_EQ(c.fused_outcomes[1].status, RunStatus::Diverged);
+  EXPECT_EQ(c.fused_outcomes[1].steps, c.alone_outcomes[1].steps);
+  EXPECT_EQ(c.fused_outcomes[1].error, c.alone_outcomes[1].error);
+  EXPECT_EQ(c.fused_outcomes[0].status, RunStatus::Finished);
+  expect_same_points(c.alone[0], c.fused[0], 1e-12, "lane 0");
+  expect_same_points(c.alone[1], c.fused[1], 1e-12, "lane 1");
+}
+
+TEST(FusedTrainerTest, TheSeedCnnFusedFollowsItsRunsWithTheirOwnSeedsAndCheckpoints) {
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  // 50 steps of batch 32 (under two epochs: an epoch end, the evaluation and the
+  // checkpoint there, and the schedule's step at it), three lanes with their own seed.
+  const auto configs = configs_of("/experiments/s6_fashion_mnist.yaml",
+                                  {"device=cpu", "model.dropout=0", "data.batch_size=32", "data.train_limit=1024",
+                                   "data.test_limit=256", "~train.epochs", "train.steps=50", "train.log_every=5",
+                                   "train.threads=1", "train.deterministic=true", "scheduler.step_size=1",
+                                   "sweep={mode: zip}", "seed=1,2,3", "optimizer.lr=0.01,0.05,0.02"});
+  ASSERT_EQ(configs.size(), 3u);
+  const Compared c = train_both_ways(configs, {dir.path() + "/0", dir.path() + "/1", dir.path() + "/2"});
+  for (size_t k = 0; k < configs.size(); ++k) {
+    EXPECT_EQ(c.fused_outcomes[k].status, RunStatus::Finished) << c.fused_outcomes[k].error;
+    expect_same_points(c.alone[k], c.fused[k], 1e-5, "lane " + std::to_string(k));
+    ASSERT_EQ(c.fused[k].checkpoints.size(), c.alone[k].checkpoints.size());
+  }
+  // Lanes really had their own data order and weights: their losses differ.
+  EXPECT_NE(c.fused[0].values("train/loss")[3], c.fused[1].values("train/loss")[3]);
+}
+
+}  // namespace

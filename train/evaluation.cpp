@@ -1,0 +1,44 @@
+#include "train/evaluation.h"
+
+#include <algorithm>
+
+namespace torchsweep {
+
+EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
+                     MeterReads reads) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  EpochMeter meter(device, data.classification(), reads);
+  const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
+  for (int64_t b = 0; b < batches; ++b) {
+    const Batch batch = (split == Split::Test ? data.test_batch(b) : data.validation_batch(b)).to(device, model.dtype());
+    const auto outputs = model.forward(batch.inputs);
+    meter.add(b, loss_fn(outputs, batch.targets), outputs, batch.targets);
+  }
+  model.train();
+  return meter.read();
+}
+
+void evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
+                   MeterReads reads) {
+  if (data.validation_batches() > 0) {
+    const EpochTotals val = evaluate(model, data, Split::Validation, loss_fn, device, reads);
+    row.emplace_back("val/loss", val.mean_loss());
+    if (data.classification()) row.emplace_back("val/acc", val.accuracy());
+  }
+  if (data.test_batches() > 0) {
+    const EpochTotals test = evaluate(model, data, Split::Test, loss_fn, device, reads);
+    row.emplace_back("test/loss", test.mean_loss());
+    if (data.classification()) row.emplace_back("test/acc", test.accuracy());
+  }
+}
+
+MetricRow step_row(const Model& model, const StepView& view) {
+  MetricRow row;
+  model.append_step_metrics(view, row);
+  const bool has_loss = std::any_of(row.begin(), row.end(), [](const auto& kv) { return kv.first == "train/loss"; });
+  if (!has_loss) row.insert(row.begin(), {"train/loss", view.loss});
+  return row;
+}
+
+}  // namespace torchsweep

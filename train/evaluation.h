@@ -1,0 +1,29 @@
+// Evaluation of a model on a data set's held-out splits (validation, test): mean loss
+// and accuracy, in eval mode and without gradients.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "data/datasets.h"
+#include "models/model.h"
+#include "optim/losses.h"
+#include "results/metric_sink.h"
+#include "train/epoch_meter.h"
+
+namespace torchsweep {
+
+enum class Split { Test, Validation };
+
+/// Mean loss and accuracy over one held-out split.
+EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
+                     MeterReads reads);
+
+/// Appends val/loss, val/acc, test/loss, test/acc (those the data set has) to `row`.
+void evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
+                   MeterReads reads);
+
+/// A logged step's row: the model's own metrics of the step, with train/loss first
+/// unless the model placed it.
+MetricRow step_row(const Model& model, const StepView& view);
+
+}  // namespace torchsweep

@@ -1,0 +1,320 @@
+#include "train/fused_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+
+#include "base/interrupt.h"
+#include "device/devices.h"
+#include "models/fused_model.h"
+#include "optim/fused_sgd.h"
+#include "optim/optimizers.h"
+#include "train/batch_source.h"
+#include "train/checkpoint.h"
+#include "train/evaluation.h"
+#include "train/run_parts.h"
+
+namespace torchsweep {
+
+std::string fusion_key(const nlohmann::json& config) {
+  const auto& optimizer = config.at("optimizer");
+  if (optimizer.at("name") != "sgd") return "";
+  nlohmann::json shared = config;
+  shared.erase("seed");
+  for (const char* key : {"lr", "momentum", "dampening", "weight_decay"}) shared["optimizer"].erase(key);
+  return shared.dump();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+torch::optim::SGDOptions sgd_options(const nlohmann::json& o) {
+  torch::optim::SGDOptions options(o.at("lr").get<double>());
+  options.momentum(o.at("momentum").get<double>())
+      .dampening(o.at("dampening").get<double>())
+      .weight_decay(o.at("weight_decay").get<double>())
+      .nesterov(o.at("nesterov").get<bool>());
+  return options;
+}
+
+/// One run of the group: its own parts (a replica model, its data order, its
+/// optimizer for checkpoints), meter and outcome.
+struct Lane {
+  RunParts run;
+  MetricSink* sink = nullptr;
+  std::string checkpoint_dir;
+  std::unique_ptr<BatchSource> batches;
+  std::unique_ptr<EpochMeter> meter;
+  TrainOutcome outcome;
+  bool active = true;
+  Batch batch;
+};
+
+class FusedLoop {
+ public:
+  FusedLoop(std::vector<Lane>& lanes, FusedModel& model, FusedSGD& optimizer, const TrainOptions& options)
+      : lanes_(lanes), model_(model), optimizer_(optimizer), options_(options), first_(lanes.front().run) {}
+
+  void run(Clock::time_point started) {
+    started_ = started;
+    const TrainingPlan& plan = first_.plan;
+    const int64_t per_epoch = first_.data->train_batches();
+    const int64_t log_every = log_every_;
+    for (auto& lane : lanes_)
+      lane.sink->run_started({first_.device.str(), device_name(first_.device), 0, 0});
+    int64_t steps = 0;
+    for (int64_t epoch = 1; steps < plan.total_steps && any_active(); ++epoch) {
+      const auto epoch_started = Clock::now();
+      for (auto& lane : lanes_) {
+        lane.batches->start_epoch(epoch);
+        lane.meter->reset();
+      }
+      for (int64_t b = 0; b < per_epoch && steps < plan.total_steps && any_active(); ++b) {
+        const int64_t step = steps;
+        const bool log_now = step % log_every == 0 || step + 1 == plan.total_steps;
+        train_step(b, step, log_now);
+        ++steps;
+        for (auto& lane : lanes_)
+          if (lane.active) lane.outcome.steps = steps;
+        if (first_.schedule && first_.schedule->per_step()) move_lr(steps);
+        const double elapsed = seconds_since(epoch_started);
+        for (auto& lane : lanes_) {
+          if (!lane.active) continue;
+          const EpochTotals& shown = lane.meter->read();
+          lane.sink->progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, steps, plan.total_steps,
+                               shown.mean_loss(), first_.data->classification() ? shown.accuracy() : -1.0,
+                               elapsed > 0 ? static_cast<double>(lane.meter->samples_added()) / elapsed : 0.0, elapsed});
+        }
+        const bool epoch_end = b + 1 == per_epoch;
+        const bool run_end = steps == plan.total_steps;
+        const int signal = interrupt_signal();
+        if (!epoch_end && !run_end && signal == 0 && !plan.evaluates(steps, epoch, false) &&
+            !plan.checkpoints(steps, epoch, false))
+          continue;
+        after_step(epoch, b, steps, epoch_end, run_end, signal);
+        if (signal != 0 && !run_end) return;
+      }
+    }
+    for (auto& lane : lanes_)
+      if (lane.active) finish(lane, RunStatus::Finished, "");
+  }
+
+  void set_log_every(int64_t every) { log_every_ = every; }
+
+ private:
+  std::vector<Lane>& lanes_;
+  FusedModel& model_;
+  FusedSGD& optimizer_;
+  const TrainOptions& options_;
+  const RunParts& first_;
+  Clock::time_point started_;
+  int64_t log_every_ = 1;
+
+  bool any_active() const {
+    for (const auto& lane : lanes_)
+      if (lane.active) return true;
+    return false;
+  }
+
+  void finish(Lane& lane, RunStatus status, std::string error) {
+    lane.active = false;
+    optimizer_.freeze(&lane - lanes_.data());
+    lane.outcome.stop_signal = status == RunStatus::Interrupted ? interrupt_signal() : 0;
+    lane.outcome.status = status;
+    lane.outcome.error = std::move(error);
+    lane.outcome.wall_seconds = seconds_since(started_);
+    lane.sink->run_ended({lane.outcome.status, lane.outcome.error, lane.outcome.steps, lane.outcome.wall_seconds});
+  }
+
+  /// As train_run: the step where the loss stopped being finite is the lane's last point.
+  void diverge(Lane& lane) {
+    const NonFiniteLoss bad = *lane.meter->non_finite();
+    lane.outcome.steps = bad.step;
+    lane.outcome.final_loss = lane.meter->last_loss();
+    lane.sink->log(bad.step, {{"train/loss", bad.loss}});
+    finish(lane, RunStatus::Diverged,
+           "train/loss became " + std::string(std::isnan(bad.loss) ? "nan" : "inf") + " at step " +
+               std::to_string(bad.step));
+  }
+
+  void train_step(int64_t b, int64_t step, bool log_now) {
+    std::vector<torch::Tensor> inputs, targets;
+    for (auto& lane : lanes_) {
+      lane.batch = lane.batches->batch(b);
+      inputs.push_back(lane.batch.inputs);
+      targets.push_back(lane.batch.targets);
+    }
+    const auto outputs = model_.forward(torch::stack(inputs));
+    std::vector<torch::Tensor> losses;
+    torch::Tensor total;
+    for (size_t k = 0; k < lanes_.size(); ++k) {
+      losses.push_back(lanes_[k].run.loss(outputs[static_cast<int64_t>(k)], targets[k]));
+      // A stopped lane still runs forward (its slot is part of the model) but adds no
+      // gradient; its rate is 0 too.
+      if (lanes_[k].active) total = total.defined() ? total + losses.back() : losses.back();
+    }
+    optimizer_.zero_grad();
+    total.backward();
+    for (size_t k = 0; k < lanes_.size(); ++k) {
+      Lane& lane = lanes_[k];
+      if (!lane.active) continue;
+      const auto out = outputs[static_cast<int64_t>(k)].detach();
+      lane.meter->add(step, losses[k].detach(), out, targets[k]);
+      lane.meter->read();
+      if (lane.meter->non_finite()) {
+        diverge(lane);
+        continue;
+      }
+      lane.outcome.final_loss = lane.meter->last_loss();
+      if (log_now) {
+        model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
+        lane.sink->log(step, step_row(*lane.run.model, {lane.batch.inputs, targets[k], out, lane.meter->last_loss()}));
+      }
+    }
+    optimizer_.step();
+  }
+
+  void move_lr(int64_t t) {
+    for (size_t k = 0; k < lanes_.size(); ++k)
+      if (lanes_[k].active)
+        optimizer_.set_lr(static_cast<int64_t>(k), lanes_[k].run.schedule->lr_at(t, lanes_[k].run.base_lr));
+  }
+
+  std::string save(Lane& lane, size_t k, const CheckpointPosition& here) {
+    model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
+    optimizer_.write_lane_state(static_cast<int64_t>(k), *lane.run.optimizer);
+    set_lr(*lane.run.optimizer, optimizer_.lr(static_cast<int64_t>(k)));
+    return save_checkpoint(lane.checkpoint_dir, *lane.run.model, *lane.run.optimizer, here, lane.run.device);
+  }
+
+  void after_step(int64_t epoch, int64_t b, int64_t steps, bool epoch_end, bool run_end, int signal) {
+    const TrainingPlan& plan = first_.plan;
+    const bool evaluate_now = plan.evaluates(steps, epoch, epoch_end);
+    const bool checkpoint_now = plan.checkpoints(steps, epoch, epoch_end);
+    for (size_t k = 0; k < lanes_.size(); ++k) {
+      Lane& lane = lanes_[k];
+      if (!lane.active) continue;
+      const EpochTotals totals = lane.meter->read();
+      const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, steps}
+                                                : CheckpointPosition{epoch - 1, steps, b + 1, totals.loss_sum,
+                                                                     totals.correct, totals.samples};
+      if (signal != 0 && !epoch_end && !run_end) {
+        if (!lane.checkpoint_dir.empty()) lane.sink->checkpoint_saved(save(lane, k, here), here.epoch);
+        finish(lane, RunStatus::Interrupted, "stopped by " + signal_name(signal) + " after step " +
+                                                 std::to_string(steps));
+        continue;
+      }
+      if (evaluate_now) model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
+      Dataset& data = *lane.run.data;
+      if (plan.epoch_rows() && (epoch_end || run_end)) {
+        MetricRow row;
+        row.emplace_back("train/loss_epoch", totals.mean_loss());
+        if (data.classification()) row.emplace_back("train/acc", totals.accuracy());
+        if (evaluate_now && plan.evaluates_on_epochs())
+          evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads);
+        row.emplace_back("lr", optimizer_.lr(static_cast<int64_t>(k)));
+        row.emplace_back("train/steps", static_cast<double>(steps));
+        lane.sink->log_epoch(epoch, row);
+      }
+      if (evaluate_now && !plan.evaluates_on_epochs()) {
+        MetricRow row;
+        evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads);
+        if (!row.empty()) lane.sink->log(steps, row);
+      }
+      if (lane.run.schedule && !lane.run.schedule->per_step() && epoch_end)
+        optimizer_.set_lr(static_cast<int64_t>(k), lane.run.schedule->lr_at(epoch, lane.run.base_lr));
+      const bool saved = checkpoint_now && !lane.checkpoint_dir.empty();
+      if (saved) lane.sink->checkpoint_saved(save(lane, k, here), here.epoch);
+      if (signal != 0 && !run_end) {
+        if (!saved && !lane.checkpoint_dir.empty()) lane.sink->checkpoint_saved(save(lane, k, here), here.epoch);
+        finish(lane, RunStatus::Interrupted, "stopped by " + signal_name(signal) + " after step " +
+                                                 std::to_string(steps));
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const TrainOptions& options) {
+  const auto started = Clock::now();
+  std::vector<Lane> lanes(specs.size());
+  auto fail_all = [&](const std::string& error) {
+    std::vector<TrainOutcome> out;
+    for (auto& lane : lanes) {
+      lane.outcome.status = RunStatus::Failed;
+      lane.outcome.error = error;
+      lane.outcome.wall_seconds = seconds_since(started);
+      if (lane.sink) lane.sink->run_ended({RunStatus::Failed, error, lane.outcome.steps, lane.outcome.wall_seconds});
+      out.push_back(lane.outcome);
+    }
+    return out;
+  };
+  try {
+    std::vector<std::shared_ptr<Model>> replicas;
+    std::vector<torch::optim::SGDOptions> settings;
+    for (size_t k = 0; k < specs.size(); ++k) {
+      lanes[k].sink = specs[k].sink;
+      lanes[k].checkpoint_dir = specs[k].checkpoint_dir;
+      lanes[k].run = build_run(specs[k].config, options.default_threads);
+      auto& run = lanes[k].run;
+      lanes[k].batches = std::make_unique<BatchSource>(*run.data, run.device, run.model->dtype(), run.seed);
+      lanes[k].meter = std::make_unique<EpochMeter>(run.device, run.data->classification(), MeterReads::PerBatch);
+      replicas.push_back(run.model);
+      settings.push_back(sgd_options(specs[k].config.at("optimizer")));
+    }
+    if (lanes.front().run.data->train_batches() <= 0) return fail_all("the data set has no training batches");
+    Fusion fusion = fuse_models(replicas);
+    if (!fusion.model) {  // each run on its own, as it would have trained unfused
+      lanes.clear();
+      replicas.clear();
+      std::vector<TrainOutcome> out;
+      for (const auto& spec : specs) {
+        if (interrupt_signal() != 0) {  // not started: it waits for the sweep to continue
+          TrainOutcome stopped;
+          stopped.status = RunStatus::Interrupted;
+          stopped.error = "stopped by " + signal_name(interrupt_signal()) + " before it started";
+          stopped.stop_signal = interrupt_signal();
+          spec.sink->run_ended({stopped.status, stopped.error, 0, 0.0});
+          out.push_back(stopped);
+          continue;
+        }
+        TrainOptions alone = options;
+        alone.checkpoint_dir = spec.checkpoint_dir;
+        alone.resume = false;
+        out.push_back(train_run(spec.config, *spec.sink, alone));
+      }
+      return out;
+    }
+    fusion.model->train();
+    FusedSGD optimizer(fusion.model->parameters(), settings);
+    for (size_t k = 0; k < lanes.size(); ++k)
+      if (lanes[k].run.schedule)
+        optimizer.set_lr(static_cast<int64_t>(k), lanes[k].run.schedule->lr_at(0, lanes[k].run.base_lr));
+    FusedLoop loop(lanes, *fusion.model, optimizer, options);
+    loop.set_log_every(specs.front().config.at("train").at("log_every").get<int64_t>());
+    loop.run(started);
+  } catch (const c10::Error& e) {
+    for (auto& lane : lanes)
+      if (lane.active && lane.sink) {
+        lane.outcome.status = RunStatus::Failed;
+        lane.outcome.error = e.what_without_backtrace();
+        lane.sink->run_ended({RunStatus::Failed, lane.outcome.error, lane.outcome.steps, seconds_since(started)});
+      }
+  } catch (const std::exception& e) {
+    for (auto& lane : lanes)
+      if (lane.active && lane.sink) {
+        lane.outcome.status = RunStatus::Failed;
+        lane.outcome.error = e.what();
+        lane.sink->run_ended({RunStatus::Failed, lane.outcome.error, lane.outcome.steps, seconds_since(started)});
+      }
+  }
+  std::vector<TrainOutcome> out;
+  for (const auto& lane : lanes) out.push_back(lane.outcome);
+  return out;
+}
+
+}  // namespace torchsweep

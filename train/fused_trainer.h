@@ -1,0 +1,36 @@
+// K runs trained as one model (models/fused_model.h, optim/fused_sgd.h): runs of a
+// sweep whose configs differ only in SGD's settings and the seed. Each lane keeps its
+// own data order (its seed's), its own metrics, evaluations, checkpoints and outcome,
+// reported to its own sink exactly as train_run would report them: a lane that
+// diverges ends as diverged while the others go on, and a lane's checkpoint is an
+// ordinary checkpoint of its run, which train_run continues.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "results/metric_sink.h"
+#include "train/trainer.h"
+
+namespace torchsweep {
+
+struct FusedLane {
+  nlohmann::json config;
+  MetricSink* sink = nullptr;
+  std::string checkpoint_dir;  ///< "" for none
+};
+
+/// What runs with this config may share with others: the config without the keys a
+/// fused lane may differ in (seed, and SGD's lr, momentum, dampening, weight decay).
+/// "" when the config cannot be fused at all (another optimizer, a model without a
+/// fused form).
+std::string fusion_key(const nlohmann::json& config);
+
+/// Trains the lanes (configs with one fusion_key) to their ends; one outcome per lane,
+/// in order. Fresh runs only (no resume). `options.checkpoint_dir` and `resume` are
+/// ignored: each lane has its own folder.
+std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& lanes, const TrainOptions& options = {});
+
+}  // namespace torchsweep
