@@ -663,3 +663,40 @@ TEST(CliWorkersTest, WorkersOnATerminalShareOneBoardAndNeverInterleave) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
+  TempDir dir;
+  const auto fused = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=on", "--db", "fused.db"});
+  ASSERT_EQ(fused.code, 0) << fused.out << fused.err;
+  const auto alone = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=off", "--db", "alone.db"});
+  ASSERT_EQ(alone.code, 0) << alone.out << alone.err;
+  // Each run reports on its own line, fused or not.
+  for (const char* lr : {"optimizer.lr=0.1", "optimizer.lr=2.0"}) EXPECT_NE(fused.out.find(lr), std::string::npos);
+  // The same runs (ids, hashes, statuses, steps), the same metric keys in the same
+  // positions, and every value the same to the twelfth digit.
+  const std::string runs = "SELECT group_concat(id || run_index || config_hash || status || steps, ',') FROM runs";
+  EXPECT_EQ(query(dir.file("fused.db"), runs), query(dir.file("alone.db"), runs));
+  const std::string keys = "SELECT group_concat(run_id || key || position || axis, ',') FROM metric_keys";
+  EXPECT_EQ(query(dir.file("fused.db"), keys), query(dir.file("alone.db"), keys));
+  EXPECT_EQ(query(dir.file("fused.db"), "SELECT count(*) FROM metrics"), "37200");  // 6 runs x 200 steps x 31
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(dir.file("fused.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, ("ATTACH DATABASE '" + dir.file("alone.db") + "' AS alone").c_str(), nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT count(*), max(abs(f.value - a.value) / max(1.0, abs(a.value))) FROM metrics f "
+                               "JOIN alone.metrics a USING (run_id, key, step)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 37200);
+  EXPECT_LT(sqlite3_column_double(stmt, 1), 1e-12);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+}  // namespace
