@@ -43,6 +43,7 @@ struct LaunchOptions {
   int64_t sweep_id = 0;    // worker --sweep
   std::string prefix;      // worker --prefix
   bool exclusive = false;  // worker --exclusive
+  int64_t max_lanes = 0;   // worker --max-lanes
   bool plain_lines = false;     // worker --lines
   bool status_records = false;  // worker --status-records
   int status_width = 0;         // worker --width
@@ -101,6 +102,7 @@ int worker_command(const LaunchOptions& o, CliContext& context) {
   options.status_records = o.status_records;
   options.width = o.status_width;
   options.exclusive = o.exclusive;
+  options.max_lanes = o.max_lanes;
   options.prefix = o.prefix;
   install_interrupt_handlers();
   const WorkerOutcome outcome = run_worker(*store, context.out, options);
@@ -159,6 +161,8 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
       ->check(CLI::NonNegativeNumber);
   worker->add_flag("--exclusive", o->exclusive,
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
+  worker->add_option("--max-lanes", o->max_lanes, "at most this many runs trained as one fused model (0: 16)")
+      ->check(CLI::NonNegativeNumber);
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 
   auto* rerun_cmd = app.add_subcommand("rerun", "re-execute a recorded run from its stored config, as a new run");

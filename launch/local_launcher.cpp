@@ -118,11 +118,16 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     if (board) board->print(line);
     else out << line << "\n" << std::flush;
   };
+  // A fused group is split across the workers, so that each has runs to train.
+  int64_t waiting = 0;
+  for (const auto& run : store.sweep_runs(sweep_id)) waiting += is_done(run.status) ? 0 : 1;
+  const int64_t lanes_per_worker = std::max<int64_t>(1, (waiting + options.workers - 1) / options.workers);
   auto start = [&](int slot) {
     std::vector<std::string> args = {"worker",      "--db",          store.db().path(),
                                      "--sweep",     std::to_string(sweep_id),
                                      "--threads",   std::to_string(threads),
                                      "--artifacts", artifacts,
+                                     "--max-lanes", std::to_string(lanes_per_worker),
                                      "--prefix",    fmt::format("[worker {}] ", slot + 1)};
     // Several workers redrawing bars on one terminal would overwrite each other: they
     // send status records to the board, or (not a terminal) print whole lines.

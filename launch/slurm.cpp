@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/paths.h"
 #include "launch/local_launcher.h"
+#include "train/fused_trainer.h"
 
 namespace torchsweep {
 
@@ -90,7 +91,8 @@ void write_file(const std::string& path, const std::string& text, bool executabl
 std::string slurm_array_script(const std::string& name, const std::string& sweep_dir, const std::string& executable,
                                const SlurmOptions& options) {
   std::string s = "#!/bin/bash\n";
-  s += fmt::format("# torchsweep sweep '{}': array task N trains run N into shards/task-N.db.\n", name);
+  s += fmt::format("# torchsweep sweep '{}': array task N trains the runs of shards/task-N.db (one run, or a\n"
+                   "# group that trains as one fused model) into it.\n", name);
   s += "# Submitted by `torchsweep submit`; re-submit failed tasks with sbatch --array=LIST.\n";
   s += "#SBATCH --job-name=" + job_name(name) + "\n";
   s += "#SBATCH --output=" + sweep_dir + "/logs/task-%A_%a.out\n";
@@ -149,7 +151,11 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   const std::string db = absolute_path(db_path);
   const std::string root = db.substr(0, db.size() - (db.size() > 3 && db.compare(db.size() - 3, 3, ".db") == 0 ? 3 : 0)) +
                            "-slurm";
-  const auto tasks = static_cast<int64_t>(plan.runs.size());
+  // One task per run, or per group of runs that train as one fused model.
+  std::vector<nlohmann::json> configs;
+  for (const auto& run : plan.runs) configs.push_back(run.config);
+  const auto groups = fusion_groups(configs, plan.fuse != "off");
+  const auto tasks = static_cast<int64_t>(groups.size());
   SlurmSubmission submission;
   if (options.dry_run) {
     const std::string dir = root + "/sweep-ID";
@@ -175,11 +181,14 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   const std::string dir = join_path(root, "sweep-" + std::to_string(sweep_id));
   submission.sweep_dir = dir;
   for (const char* sub : {"shards", "logs", "artifacts"}) create_directories(join_path(dir, sub));
-  // One shard per task, holding the sweep and that one run under the main database's uids.
+  // One shard per task, holding the sweep and its runs under the main database's uids.
   for (int64_t t = 0; t < tasks; ++t) {
-    NewRun run = runs[static_cast<size_t>(t)];
-    run.uid = recorded[static_cast<size_t>(t)].uid;
-    Store::open(join_path(dir, "shards/task-" + std::to_string(t) + ".db"))->create_sweep(sweep, {run});
+    std::vector<NewRun> shard_runs;
+    for (const size_t i : groups[static_cast<size_t>(t)]) {
+      shard_runs.push_back(runs[i]);
+      shard_runs.back().uid = recorded[i].uid;
+    }
+    Store::open(join_path(dir, "shards/task-" + std::to_string(t) + ".db"))->create_sweep(sweep, shard_runs);
   }
   const std::string array_script = join_path(dir, "array.sh"), merge_script = join_path(dir, "merge.sh");
   write_file(array_script, slurm_array_script(plan.name, dir, executable, options), true);
@@ -197,8 +206,8 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   store->set_launcher_state(
       sweep_id, "slurm",
       {{"shard_dir", dir}, {"jobs", {{"array", submission.array_jobs}, {"merge", submission.merge_job}}}});
-  out << fmt::format("sweep {} '{}': {} run(s) as job array {} ; merge job {} (afterany) into {}\n", sweep_id,
-                     plan.name, tasks, fmt::join(submission.array_jobs, ", "), submission.merge_job, db);
+  out << fmt::format("sweep {} '{}': {} run(s) in {} task(s) as job array {} ; merge job {} (afterany) into {}\n",
+                     sweep_id, plan.name, plan.runs.size(), tasks, fmt::join(submission.array_jobs, ", "), submission.merge_job, db);
   out << fmt::format("folder {}; follow with: torchsweep status {} --db {}\n", dir, sweep_id,
                      shell_quote(db_path));
   return submission;

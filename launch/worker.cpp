@@ -10,6 +10,7 @@
 #include "train/fused_trainer.h"
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -30,10 +31,6 @@ std::string swept_label(const nlohmann::json& swept) {
 }
 
 namespace {
-
-/// At most this many runs train as one fused model: each lane holds its own copy of
-/// the data set (its own order), so memory grows with the lanes.
-constexpr size_t kMaxFusedLanes = 16;
 
 /// The sweep's `fuse` setting as its spec says (auto when it does not).
 std::string sweep_fuse_setting(Store& store, int64_t sweep_id) {
@@ -74,7 +71,8 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     if (!key.empty() && claimed->attempts == 1) {
       auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
         return fusion_key(nlohmann::json::parse(config)) == key;
-      }, kMaxFusedLanes - 1);
+      }, (options.max_lanes > 0 ? std::min<size_t>(static_cast<size_t>(options.max_lanes), kMaxFusedLanes)
+                                : kMaxFusedLanes) - 1);
       group.insert(group.end(), more.begin(), more.end());
     }
     if (fuse->second == "on" && group.size() == 1)

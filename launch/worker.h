@@ -37,6 +37,9 @@ struct WorkerOptions {
   bool exclusive = false;
   /// A running run on another host whose heartbeat is older than this is stale.
   std::chrono::seconds stale_after{300};
+  /// At most this many runs trained as one fused model (0: kMaxFusedLanes). Parallel
+  /// workers share a sweep's runs this way instead of one taking them all.
+  int64_t max_lanes = 0;
   /// Prefix of every line this worker prints ("" or "[worker 2] ").
   std::string prefix;
 };

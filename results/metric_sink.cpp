@@ -76,6 +76,10 @@ void FanoutSink::run_ended(const RunEnded& outcome) {
 void FanoutSink::progress(const Progress& p) {
   for (auto* s : sinks_) s->progress(p);
 }
+void FanoutSink::flush() {
+  for (auto* s : sinks_) s->flush();
+}
+
 void FanoutSink::checkpoint_saved(const std::string& path, int64_t epoch) {
   for (auto* s : sinks_) s->checkpoint_saved(path, epoch);
 }

@@ -53,6 +53,9 @@ struct RunStarted {
   std::string device_name;  ///< e.g. the CPU model or GPU name
   int64_t resumed_at_step = 0;  ///< > 0 when the run continues from a checkpoint
   int64_t resumed_at_epoch = 0;
+  /// How its steps ran: "eager", or "fused" (one lane of several runs trained as one
+  /// model); "" when the trainer does not say.
+  std::string engine = "";
 };
 
 /// Where training is within an epoch, for progress displays.
@@ -88,6 +91,10 @@ class MetricSink {
   virtual void run_ended(const RunEnded& outcome) { (void)outcome; }
   /// Called after every training batch; displays throttle themselves.
   virtual void progress(const Progress& p) { (void)p; }
+  /// Makes every point logged so far durable. The trainer calls it before it writes a
+  /// checkpoint: a run continued from that checkpoint does not log those steps again,
+  /// so they must not be lost if the process dies between the two.
+  virtual void flush() {}
   /// A checkpoint was written (its folder).
   virtual void checkpoint_saved(const std::string& path, int64_t epoch) {
     (void)path;
@@ -126,6 +133,7 @@ class FanoutSink : public MetricSink {
   void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
   void progress(const Progress& p) override;
+  void flush() override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
 
  private:

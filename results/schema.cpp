@@ -142,6 +142,11 @@ UPDATE sweeps SET launcher_state = json_object('shard_dir', shard_dir, 'jobs', j
 ALTER TABLE sweeps DROP COLUMN shard_dir;
 ALTER TABLE sweeps DROP COLUMN slurm_jobs;
 )sql",
+      // 6: how a run's steps ran (eager, fused; a captured CUDA graph later), so that a
+      // fused run can be told from one trained alone.
+      R"sql(
+ALTER TABLE runs ADD COLUMN engine TEXT;
+)sql",
   };
   return steps;
 }

@@ -43,7 +43,7 @@ void SqliteSink::writer_loop() {
       last_beat = now;
       lock.unlock();
       try {
-        std::lock_guard<std::mutex> store_lock(store_mutex_);
+        std::lock_guard<std::mutex> store_lock(store_.mutex());
         RunQueue(store_.db()).heartbeat(run_id_);
       } catch (...) {  // a missed heartbeat is not worth failing the run; the next one may pass
       }
@@ -57,7 +57,7 @@ void SqliteSink::writer_loop() {
     lock.unlock();
     std::exception_ptr error;
     try {
-      std::lock_guard<std::mutex> store_lock(store_mutex_);
+      std::lock_guard<std::mutex> store_lock(store_.mutex());
       store_.append_metrics(run_id_, batch, keys);
     } catch (...) {
       error = std::current_exception();
@@ -82,7 +82,8 @@ void SqliteSink::rethrow_writer_error() {
 void SqliteSink::run_started(const RunStarted& info) {
   environment_.device = info.device;
   environment_.device_name = info.device_name;
-  std::lock_guard<std::mutex> store_lock(store_mutex_);
+  environment_.engine = info.engine;
+  std::lock_guard<std::mutex> store_lock(store_.mutex());
   store_.mark_running(run_id_, environment_);
 }
 
@@ -131,13 +132,13 @@ void SqliteSink::flush() {
 
 void SqliteSink::checkpoint_saved(const std::string& path, int64_t epoch) {
   flush();  // the database then holds every point up to the checkpoint
-  std::lock_guard<std::mutex> store_lock(store_mutex_);
+  std::lock_guard<std::mutex> store_lock(store_.mutex());
   store_.record_checkpoint(run_id_, path, epoch);
 }
 
 void SqliteSink::run_ended(const RunEnded& outcome) {
   flush();
-  std::lock_guard<std::mutex> store_lock(store_mutex_);
+  std::lock_guard<std::mutex> store_lock(store_.mutex());
   store_.end_run(run_id_, outcome.status, outcome.error, outcome.steps, outcome.wall_seconds);
 }
 

@@ -43,7 +43,7 @@ class SqliteSink : public MetricSink {
   void run_ended(const RunEnded& outcome) override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
   /// Waits until every point logged so far is committed. Rethrows a write error.
-  void flush();
+  void flush() override;
 
  private:
   void append(int64_t step, const MetricRow& row, MetricAxis axis);
@@ -57,7 +57,6 @@ class SqliteSink : public MetricSink {
   std::set<std::string> known_keys_;  // training thread only
   std::chrono::steady_clock::time_point last_handover_;
 
-  std::mutex store_mutex_;  // one caller of the store at a time: writer or training thread
   std::mutex mutex_;
   std::condition_variable wake_writer_;
   std::condition_variable writer_idle_;

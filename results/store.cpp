@@ -112,7 +112,7 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
   db_->prepare(
          "UPDATE runs SET started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
-         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ? WHERE id = ?")
+         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ?, engine = ? WHERE id = ?")
       .bind(1, utc_now())
       .bind(2, env.device)
       .bind(3, env.device_name)
@@ -122,7 +122,8 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
       .bind(7, env.git_commit.empty() ? SqlValue(nullptr) : SqlValue(env.git_commit))
       .bind(8, env.command)
       .bind(9, to_string(RunStatus::Running))
-      .bind(10, run_id)
+      .bind(10, env.engine.empty() ? SqlValue(nullptr) : SqlValue(env.engine))
+      .bind(11, run_id)
       .run();
 }
 

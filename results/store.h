@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,6 +51,7 @@ struct RunEnvironment {
   std::string torch_version;
   std::string git_commit;
   std::string command;
+  std::string engine;  ///< "eager", "fused", ...; "" for unknown
 };
 
 /// A run already in the database, as `run --resume` sees it.
@@ -113,12 +115,17 @@ class Store {
   void set_launcher_state(int64_t sweep_id, const std::string& launcher, const nlohmann::json& state);
 
   Database& db() { return *db_; }
+  /// Held by whoever uses this store's connection from more than one thread: the
+  /// sinks of runs trained at once (fused lanes) each write from a thread of their own,
+  /// and SQLite allows one transaction per connection at a time.
+  std::mutex& mutex() { return mutex_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db);
   /// create_sweep without its transaction.
   std::pair<int64_t, std::vector<int64_t>> insert_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
   std::unique_ptr<Database> db_;
+  std::mutex mutex_;
   Statement insert_metric_;
   Statement insert_key_;
 };

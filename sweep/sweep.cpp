@@ -184,6 +184,7 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
   const nlohmann::json settings = validate_sweep_section(root);
   plan.mode = settings["mode"].get<std::string>();
   plan.repeats = settings["repeats"].get<int64_t>();
+  plan.fuse = settings["fuse"].get<std::string>();
   const std::vector<SweepAxis> axes = collect_axes(root);
   for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
   for (const auto& axis : axes)

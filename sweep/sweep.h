@@ -46,6 +46,7 @@ struct SweepPlan {
   std::string spec_hash;
   std::string mode;        ///< grid | zip | random
   int64_t repeats = 1;     ///< runs per point (seeds seed .. seed+repeats-1)
+  std::string fuse = "auto";  ///< sweep.fuse: auto | on | off
   std::vector<std::string> swept_keys;
   std::vector<RunConfig> runs;
 };

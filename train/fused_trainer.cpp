@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <map>
 
 #include "base/interrupt.h"
 #include "device/devices.h"
@@ -23,6 +24,22 @@ std::string fusion_key(const nlohmann::json& config) {
   shared.erase("seed");
   for (const char* key : {"lr", "momentum", "dampening", "weight_decay"}) shared["optimizer"].erase(key);
   return shared.dump();
+}
+
+std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, bool fuse) {
+  std::vector<std::vector<size_t>> groups;
+  std::map<std::string, size_t> open;  // fusion key -> its group still taking runs
+  for (size_t i = 0; i < configs.size(); ++i) {
+    const std::string key = fuse ? fusion_key(configs[i]) : "";
+    auto found = key.empty() ? open.end() : open.find(key);
+    if (found != open.end() && groups[found->second].size() < kMaxFusedLanes) {
+      groups[found->second].push_back(i);
+      continue;
+    }
+    if (!key.empty()) open[key] = groups.size();
+    groups.push_back({i});
+  }
+  return groups;
 }
 
 namespace {
@@ -64,7 +81,7 @@ class FusedLoop {
     const int64_t per_epoch = first_.data->train_batches();
     const int64_t log_every = log_every_;
     for (auto& lane : lanes_)
-      lane.sink->run_started({first_.device.str(), device_name(first_.device), 0, 0});
+      lane.sink->run_started({first_.device.str(), device_name(first_.device), 0, 0, "fused"});
     int64_t steps = 0;
     for (int64_t epoch = 1; steps < plan.total_steps && any_active(); ++epoch) {
       const auto epoch_started = Clock::now();
@@ -187,6 +204,7 @@ class FusedLoop {
     model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
     optimizer_.write_lane_state(static_cast<int64_t>(k), *lane.run.optimizer);
     set_lr(*lane.run.optimizer, optimizer_.lr(static_cast<int64_t>(k)));
+    lane.sink->flush();  // as train_run: the points up to here before the checkpoint exists
     return save_checkpoint(lane.checkpoint_dir, *lane.run.model, *lane.run.optimizer, here, lane.run.device);
   }
 
@@ -242,23 +260,30 @@ class FusedLoop {
 std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const TrainOptions& options) {
   const auto started = Clock::now();
   std::vector<Lane> lanes(specs.size());
-  auto fail_all = [&](const std::string& error) {
-    std::vector<TrainOutcome> out;
+  for (size_t k = 0; k < specs.size(); ++k) {
+    lanes[k].sink = specs[k].sink;
+    lanes[k].checkpoint_dir = specs[k].checkpoint_dir;
+  }
+  // A failure ends every lane still training, as train_run's ends its run.
+  auto fail_active = [&](const std::string& error) {
     for (auto& lane : lanes) {
+      if (!lane.active) continue;
+      lane.active = false;
       lane.outcome.status = RunStatus::Failed;
       lane.outcome.error = error;
       lane.outcome.wall_seconds = seconds_since(started);
-      if (lane.sink) lane.sink->run_ended({RunStatus::Failed, error, lane.outcome.steps, lane.outcome.wall_seconds});
-      out.push_back(lane.outcome);
+      lane.sink->run_ended({RunStatus::Failed, error, lane.outcome.steps, lane.outcome.wall_seconds});
     }
+  };
+  auto outcomes = [&] {
+    std::vector<TrainOutcome> out;
+    for (const auto& lane : lanes) out.push_back(lane.outcome);
     return out;
   };
   try {
     std::vector<std::shared_ptr<Model>> replicas;
     std::vector<torch::optim::SGDOptions> settings;
     for (size_t k = 0; k < specs.size(); ++k) {
-      lanes[k].sink = specs[k].sink;
-      lanes[k].checkpoint_dir = specs[k].checkpoint_dir;
       lanes[k].run = build_run(specs[k].config, options.default_threads);
       auto& run = lanes[k].run;
       lanes[k].batches = std::make_unique<BatchSource>(*run.data, run.device, run.model->dtype(), run.seed);
@@ -266,7 +291,10 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
       replicas.push_back(run.model);
       settings.push_back(sgd_options(specs[k].config.at("optimizer")));
     }
-    if (lanes.front().run.data->train_batches() <= 0) return fail_all("the data set has no training batches");
+    if (lanes.front().run.data->train_batches() <= 0) {
+      fail_active("the data set has no training batches");
+      return outcomes();
+    }
     Fusion fusion = fuse_models(replicas);
     if (!fusion.model) {  // each run on its own, as it would have trained unfused
       lanes.clear();
@@ -298,23 +326,11 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
     loop.set_log_every(specs.front().config.at("train").at("log_every").get<int64_t>());
     loop.run(started);
   } catch (const c10::Error& e) {
-    for (auto& lane : lanes)
-      if (lane.active && lane.sink) {
-        lane.outcome.status = RunStatus::Failed;
-        lane.outcome.error = e.what_without_backtrace();
-        lane.sink->run_ended({RunStatus::Failed, lane.outcome.error, lane.outcome.steps, seconds_since(started)});
-      }
+    fail_active(e.what_without_backtrace());
   } catch (const std::exception& e) {
-    for (auto& lane : lanes)
-      if (lane.active && lane.sink) {
-        lane.outcome.status = RunStatus::Failed;
-        lane.outcome.error = e.what();
-        lane.sink->run_ended({RunStatus::Failed, lane.outcome.error, lane.outcome.steps, seconds_since(started)});
-      }
+    fail_active(e.what());
   }
-  std::vector<TrainOutcome> out;
-  for (const auto& lane : lanes) out.push_back(lane.outcome);
-  return out;
+  return outcomes();
 }
 
 }  // namespace torchsweep

@@ -16,6 +16,15 @@
 
 namespace torchsweep {
 
+/// At most this many runs train as one fused model: each lane holds its own copy of
+/// its data set's order and its own replica, so memory grows with the lanes.
+constexpr size_t kMaxFusedLanes = 16;
+
+/// Groups of run positions that train together, in run order: runs with one
+/// fusion_key, at most kMaxFusedLanes per group; every other run alone. With `fuse`
+/// off, every run alone.
+std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, bool fuse);
+
 struct FusedLane {
   nlohmann::json config;
   MetricSink* sink = nullptr;

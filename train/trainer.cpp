@@ -70,7 +70,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     outcome.steps = position.step;
     if (schedule)
       set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
-    sink.run_started({device.str(), device_name(device), position.step, position.epoch});
+    sink.run_started({device.str(), device_name(device), position.step, position.epoch, engine.name()});
 
     auto evaluate_into = [&](MetricRow& into) {
       torchsweep::evaluate_into(into, model, data, run.loss, device, options.metric_reads);
@@ -132,10 +132,14 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
                                                                        totals.loss_sum, totals.correct, totals.samples};
         // Stop between steps: everything up to here is kept, and the run continues from
         // here. At an epoch's end the epoch is finished first, so it is recorded whole.
+        // The points up to here reach the database before the checkpoint exists: a run
+        // continued from it does not log them again.
+        auto checkpoint = [&] {
+          sink.flush();
+          sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device), here.epoch);
+        };
         auto stop = [&](bool saved) {
-          if (!saved && !options.checkpoint_dir.empty())
-            sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device),
-                                  here.epoch);
+          if (!saved && !options.checkpoint_dir.empty()) checkpoint();
           return finish(RunStatus::Interrupted,
                         "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
         };
@@ -161,9 +165,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         // An epoch-based schedule advances at every epoch the run completes.
         if (schedule && !schedule->per_step() && epoch_end) set_lr(optimizer, schedule->lr_at(epoch, run.base_lr));
         const bool checkpoint_now = !options.checkpoint_dir.empty() && plan.checkpoints(outcome.steps, epoch, epoch_end);
-        if (checkpoint_now)
-          sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device),
-                                here.epoch);
+        if (checkpoint_now) checkpoint();
         if (signal != 0 && !run_end) return stop(checkpoint_now);
       }
     }

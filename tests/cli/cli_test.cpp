@@ -681,6 +681,9 @@ TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
   const std::string keys = "SELECT group_concat(run_id || key || position || axis, ',') FROM metric_keys";
   EXPECT_EQ(query(dir.file("fused.db"), keys), query(dir.file("alone.db"), keys));
   EXPECT_EQ(query(dir.file("fused.db"), "SELECT count(*) FROM metrics"), "37200");  // 6 runs x 200 steps x 31
+  // Only the record of how the steps ran tells them apart.
+  EXPECT_EQ(query(dir.file("fused.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "fused");
+  EXPECT_EQ(query(dir.file("alone.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "eager");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(dir.file("fused.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, ("ATTACH DATABASE '" + dir.file("alone.db") + "' AS alone").c_str(), nullptr, nullptr,

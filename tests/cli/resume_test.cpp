@@ -148,8 +148,9 @@ TEST(ResumeTest, KilledCoordinatorAndWorkerThenResumeFinishEveryRunOnce) {
   TempDir dir;
   const std::string reference = dir.file("reference.db"), db = dir.file("workers.db");
   auto args = [&](const std::string& path, int workers) {
+    // Runs trained one by one (not fused), so that each worker holds one at a time.
     return std::vector<std::string>{TORCHSWEEP_BINARY, "run",  seed_spec(), "train.steps=20000", "train.log_every=100",
-                                    "--db",            path,   "--workers", std::to_string(workers)};
+                                    "sweep.fuse=off",  "--db", path,        "--workers",         std::to_string(workers)};
   };
   ASSERT_EQ(wait_for(spawn(args(reference, 1))), 0);
   const pid_t coordinator = spawn(args(db, 2));

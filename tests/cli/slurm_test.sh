@@ -103,7 +103,10 @@ check() {
 check 1 0.01337791557
 check 19 0.004441332139
 [ "$(q "$T/seed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
-echo "six finished runs with the seed's E_total values"
+# The six runs differ only in their learning rate: one task trained them as one fused model.
+[ "$(ls "$T"/seed-slurm/sweep-1/shards/)" = task-0.db ] || fail "expected one task: $(ls "$T"/seed-slurm/sweep-1/shards/)"
+[ "$(q "$T/seed.db" "SELECT group_concat(DISTINCT engine) FROM runs")" = fused ] || fail "the runs were not fused"
+echo "six finished runs with the seed's E_total values, fused in one task"
 
 # 2. A long run, sent USR1 while it trains: it checkpoints, requeues and finishes.
 out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" optimizer.lr=1.0 train.steps=200000 \
