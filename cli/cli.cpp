@@ -15,6 +15,39 @@
 
 namespace torchsweep {
 
+namespace {
+
+/// For a mistyped command (`torchsweep rnu`, `results lsit`): what it should say, with
+/// the closest command; "" when the words name commands (CLI11's message then stands).
+std::string unknown_command(const CLI::App& app, int argc, const char* const* argv) {
+  const CLI::App* at = &app;
+  std::string path = "torchsweep";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return "";
+    std::vector<std::string> names;
+    const CLI::App* next = nullptr;
+    for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+      names.push_back(sub->get_name());
+      if (sub->get_name() == word) next = sub;
+    }
+    if (names.empty()) return "";  // a command's own arguments
+    if (next) {
+      at = next;
+      path += " " + word;
+      continue;
+    }
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+    const std::string near = closest_match(word, names);
+    return path + ": unknown command '" + word + "'" + (near.empty() ? "" : ", did you mean '" + near + "'?") +
+           " (expected one of: " + list + ")";
+  }
+  return "";
+}
+
+}  // namespace
+
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"torchsweep: declarative experiment runner for LibTorch"};
   app.require_subcommand(1);
@@ -38,7 +71,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     out << "torchsweep " << TORCHSWEEP_VERSION << "\n";
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    err << "torchsweep: " << e.what() << "\n";
+    const std::string mistyped = unknown_command(app, argc, argv);
+    err << (mistyped.empty() ? "torchsweep: " + std::string(e.what()) : mistyped) << "\n";
     // Subcommand help goes to stdout through the exception's own app.
     return kExitBadInput;
   }

@@ -666,6 +666,18 @@ TEST(CliWorkersTest, WorkersOnATerminalShareOneBoardAndNeverInterleave) {
 
 namespace {
 
+TEST(CliCommandsTest, AMistypedCommandIsNamedWithTheClosestOne) {
+  TempDir dir;
+  const auto run = torchsweep_cli(dir, {"rnu", kSpec});
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("torchsweep: unknown command 'rnu', did you mean 'run'?"), std::string::npos) << run.err;
+  const auto list = torchsweep_cli(dir, {"results", "lsit"});
+  EXPECT_EQ(list.code, 2);
+  EXPECT_NE(list.err.find("torchsweep results: unknown command 'lsit', did you mean 'list'?"), std::string::npos)
+      << list.err;
+  EXPECT_NE(list.err.find("expected one of: list, compare"), std::string::npos) << list.err;
+}
+
 TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
   TempDir dir;
   const auto fused = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=on", "--db", "fused.db"});
