@@ -27,6 +27,7 @@ class Backprop2x2x2 : public Model {
   /// net/t1 net/t2 net/i1 net/i2 net/w1…net/w8 net/h1 net/a_h1 net/h2 net/a_h2
   /// net/o1 net/a_o1 net/o2 net/a_o2 net/E1 net/E2 train/loss grad/w1…grad/w8.
   void append_step_metrics(const StepView& view, MetricRow& row) const override;
+  bool reads_itself_at_logged_steps() const override { return true; }
 
   /// w1…w8 as they are now.
   std::array<double, 8> weights() const;

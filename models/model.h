@@ -37,6 +37,11 @@ class Model : public torch::nn::Module {
     (void)view;
     (void)row;
   }
+  /// Whether append_step_metrics reads the model (its weights or gradients), which must
+  /// then happen between backward and the update: a step captured as one piece cannot
+  /// stop there, so logged steps of such a model run uncaptured. A model that logs
+  /// nothing of its own says false.
+  virtual bool reads_itself_at_logged_steps() const { return true; }
 };
 
 /// Builds a model from its resolved options (the model section of a run's config).

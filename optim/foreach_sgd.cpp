@@ -14,7 +14,7 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
   bool on_cuda = false;
   for (const auto& group : param_groups_)
     for (const auto& p : group.params()) on_cuda = on_cuda || p.is_cuda();
-  if (use_ == Use::Auto && !on_cuda) return torch::optim::SGD::step(std::move(closure));
+  if (use_ == Use::Auto && !on_cuda && !lr_on_device_) return torch::optim::SGD::step(std::move(closure));
 
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
@@ -23,7 +23,8 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
     loss = closure();
   }
   using StateMap = std::remove_reference_t<decltype(state_)>;
-  for (auto& group : param_groups_) {
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    auto& group = param_groups_[g];
     const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
     const double momentum = options.momentum(), dampening = options.dampening();
     std::vector<torch::Tensor> params, grads;
@@ -60,9 +61,38 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
       // Nesterov: d_p = d_p + momentum * buf; else d_p = buf.
       grads = options.nesterov() ? at::_foreach_add(grads, bufs, momentum) : bufs;
     }
-    at::_foreach_add_(params, grads, -1 * options.lr());
+    if (!lr_on_device_) {
+      at::_foreach_add_(params, grads, -1 * options.lr());
+      continue;
+    }
+    // p += d_p * (-lr): one rounding of the same product as add_'s alpha, with the rate
+    // read from the device.
+    for (size_t i = 0; i < params.size(); ++i) params[i].addcmul_(grads[i], device_neg_lr_[g]);
   }
   return loss;
+}
+
+void ForeachSGD::keep_lr_on_device() {
+  if (lr_on_device_) return;
+  for (const auto& group : param_groups_) {
+    TORCH_CHECK(!group.params().empty(), "ForeachSGD: a parameter group without parameters");
+    const auto& first = group.params().front();
+    const double lr = static_cast<const torch::optim::SGDOptions&>(group.options()).lr();
+    device_neg_lr_.push_back(torch::full({}, -lr, first.options().requires_grad(false)));
+    device_lr_value_.push_back(lr);
+  }
+  lr_on_device_ = true;
+}
+
+void ForeachSGD::sync_device_lr() {
+  if (!lr_on_device_) return;
+  torch::NoGradGuard no_grad;
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const double lr = static_cast<const torch::optim::SGDOptions&>(param_groups_[g].options()).lr();
+    if (lr == device_lr_value_[g]) continue;
+    device_neg_lr_[g].fill_(-lr);
+    device_lr_value_[g] = lr;
+  }
 }
 
 }  // namespace torchsweep

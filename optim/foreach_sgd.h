@@ -23,8 +23,23 @@ class ForeachSGD : public torch::optim::SGD {
 
   torch::Tensor step(LossClosure closure = nullptr) override;
 
+  /// From now on a step reads each group's learning rate from a tensor on the
+  /// parameters' device instead of the options: a step captured in a CUDA graph then
+  /// follows a schedule (a rate read on the host would be frozen into the graph). The
+  /// tensors are refreshed from the options by sync_device_lr(), which must run before
+  /// each step and outside any capture. Momentum, dampening and weight decay stay host
+  /// numbers: schedules change only the rate.
+  void keep_lr_on_device();
+  /// Writes each group's current lr (the options', as set_lr left it) into its device
+  /// tensor where it changed: one small copy, no wait for the device.
+  void sync_device_lr();
+  bool lr_on_device() const { return lr_on_device_; }
+
  private:
   Use use_;
+  bool lr_on_device_ = false;
+  std::vector<torch::Tensor> device_neg_lr_;  ///< per group: -lr, 0-dim, in the parameters' dtype
+  std::vector<double> device_lr_value_;      ///< per group: the lr those tensors hold
 };
 
 }  // namespace torchsweep

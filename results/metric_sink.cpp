@@ -80,6 +80,10 @@ void FanoutSink::flush() {
   for (auto* s : sinks_) s->flush();
 }
 
+void FanoutSink::engine_changed(const std::string& engine, const std::string& note) {
+  for (auto* s : sinks_) s->engine_changed(engine, note);
+}
+
 void FanoutSink::checkpoint_saved(const std::string& path, int64_t epoch) {
   for (auto* s : sinks_) s->checkpoint_saved(path, epoch);
 }

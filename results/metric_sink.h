@@ -56,6 +56,8 @@ struct RunStarted {
   /// How its steps ran: "eager", or "fused" (one lane of several runs trained as one
   /// model); "" when the trainer does not say.
   std::string engine = "";
+  /// Why the steps run with that engine and not the one asked for ("" when as asked).
+  std::string engine_note = "";
 };
 
 /// Where training is within an epoch, for progress displays.
@@ -95,6 +97,12 @@ class MetricSink {
   /// checkpoint: a run continued from that checkpoint does not log those steps again,
   /// so they must not be lost if the process dies between the two.
   virtual void flush() {}
+  /// The run's steps go on with another engine (a CUDA graph that could not be
+  /// captured falls back to eager steps), for the reason `note`.
+  virtual void engine_changed(const std::string& engine, const std::string& note) {
+    (void)engine;
+    (void)note;
+  }
   /// A checkpoint was written (its folder).
   virtual void checkpoint_saved(const std::string& path, int64_t epoch) {
     (void)path;
@@ -110,6 +118,10 @@ class MemorySink : public MetricSink {
   void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override { ended = outcome; }
   void checkpoint_saved(const std::string& path, int64_t epoch) override { checkpoints.emplace_back(path, epoch); }
+  void engine_changed(const std::string& engine, const std::string& note) override {
+    started.engine = engine;
+    started.engine_note = note;
+  }
 
   /// The values of one metric in step order, and the steps they were logged at.
   std::vector<double> values(const std::string& key) const;
@@ -135,6 +147,7 @@ class FanoutSink : public MetricSink {
   void progress(const Progress& p) override;
   void flush() override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
+  void engine_changed(const std::string& engine, const std::string& note) override;
 
  private:
   std::vector<MetricSink*> sinks_;

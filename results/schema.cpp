@@ -147,6 +147,11 @@ ALTER TABLE sweeps DROP COLUMN slurm_jobs;
       R"sql(
 ALTER TABLE runs ADD COLUMN engine TEXT;
 )sql",
+      // 7: why a run's steps did not run as asked (a CUDA graph that could not be
+      // captured, say), next to the engine they ran with.
+      R"sql(
+ALTER TABLE runs ADD COLUMN engine_note TEXT;
+)sql",
   };
   return steps;
 }

@@ -83,8 +83,14 @@ void SqliteSink::run_started(const RunStarted& info) {
   environment_.device = info.device;
   environment_.device_name = info.device_name;
   environment_.engine = info.engine;
+  environment_.engine_note = info.engine_note;
   std::lock_guard<std::mutex> store_lock(store_.mutex());
   store_.mark_running(run_id_, environment_);
+}
+
+void SqliteSink::engine_changed(const std::string& engine, const std::string& note) {
+  std::lock_guard<std::mutex> store_lock(store_.mutex());
+  store_.set_engine(run_id_, engine, note);
 }
 
 void SqliteSink::log(int64_t step, const MetricRow& row) { append(step, row, MetricAxis::Step); }

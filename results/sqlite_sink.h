@@ -42,6 +42,7 @@ class SqliteSink : public MetricSink {
   void log_epoch(int64_t epoch, const MetricRow& row) override;
   void run_ended(const RunEnded& outcome) override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
+  void engine_changed(const std::string& engine, const std::string& note) override;
   /// Waits until every point logged so far is committed. Rethrows a write error.
   void flush() override;
 

@@ -112,7 +112,8 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
   db_->prepare(
          "UPDATE runs SET started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
-         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ?, engine = ? WHERE id = ?")
+         "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ?, engine = ?, "
+         "engine_note = ? WHERE id = ?")
       .bind(1, utc_now())
       .bind(2, env.device)
       .bind(3, env.device_name)
@@ -123,7 +124,16 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
       .bind(8, env.command)
       .bind(9, to_string(RunStatus::Running))
       .bind(10, env.engine.empty() ? SqlValue(nullptr) : SqlValue(env.engine))
-      .bind(11, run_id)
+      .bind(11, env.engine_note.empty() ? SqlValue(nullptr) : SqlValue(env.engine_note))
+      .bind(12, run_id)
+      .run();
+}
+
+void Store::set_engine(int64_t run_id, const std::string& engine, const std::string& note) {
+  db_->prepare("UPDATE runs SET engine = ?, engine_note = ? WHERE id = ?")
+      .bind(1, engine)
+      .bind(2, note.empty() ? SqlValue(nullptr) : SqlValue(note))
+      .bind(3, run_id)
       .run();
 }
 

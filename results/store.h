@@ -52,6 +52,7 @@ struct RunEnvironment {
   std::string git_commit;
   std::string command;
   std::string engine;  ///< "eager", "fused", ...; "" for unknown
+  std::string engine_note;  ///< why not the engine asked for; "" when as asked
 };
 
 /// A run already in the database, as `run --resume` sees it.
@@ -91,6 +92,8 @@ class Store {
   OpenedSweep open_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs, bool fresh);
 
   void mark_running(int64_t run_id, const RunEnvironment& env);
+  /// Records the engine a running run switched to, and why.
+  void set_engine(int64_t run_id, const std::string& engine, const std::string& note);
   /// Writes points in one transaction; `new_keys` are this run's metric names seen
   /// for the first time, in order (they fix the column order of exports), with the axis
   /// their steps are on.

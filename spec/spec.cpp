@@ -32,6 +32,9 @@ const std::vector<Field>& train_fields() {
       Field::cadence("checkpoint_every", "write a checkpoint: `N epochs`, `N steps` or `end` (default as eval_every)"),
       Field::integer("threads", 0, "intra-op threads (0: the machine's cores)").at_least(0),
       Field::boolean("deterministic", false, "use only deterministic algorithms (bit-identical reruns)"),
+      Field::choice("cuda_graph", "auto", {"auto", "on", "off"},
+                    "on CUDA, capture the whole training step once as a CUDA graph and replay it (auto: where "
+                    "the run supports it; on: also say why a run cannot)"),
   };
   return fields;
 }
@@ -304,6 +307,7 @@ nlohmann::json hashed_config(const nlohmann::json& config) {
   const std::string fallback = default_cadence(train).str();
   for (const char* key : {"eval_every", "checkpoint_every"})
     if (train.contains(key) && train[key] == fallback) train.erase(key);
+  if (train.contains("cuda_graph") && train["cuda_graph"] == "auto") train.erase("cuda_graph");
   auto& scheduler = hashed["scheduler"];
   if (scheduler.is_object() && scheduler.contains("interval")) {
     const auto& fields = registries().schedules.get(scheduler.at("name").get<std::string>()).options;

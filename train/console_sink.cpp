@@ -88,6 +88,12 @@ void ConsoleSink::run_started(const RunStarted& info) {
   if (info.resumed_at_step > 0)
     out_ << fmt::format("{}  resuming after epoch {} (step {})\n", label_, info.resumed_at_epoch, info.resumed_at_step)
          << std::flush;
+  if (!info.engine_note.empty()) out_ << fmt::format("{}  {} steps: {}\n", label_, info.engine, info.engine_note) << std::flush;
+}
+
+void ConsoleSink::engine_changed(const std::string& engine, const std::string& note) {
+  end_bar();
+  out_ << fmt::format("{}  {} steps from here: {}\n", label_, engine, note) << std::flush;
 }
 
 void ConsoleSink::end_bar() {

@@ -43,6 +43,7 @@ class ConsoleSink : public MetricSink {
   std::string progress_line(const Progress& p, int width) const;
 
   void run_started(const RunStarted& info) override;
+  void engine_changed(const std::string& engine, const std::string& note) override;
   void log(int64_t step, const MetricRow& row) override;
   void log_epoch(int64_t epoch, const MetricRow& row) override;
   void progress(const Progress& p) override;

@@ -32,19 +32,22 @@ void EpochMeter::fold(int64_t step, double loss, int64_t correct, int64_t sample
 
 void EpochMeter::add(int64_t step, const torch::Tensor& loss, const torch::Tensor& outputs,
                      const torch::Tensor& targets) {
-  const int64_t n = outputs.size(0);
-  samples_added_ += n;
+  torch::NoGradGuard no_grad;
+  if (!classification_) return add_counted(step, loss.detach(), torch::Tensor(), outputs.size(0));
+  // No kernel for the loss and three for the count; nothing is copied until read().
+  add_counted(step, loss.detach(), outputs.detach().argmax(1).eq(targets).sum(), outputs.size(0));
+}
+
+void EpochMeter::add_counted(int64_t step, const torch::Tensor& loss, const torch::Tensor& correct, int64_t samples) {
+  samples_added_ += samples;
   if (!deferred_) {
-    const int64_t correct = classification_ ? outputs.argmax(1).eq(targets).sum().item<int64_t>() : 0;
-    fold(step, loss.item<double>(), correct, n);
+    fold(step, loss.item<double>(), classification_ ? correct.item<int64_t>() : 0, samples);
     return;
   }
-  // No kernel for the loss and three for the count; nothing is copied until read().
-  torch::NoGradGuard no_grad;
-  pending_losses_.push_back(loss.detach().reshape({}));
-  if (classification_) pending_correct_.push_back(outputs.detach().argmax(1).eq(targets).sum());
+  pending_losses_.push_back(loss.reshape({}));
+  if (classification_) pending_correct_.push_back(correct.reshape({}));
   pending_steps_.push_back(step);
-  pending_samples_.push_back(n);
+  pending_samples_.push_back(samples);
 }
 
 const EpochTotals& EpochMeter::read() {

@@ -47,6 +47,11 @@ class EpochMeter {
   /// Adds one batch: its mean loss (one element), and for classification its outputs
   /// (scores per class) and targets (class indices). `step` labels the batch.
   void add(int64_t step, const torch::Tensor& loss, const torch::Tensor& outputs, const torch::Tensor& targets);
+  /// Adds one batch whose correct count is already counted (a one-element tensor;
+  /// ignored unless classification). Deferred, the meter keeps `loss` and `correct`
+  /// until read(): they must not be overwritten before then (a captured step's outputs
+  /// are, so it passes copies).
+  void add_counted(int64_t step, const torch::Tensor& loss, const torch::Tensor& correct, int64_t samples);
   /// Folds the batches added since the last read into the sums and returns them; on a
   /// GPU this is the one place the host waits for the device.
   const EpochTotals& read();

@@ -8,7 +8,9 @@
 #include "device/devices.h"
 #include "optim/optimizers.h"
 #include "spec/training_plan.h"
+#include "optim/foreach_sgd.h"
 #include "train/batch_source.h"
+#include "train/captured_step.h"
 #include "train/checkpoint.h"
 #include "train/evaluation.h"
 #include "train/run_parts.h"
@@ -22,6 +24,19 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+/// The step engine train.cuda_graph asks for, and why it is not that one ("" when it is
+/// or nothing was asked: auto says nothing for runs off CUDA).
+std::unique_ptr<StepEngine> choose_engine(const nlohmann::json& config, RunParts& run, std::string& note) {
+  const std::string wanted = config.at("train").value("cuda_graph", "auto");
+  if (wanted != "off") {
+    const std::string obstacle = capture_obstacle(*run.optimizer, run.device);
+    if (obstacle.empty())
+      return std::make_unique<CapturedStep>(*run.model, static_cast<ForeachSGD&>(*run.optimizer), run.loss,
+                                            run.data->classification(), run.device);
+    if (wanted == "on" || run.device.is_cuda()) note = "not captured as a CUDA graph: " + obstacle;
+  }
+  return std::make_unique<EagerStep>(*run.model, *run.optimizer, run.loss);
+}
 
 }  // namespace
 
@@ -61,7 +76,10 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     const int64_t total_steps = plan.total_steps;
     const int64_t log_every = config.at("train").at("log_every").get<int64_t>();
     BatchSource batches(data, device, model.dtype(), run.seed);
-    EagerStep engine(model, optimizer, run.loss);
+    std::string engine_note;
+    const std::unique_ptr<StepEngine> engine = choose_engine(config, run, engine_note);
+    const auto* captured = dynamic_cast<const CapturedStep*>(engine.get());
+    bool fallback_reported = false;
 
     CheckpointPosition position;
     if (options.resume) {
@@ -70,7 +88,8 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     outcome.steps = position.step;
     if (schedule)
       set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
-    sink.run_started({device.str(), device_name(device), position.step, position.epoch, engine.name()});
+    sink.run_started(
+        {device.str(), device_name(device), position.step, position.epoch, engine->name(), engine_note});
 
     auto evaluate_into = [&](MetricRow& into) {
       torchsweep::evaluate_into(into, model, data, run.loss, device, options.metric_reads);
@@ -104,7 +123,11 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         };
         {
           HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
-          engine.step(batches.batch(b), step, meter, log_now ? &log_step : nullptr);
+          engine->step(batches.batch(b), step, meter, log_now ? &log_step : nullptr);
+        }
+        if (captured && !fallback_reported && !captured->fallback_reason().empty()) {
+          sink.engine_changed(engine->name(), captured->fallback_reason());
+          fallback_reported = true;
         }
         if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
         ++outcome.steps;

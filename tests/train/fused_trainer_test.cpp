@@ -119,3 +119,29 @@ TEST(FusedTrainerTest, TheSeedCnnFusedFollowsItsRunsWithTheirOwnSeedsAndCheckpoi
 }
 
 }  // namespace
+
+namespace {
+
+// --- CUDA: runs where LibTorch sees a GPU, and skips elsewhere.
+
+TEST(FusedTrainerCudaTest, TheGroupedFormOnAGpuFollowsTheRunsTrainedAlone) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // Grouped convolutions agree with separate ones to rounding, and in this network a
+  // rounding difference grows about tenfold a step: a few steps are compared closely.
+  const auto configs = configs_of("/experiments/s6_fashion_mnist.yaml",
+                                  {"device=cuda", "model.dropout=0", "data.batch_size=32", "data.train_limit=1024",
+                                   "data.test_limit=256", "~train.epochs", "train.steps=6", "train.log_every=1",
+                                   "train.deterministic=true", "sweep={mode: zip}", "seed=1,2,3",
+                                   "optimizer.lr=0.01,0.05,0.02"});
+  ASSERT_EQ(configs.size(), 3u);
+  const Compared c = train_both_ways(configs);
+  for (size_t k = 0; k < configs.size(); ++k) {
+    EXPECT_EQ(c.fused_outcomes[k].status, RunStatus::Finished) << c.fused_outcomes[k].error;
+    EXPECT_EQ(c.fused[k].started.engine, "fused");
+    expect_same_points(c.alone[k], c.fused[k], 1e-3, "lane " + std::to_string(k));
+  }
+}
+
+}  // namespace

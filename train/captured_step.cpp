@@ -1,0 +1,90 @@
+#include "train/captured_step.h"
+
+namespace torchsweep {
+
+std::string capture_obstacle(const torch::optim::Optimizer& optimizer, const torch::Device& device) {
+  if (!device.is_cuda()) return "CUDA graphs need a CUDA device (this run is on " + device.str() + ")";
+  if (!cuda_graphs_built()) return "this build's LibTorch has no CUDA";
+  if (!dynamic_cast<const ForeachSGD*>(&optimizer)) return "only SGD's update is captured so far";
+  return "";
+}
+
+CapturedStep::CapturedStep(Model& model, ForeachSGD& optimizer, const LossFn& loss, bool classification,
+                           const torch::Device& device, Capture capture, int64_t warmup_steps)
+    : model_(model),
+      optimizer_(optimizer),
+      loss_(loss),
+      classification_(classification),
+      device_(device),
+      capture_(capture),
+      warmup_left_(warmup_steps) {
+  optimizer_.keep_lr_on_device();
+}
+
+void CapturedStep::uncaptured(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) {
+  optimizer_.zero_grad();
+  const auto outputs = model_.forward(batch.inputs);
+  const auto loss = loss_(outputs, batch.targets);
+  meter.add(step, loss, outputs, batch.targets);
+  loss.backward();
+  if (before_update) (*before_update)(batch.inputs, batch.targets, outputs);
+  optimizer_.step();
+}
+
+bool CapturedStep::capture() {
+  // Gradients start undefined, so that backward allocates them inside the graph's pool
+  // and each replay writes the same ones.
+  for (auto& p : model_.parameters()) p.mutable_grad() = torch::Tensor();
+  const std::string failed = graph_.capture(device_, [&] {
+    const auto outputs = model_.forward(inputs_);
+    const auto loss = loss_(outputs, targets_);
+    torch::Tensor correct;
+    {
+      torch::NoGradGuard no_grad;
+      correct = classification_ ? outputs.detach().argmax(1).eq(targets_).sum()
+                                : torch::zeros({}, outputs.options().dtype(torch::kInt64));
+    }
+    loss.backward();
+    optimizer_.step();
+    torch::NoGradGuard no_grad;
+    outputs_ = outputs.detach();
+    stats_ = torch::stack({loss.detach().to(torch::kFloat64), correct.to(torch::kFloat64)});
+  });
+  if (failed.empty()) return true;
+  fallback_ = "the step could not be captured as a CUDA graph: " + failed;
+  return false;
+}
+
+void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) {
+  optimizer_.sync_device_lr();
+  const bool same_shape = !inputs_.defined() || (batch.inputs.sizes() == inputs_.sizes() &&
+                                                  batch.targets.sizes() == targets_.sizes());
+  const bool reads_model = before_update && model_.reads_itself_at_logged_steps();
+  if (capture_ == Capture::Never || !fallback_.empty() || !same_shape || reads_model) {
+    return uncaptured(batch, step, meter, before_update);
+  }
+  if (warmup_left_ > 0) {
+    --warmup_left_;
+    CudaGraph::run_on_side_stream(device_, [&] { uncaptured(batch, step, meter, before_update); });
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  if (!inputs_.defined()) {
+    inputs_ = torch::empty_like(batch.inputs);
+    targets_ = torch::empty_like(batch.targets);
+  }
+  inputs_.copy_(batch.inputs);
+  targets_.copy_(batch.targets);
+  if (!graph_.captured()) {
+    at::AutoGradMode grad(true);
+    if (!capture()) return uncaptured(batch, step, meter, before_update);
+  }
+  graph_.replay();
+  ++replayed_;
+  // The graph overwrites stats_ at the next replay: the meter keeps a copy.
+  const auto stats = stats_.clone();
+  meter.add_counted(step, stats[0], stats[1], batch.inputs.size(0));
+  if (before_update) (*before_update)(inputs_, targets_, outputs_);
+}
+
+}  // namespace torchsweep
