@@ -7,7 +7,8 @@
 #   PYTHON=python3 DEPS_PREFIX=$CONDA_PREFIX OUT=gpu-check bench/gpu_check.sh
 #
 # TESTS='Cuda*:Captured*' runs only the unit tests that gtest filter selects (quicker than
-# the whole suite); BATCHES and REPEATS size the benchmark.
+# the whole suite), TESTS=none none (and the test binary is not built); BATCHES, REPEATS
+# and VARIANTS (comma-separated, see bench/training_vs_pytorch.py) shape the benchmark.
 #
 # Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, sqlite3, and torchsweep's other
 # dependencies where CMake finds them (CMAKE_PREFIX_PATH); see docs/gpu.md.
@@ -35,9 +36,11 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 # DEPS_PREFIX: where the other dependencies are (a conda environment, an unpacked prefix).
 prefix=()
 [ -n "${DEPS_PREFIX:-}" ] && prefix=(-DCMAKE_PREFIX_PATH="$DEPS_PREFIX")
+targets=()
+[ "${TESTS:-}" = none ] && targets=(--target torchsweep)
 if timeout 120 cmake -S . -B "$BUILD" ${generator[@]+"${generator[@]}"} ${prefix[@]+"${prefix[@]}"} -DCMAKE_BUILD_TYPE=RelWithDebInfo \
      -DTORCHSWEEP_TORCH_PYTHON="$PYTHON" > "$OUT/build.log" 2>&1 &&
-   timeout 300 cmake --build "$BUILD" -j "$(nproc)" >> "$OUT/build.log" 2>&1; then
+   timeout 300 cmake --build "$BUILD" -j "$(nproc)" ${targets[@]+"${targets[@]}"} >> "$OUT/build.log" 2>&1; then
   note "== build: ok ($(elapsed)); $(grep -E 'torchsweep: (C\+\+|fmt)' "$OUT/build.log" | sed 's/^-- //' | tr '\n' ';')"
 else
   note "== build: FAILED ($(elapsed))"
@@ -63,7 +66,9 @@ note "== std:: imports of torchsweep that LibTorch also exports: $(wc -l < "$OUT
   "(std::filesystem among them: $(grep -c filesystem "$OUT/imports_torch_also_exports.txt"))"
 rm -f "$OUT/torch_std_exports.txt" "$imports"
 
-if [ -n "${TESTS:-}" ]; then
+if [ "${TESTS:-}" = none ]; then
+  note "== tests: not run (TESTS=none)"
+elif [ -n "${TESTS:-}" ]; then
   # The selected unit tests only, one process.
   timeout 300 "$BUILD/tests/torchsweep_tests" --gtest_filter="$TESTS" > "$OUT/tests.log" 2>&1
   note "== tests $TESTS (exit $?, $(elapsed)): $(grep -E '^\[  PASSED  \]|^\[  FAILED  \]|tests ran' "$OUT/tests.log" | tr '\n' ' ')"
@@ -76,7 +81,7 @@ else
   note "   skipped: $(grep -c '(Skipped)$' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
 fi
 
-timeout 240 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" \
+timeout 240 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" ${VARIANTS:+--variants "$VARIANTS"} \
   > "$OUT/bench.log" 2>&1
 note "== benchmark (exit $?, $(elapsed)):"
 tee -a "$summary" < "$OUT/bench.log" | tail -12
@@ -89,3 +94,22 @@ timeout 150 "$BUILD/torchsweep" run experiments/s6_fashion_mnist.yaml device=cud
 note "== s6_fashion_mnist on cuda (exit $?, $(elapsed)):" \
   "$(sqlite3 "$db" "SELECT status || ', ' || steps || ' steps, ' || printf('%.1f', wall_seconds) || ' s, ' || device_name || ', engine ' || coalesce(engine, '?') || coalesce(' (' || engine_note || ')', '') FROM runs")"
 note "   test/acc by epoch: $(sqlite3 "$db" "SELECT group_concat(printf('%.4f', value), ' ') FROM (SELECT value FROM metrics WHERE key = 'test/acc' ORDER BY step)")"
+
+# A fused sweep on the GPU against its runs trained one by one: six learning rates of the
+# seed CNN (one seed, dropout off), 200 steps each; the largest relative difference of
+# train/loss, at step 0 and over all logged steps, and the engines recorded.
+fused_db=$scratch/fused.db alone_db=$scratch/alone.db
+sweep=(experiments/s6_fashion_mnist.yaml device=cuda "~train.epochs" train.steps=200 train.log_every=10 "~scheduler"
+       model.dropout=0 train.deterministic=true optimizer.lr=0.01,0.02,0.03,0.04,0.05,0.06)
+timeout 60 "$BUILD/torchsweep" run "${sweep[@]}" sweep.fuse=on --db "$fused_db" > "$OUT/fused.log" 2>&1
+fused_exit=$?
+timeout 60 "$BUILD/torchsweep" run "${sweep[@]}" sweep.fuse=off --db "$alone_db" >> "$OUT/fused.log" 2>&1
+note "== fused sweep on cuda (exit $fused_exit, one by one exit $?, $(elapsed)):" \
+  "$(sqlite3 "$fused_db" "SELECT group_concat(DISTINCT status || ' ' || engine) || ', ' || printf('%.1f', max(wall_seconds)) || ' s' FROM runs")" \
+  "vs $(sqlite3 "$alone_db" "SELECT group_concat(DISTINCT status || ' ' || engine) || ', ' || printf('%.1f', sum(wall_seconds)) || ' s' FROM runs")"
+note "   train/loss fused vs alone, largest relative difference: $(sqlite3 "$fused_db" "ATTACH '$alone_db' AS a;
+  SELECT 'step 0: ' || printf('%.2e', max(CASE WHEN f.step = 0 THEN abs(f.value - o.value) / abs(o.value) END)) ||
+         ', all steps: ' || printf('%.2e', max(abs(f.value - o.value) / abs(o.value))) || ' over ' || count(*) || ' points'
+  FROM metrics f JOIN runs fr ON fr.id = f.run_id
+  JOIN a.runs ar ON ar.run_index = fr.run_index JOIN a.metrics o ON o.run_id = ar.id AND o.key = f.key AND o.step = f.step
+  WHERE f.key = 'train/loss'")"

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/interrupt.h"
+#include "device/cuda_graph.h"
 #include "device/devices.h"
 #include "models/fused_model.h"
 #include "optim/fused_sgd.h"
@@ -75,13 +76,23 @@ class FusedLoop {
   FusedLoop(std::vector<Lane>& lanes, FusedModel& model, FusedSGD& optimizer, const TrainOptions& options)
       : lanes_(lanes), model_(model), optimizer_(optimizer), options_(options), first_(lanes.front().run) {}
 
+  /// Steps on a GPU go through a captured CUDA graph (after `warmup` uncaptured ones).
+  void capture_steps(int64_t warmup) {
+    capture_ = true;
+    warmup_left_ = warmup;
+    active_mask_ = torch::ones({static_cast<int64_t>(lanes_.size())},
+                               torch::TensorOptions().dtype(torch::kBool).device(first_.device));
+  }
+  /// The engine the lanes record.
+  std::string engine() const { return capture_ && fallback_.empty() ? "fused+cuda_graph" : "fused"; }
+
   void run(Clock::time_point started) {
     started_ = started;
     const TrainingPlan& plan = first_.plan;
     const int64_t per_epoch = first_.data->train_batches();
     const int64_t log_every = log_every_;
     for (auto& lane : lanes_)
-      lane.sink->run_started({first_.device.str(), device_name(first_.device), 0, 0, "fused"});
+      lane.sink->run_started({first_.device.str(), device_name(first_.device), 0, 0, engine(), engine_note_});
     int64_t steps = 0;
     for (int64_t epoch = 1; steps < plan.total_steps && any_active(); ++epoch) {
       const auto epoch_started = Clock::now();
@@ -100,7 +111,8 @@ class FusedLoop {
         const double elapsed = seconds_since(epoch_started);
         for (auto& lane : lanes_) {
           if (!lane.active) continue;
-          const EpochTotals& shown = lane.meter->read();
+          // Deferred meters (on a GPU) show the values of the last read.
+          const EpochTotals& shown = lane.meter->deferred() ? lane.meter->last_read() : lane.meter->read();
           lane.sink->progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, steps, plan.total_steps,
                                shown.mean_loss(), first_.data->classification() ? shown.accuracy() : -1.0,
                                elapsed > 0 ? static_cast<double>(lane.meter->samples_added()) / elapsed : 0.0, elapsed});
@@ -120,6 +132,7 @@ class FusedLoop {
   }
 
   void set_log_every(int64_t every) { log_every_ = every; }
+  void set_engine_note(std::string note) { engine_note_ = std::move(note); }
 
  private:
   std::vector<Lane>& lanes_;
@@ -129,6 +142,14 @@ class FusedLoop {
   const RunParts& first_;
   Clock::time_point started_;
   int64_t log_every_ = 1;
+  std::string engine_note_;
+  // The captured step (on a GPU): the graph, its static buffers, and which lanes still
+  // train (a stopped lane's loss is masked out inside the graph).
+  bool capture_ = false;
+  int64_t warmup_left_ = 0;
+  std::string fallback_;
+  CudaGraph graph_;
+  torch::Tensor active_mask_, inputs_, targets_, outputs_, stats_;
 
   bool any_active() const {
     for (const auto& lane : lanes_)
@@ -139,6 +160,7 @@ class FusedLoop {
   void finish(Lane& lane, RunStatus status, std::string error) {
     lane.active = false;
     optimizer_.freeze(&lane - lanes_.data());
+    if (active_mask_.defined()) active_mask_[&lane - lanes_.data()].fill_(false);
     lane.outcome.stop_signal = status == RunStatus::Interrupted ? interrupt_signal() : 0;
     lane.outcome.status = status;
     lane.outcome.error = std::move(error);
@@ -164,6 +186,91 @@ class FusedLoop {
       inputs.push_back(lane.batch.inputs);
       targets.push_back(lane.batch.targets);
     }
+    const bool same_shape = !inputs_.defined() || (inputs_.size(1) == inputs.front().size(0));
+    const bool reads_model = log_now && first_.model->reads_itself_at_logged_steps();
+    if (capture_ && fallback_.empty() && same_shape && !reads_model) {
+      if (warmup_left_ > 0) {
+        --warmup_left_;
+        CudaGraph::run_on_side_stream(first_.device, [&] { uncaptured_step(inputs, targets, step, log_now); });
+        return;
+      }
+      if (captured_step(inputs, targets, step, log_now)) return;
+    }
+    uncaptured_step(inputs, targets, step, log_now);
+  }
+
+  /// Records lane k's batch (already added to its meter): reads the meter where the
+  /// values are due (every step on the CPU; at logged steps on a GPU), ends the lane if
+  /// its loss stopped being finite, and logs the step's row.
+  void after_lane_step(size_t k, int64_t step, bool log_now, const torch::Tensor& inputs, const torch::Tensor& targets,
+                       const torch::Tensor& outputs) {
+    Lane& lane = lanes_[k];
+    if (lane.meter->deferred() && !log_now) return;
+    lane.meter->read();
+    if (lane.meter->non_finite()) {
+      diverge(lane);
+      return;
+    }
+    lane.outcome.final_loss = lane.meter->last_loss();
+    if (log_now) {
+      model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
+      lane.sink->log(step, step_row(*lane.run.model, {inputs, targets, outputs, lane.meter->last_loss()}));
+    }
+  }
+
+  /// The step replayed from a CUDA graph, captured at its first use; false when the
+  /// capture failed (the lanes then record why, and every later step runs uncaptured).
+  bool captured_step(const std::vector<torch::Tensor>& inputs, const std::vector<torch::Tensor>& targets, int64_t step,
+                     bool log_now) {
+    torch::NoGradGuard no_grad;
+    const auto stacked_inputs = torch::stack(inputs), stacked_targets = torch::stack(targets);
+    if (!inputs_.defined()) {
+      inputs_ = torch::empty_like(stacked_inputs);
+      targets_ = torch::empty_like(stacked_targets);
+    }
+    inputs_.copy_(stacked_inputs);
+    targets_.copy_(stacked_targets);
+    if (!graph_.captured()) {
+      at::AutoGradMode grad(true);
+      const bool classification = first_.data->classification();
+      const std::string failed = graph_.capture(first_.device, [&] {
+        const auto outputs = model_.forward(inputs_);
+        std::vector<torch::Tensor> losses;
+        for (size_t k = 0; k < lanes_.size(); ++k)
+          losses.push_back(lanes_[k].run.loss(outputs[static_cast<int64_t>(k)], targets_[static_cast<int64_t>(k)]));
+        const auto loss = torch::stack(losses);
+        // A stopped lane adds no gradient: where() passes none to the masked branch
+        // (a product with 0 would pass on a nan).
+        const auto total = torch::where(active_mask_, loss, torch::zeros_like(loss)).sum();
+        optimizer_.zero_grad();
+        total.backward();
+        optimizer_.step();
+        torch::NoGradGuard no_grad_inside;
+        outputs_ = outputs.detach();
+        const auto correct = classification ? outputs_.argmax(2).eq(targets_).sum(1)
+                                            : torch::zeros({loss.size(0)}, loss.options().dtype(torch::kInt64));
+        stats_ = torch::stack({loss.detach().to(torch::kFloat64), correct.to(torch::kFloat64)}, 1);
+      });
+      if (!failed.empty()) {
+        fallback_ = "the fused step could not be captured as a CUDA graph: " + failed;
+        for (auto& lane : lanes_) lane.sink->engine_changed("fused", fallback_);
+        return false;
+      }
+    }
+    graph_.replay();
+    const auto stats = stats_.clone();  // the next replay overwrites stats_
+    const int64_t batch = inputs_.size(1);
+    for (size_t k = 0; k < lanes_.size(); ++k) {
+      if (!lanes_[k].active) continue;
+      const auto lane = static_cast<int64_t>(k);
+      lanes_[k].meter->add_counted(step, stats[lane][0], stats[lane][1], batch);
+      after_lane_step(k, step, log_now, inputs_[lane], targets_[lane], outputs_[lane]);
+    }
+    return true;
+  }
+
+  void uncaptured_step(const std::vector<torch::Tensor>& inputs, const std::vector<torch::Tensor>& targets, int64_t step,
+                       bool log_now) {
     const auto outputs = model_.forward(torch::stack(inputs));
     std::vector<torch::Tensor> losses;
     torch::Tensor total;
@@ -180,16 +287,7 @@ class FusedLoop {
       if (!lane.active) continue;
       const auto out = outputs[static_cast<int64_t>(k)].detach();
       lane.meter->add(step, losses[k].detach(), out, targets[k]);
-      lane.meter->read();
-      if (lane.meter->non_finite()) {
-        diverge(lane);
-        continue;
-      }
-      lane.outcome.final_loss = lane.meter->last_loss();
-      if (log_now) {
-        model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
-        lane.sink->log(step, step_row(*lane.run.model, {lane.batch.inputs, targets[k], out, lane.meter->last_loss()}));
-      }
+      after_lane_step(k, step, log_now, lane.batch.inputs, targets[k], out);
     }
     optimizer_.step();
   }
@@ -216,6 +314,11 @@ class FusedLoop {
       Lane& lane = lanes_[k];
       if (!lane.active) continue;
       const EpochTotals totals = lane.meter->read();
+      if (lane.meter->non_finite()) {  // found at this read (deferred on a GPU)
+        diverge(lane);
+        continue;
+      }
+      lane.outcome.final_loss = lane.meter->last_loss();
       const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, steps}
                                                 : CheckpointPosition{epoch - 1, steps, b + 1, totals.loss_sum,
                                                                      totals.correct, totals.samples};
@@ -287,7 +390,7 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
       lanes[k].run = build_run(specs[k].config, options.default_threads);
       auto& run = lanes[k].run;
       lanes[k].batches = std::make_unique<BatchSource>(*run.data, run.device, run.model->dtype(), run.seed);
-      lanes[k].meter = std::make_unique<EpochMeter>(run.device, run.data->classification(), MeterReads::PerBatch);
+      lanes[k].meter = std::make_unique<EpochMeter>(run.device, run.data->classification(), options.metric_reads);
       replicas.push_back(run.model);
       settings.push_back(sgd_options(specs[k].config.at("optimizer")));
     }
@@ -323,7 +426,16 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
       if (lanes[k].run.schedule)
         optimizer.set_lr(static_cast<int64_t>(k), lanes[k].run.schedule->lr_at(0, lanes[k].run.base_lr));
     FusedLoop loop(lanes, *fusion.model, optimizer, options);
-    loop.set_log_every(specs.front().config.at("train").at("log_every").get<int64_t>());
+    const auto& train = specs.front().config.at("train");
+    loop.set_log_every(train.at("log_every").get<int64_t>());
+    const std::string graph = train.value("cuda_graph", "auto");
+    const torch::Device& device = lanes.front().run.device;
+    if (graph != "off" && device.is_cuda() && cuda_graphs_built())
+      loop.capture_steps(/*warmup=*/3);
+    else if (graph == "on" || (graph == "auto" && device.is_cuda()))
+      loop.set_engine_note(std::string("not captured as a CUDA graph: ") +
+                           (device.is_cuda() ? "this build's LibTorch has no CUDA"
+                                             : "CUDA graphs need a CUDA device (this run is on " + device.str() + ")"));
     loop.run(started);
   } catch (const c10::Error& e) {
     fail_active(e.what_without_backtrace());
