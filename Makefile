@@ -18,6 +18,8 @@ PACKAGES := build-essential cmake ccache git pkg-config \
             libtorch-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 \
             libgtest-dev libcli11-dev zlib1g-dev libtomlplusplus-dev nlohmann-json3-dev \
             gnuplot-nox dataset-fashion-mnist
+# Python libraries the tests run documented snippets with (without their recommends).
+PY_PACKAGES := python3-pandas
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,15 +30,21 @@ DEPS_PREFIX ?=
 
 all: build
 
-deps:
-	@missing=$$(for p in $(PACKAGES); do \
+# Installs those of the packages $(1) that are missing, with apt-get's flags $(2).
+define install_missing
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:" $$missing; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(PACKAGES),)
+	$(call install_missing,$(PY_PACKAGES),--no-install-recommends)
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "cli/command.h"
+#include "cli/completion.h"
 #include "cli/launch_commands.h"
 #include "cli/results_commands.h"
 #include "cli/spec_commands.h"
@@ -58,6 +59,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   add_launch_commands(app, context, commands);
   add_spec_commands(app, context, commands);
   add_results_commands(app, context, commands);
+  std::string shell;
+  auto* completion = app.add_subcommand("completion", "print a shell completion script: eval \"$(torchsweep completion bash)\"");
+  completion->add_option("shell", shell, "bash or zsh")->required();
+  commands.add(completion, [&] {
+    out << completion_script(app, shell);
+    return kExitOk;
+  });
 
   try {
     app.parse(argc, argv);

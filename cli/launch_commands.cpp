@@ -36,6 +36,7 @@ struct LaunchOptions {
   bool dry_run = false;
   bool resume = false;
   bool fresh = false;
+  bool quiet = false;      // --quiet: the summary line and errors only
   int workers = 1;         // --workers: worker processes
   int64_t threads = 0;     // --threads: intra-op threads per run when the spec leaves train.threads at 0
   std::string gpus_text;   // --gpus: comma-separated GPU indices
@@ -73,9 +74,12 @@ int run_command(const LaunchOptions& o, CliContext& context) {
   options.fresh = o.fresh;
   options.workers = o.workers;
   options.threads = o.threads;
-  options.interactive = is_terminal(out);
+  options.interactive = is_terminal(out) && !o.quiet;
+  options.quiet = o.quiet;
   install_interrupt_handlers();
-  const SweepOutcome outcome = run_sweep(plan, *store, out, options);
+  // Quiet: the runs' lines go nowhere; the summary and the continue hint still print.
+  std::ostream discard(nullptr);
+  const SweepOutcome outcome = run_sweep(plan, *store, o.quiet ? discard : out, options);
   out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
   if (outcome.interrupted) out << fmt::format(", {} interrupted", outcome.interrupted);
   if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
@@ -144,6 +148,7 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   run->add_option("--gpus", o->gpus_text,
                   "GPU indices to spread workers over, e.g. 0,1 (default: every visible GPU)");
   fresh_flag->excludes("--resume");
+  run->add_flag("-q,--quiet", o->quiet, "print only the summary line at the end (and errors)");
   commands.add(run, [o, &context] { return run_command(*o, context); });
 
   auto* worker = app.add_subcommand(

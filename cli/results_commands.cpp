@@ -1,21 +1,27 @@
 #include "cli/results_commands.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <iostream>
 #include <memory>
 #include <optional>
 
 #include "base/error.h"
 #include "base/paths.h"
+#include "results/annotations.h"
 #include "results/comparison.h"
 #include "results/curve_groups.h"
 #include "results/curves.h"
 #include "results/merge.h"
 #include "results/plot.h"
+#include "results/removal.h"
 #include "results/run_selection.h"
 #include "results/run_views.h"
 #include "results/store.h"
+#include "results/sweep_export.h"
+#include "results/sweep_views.h"
 #include "results/table.h"
 
 namespace torchsweep {
@@ -60,6 +66,11 @@ struct ResultsOptions {
   int64_t every = 1;             // --every: keep every Nth step
   int64_t points = 0;            // --points: N evenly spaced steps (only when given)
   int64_t run_id = 0;
+  std::vector<int64_t> run_ids;
+  std::vector<std::string> tags, untag, sweeps;
+  std::string note;
+  bool yes = false;
+  bool wide = false;
 
   RunSelection selection() const {
     RunSelection s{sweep, {}, where};
@@ -67,6 +78,22 @@ struct ResultsOptions {
     return s;
   }
 };
+
+/// The database a command changes: it must exist (these commands never create one).
+std::unique_ptr<Store> open_existing(const std::string& path) {
+  if (!is_regular_file(path)) throw InputError("--db " + path + ": no database there");
+  return Store::open(path);
+}
+
+/// Asks on the terminal whether to go on; false when the answer is not yes. Without a
+/// terminal there is no one to ask: the command needs --yes.
+bool confirmed(const std::string& question, std::ostream& out) {
+  if (!isatty(STDIN_FILENO)) throw InputError("results delete: stdin is not a terminal; pass --yes to delete without asking");
+  out << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
 
 /// Curve groups of a `curves` or `plot` command, thinned as its flags say (checked
 /// before the database is opened).
@@ -128,6 +155,13 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   add_format(list);
   commands.add(list, reading([o, &context](Database& db, TableFormat format) {
                  render(list_runs(db, o->selection()), format, context.out);
+               }));
+
+  auto* sweeps = results->add_subcommand("sweeps", "one line per sweep: its runs by status");
+  add_db_option(sweeps, context);
+  add_format(sweeps);
+  commands.add(sweeps, reading([&context](Database& db, TableFormat format) {
+                 render(list_sweeps(db), format, context.out);
                }));
 
   auto* compare = results->add_subcommand("compare", "one row per group of runs: a metric's first, last, min, ...");
@@ -192,14 +226,65 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     return 0;
   });
 
-  auto* export_cmd = results->add_subcommand("export", "every metric of one run, one row per step");
-  export_cmd->add_option("run", o->run_id, "the run id (see results list)")->required();
-  add_db_option(export_cmd, context);
+  auto* export_cmd = results->add_subcommand(
+      "export", "every metric of one run, one row per step; or of many runs (--sweep, --where): one row per point, "
+                "or with --wide one row per run");
+  export_cmd->add_option("run", o->run_id, "the run id (see results list)");
+  add_common(export_cmd);
+  export_cmd->add_flag("--wide", o->wide, "many runs: one row per run, a column per parameter, the summaries");
   export_cmd->add_option("--format", o->format, "csv (default), json or table");
   commands.add(export_cmd, [o, &context, export_cmd] {
     const TableFormat format = parse_table_format(export_cmd->count("--format") ? o->format : "csv");
+    const bool many = export_cmd->count("--sweep") || export_cmd->count("--where") || o->wide;
+    if (export_cmd->count("run") && many)
+      throw InputError("results export: a run id, or --sweep/--where/--wide for many runs, not both");
+    if (!export_cmd->count("run") && !many) throw InputError("results export: expected a run id, or --sweep S");
     auto store = Store::open_read_only(context.db_path);
-    render(export_run(store->db(), o->run_id), format, context.out);
+    if (!many)
+      render(export_run(store->db(), o->run_id), format, context.out);
+    else
+      render(o->wide ? export_wide(store->db(), o->selection()) : export_points(store->db(), o->selection()), format,
+             context.out);
+    return 0;
+  });
+
+  auto* tag = results->add_subcommand("tag", "tag a run (results list --where \"tags like '%best%'\"), or set its note");
+  tag->add_option("run", o->run_id, "the run id")->required();
+  tag->add_option("tags", o->tags, "tags to add (no commas or spaces)");
+  tag->add_option("--remove", o->untag, "tags to take off");
+  tag->add_option("--note", o->note, "the run's note (\"\" clears it)");
+  add_db_option(tag, context);
+  commands.add(tag, [o, &context, tag] {
+    if (o->tags.empty() && o->untag.empty() && !tag->count("--note"))
+      throw InputError("results tag: expected tags to add, --remove TAG or --note TEXT");
+    auto store = open_existing(context.db_path);
+    tag_runs(store->db(), {o->run_id}, o->tags, o->untag);
+    if (tag->count("--note")) set_note(store->db(), o->run_id, o->note);
+    std::string tags;
+    for (const auto& t : tags_of(store->db(), o->run_id)) tags += (tags.empty() ? "" : ", ") + t;
+    context.out << fmt::format("run {}: tags: {}\n", o->run_id, tags.empty() ? "(none)" : tags);
+    return 0;
+  });
+
+  auto* del = results->add_subcommand(
+      "delete", "delete runs or whole sweeps: their records and their artifact folders (checkpoints)");
+  del->add_option("runs", o->run_ids, "run ids");
+  del->add_option("--sweep", o->sweeps, "whole sweeps: an id, a name (its latest sweep) or all");
+  del->add_flag("-y,--yes", o->yes, "do not ask for confirmation");
+  add_db_option(del, context);
+  commands.add(del, [o, &context] {
+    if (o->run_ids.empty() && o->sweeps.empty()) throw InputError("results delete: expected run ids or --sweep S");
+    auto store = open_existing(context.db_path);
+    const Removal plan = plan_removal(store->db(), o->run_ids, o->sweeps);
+    std::string what = fmt::format("{} run(s)", plan.run_ids.size());
+    if (!plan.sweep_ids.empty()) what += fmt::format(" in {} sweep(s)", plan.sweep_ids.size());
+    if (!plan.artifact_dirs.empty()) what += fmt::format(" and {} artifact folder(s)", plan.artifact_dirs.size());
+    if (!o->yes && !confirmed("delete " + what + " from " + context.db_path + "?", context.out)) {
+      context.out << "nothing deleted\n";
+      return 1;
+    }
+    remove(store->db(), plan);
+    context.out << "deleted " << what << "\n";
     return 0;
   });
 

@@ -138,12 +138,16 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     worker.slot = slot;
     int fds[2] = {-1, -1};
     if (board && ::pipe2(fds, O_CLOEXEC) != 0) throw RuntimeFailure("cannot start a worker process: pipe failed");
+    // Quiet workers write to /dev/null (their records are in the database anyway).
+    const int silent = !board && options.quiet ? ::open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
     try {
-      worker.pid = spawn_worker(executable, args, gpu, fds[1]);
+      worker.pid = spawn_worker(executable, args, gpu, board ? fds[1] : silent);
     } catch (...) {
       if (board) ::close(fds[0]), ::close(fds[1]);
+      if (silent >= 0) ::close(silent);
       throw;
     }
+    if (silent >= 0) ::close(silent);
     if (board) {
       ::close(fds[1]);
       ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);

@@ -51,6 +51,8 @@ struct SweepRunOptions {
   std::vector<int> gpus;
   /// Progress bars (a terminal) or plain periodic lines.
   bool interactive = false;
+  /// Worker processes print nothing (run --quiet); `out` gets only what run_sweep says.
+  bool quiet = false;
   /// The torchsweep executable that worker processes run; "" for this one.
   std::string executable;
   /// A running run on another host whose heartbeat is older than this is stale.

@@ -26,6 +26,8 @@ const std::map<std::string, std::string>& run_columns() {
       {"started_at", "r.started_at"}, {"ended_at", "r.ended_at"},
       {"error", "r.error"},     {"git_commit", "r.git_commit"},
       {"torch_version", "r.torch_version"}, {"torchsweep_version", "r.torchsweep_version"},
+      {"engine", "r.engine"},   {"note", "r.note"},
+      {"tags", "(SELECT group_concat(tag, ',') FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))"},
   };
   return columns;
 }

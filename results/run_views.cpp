@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "base/error.h"
+#include "results/annotations.h"
 #include "results/metric_sink.h"
 #include "results/run_selection.h"
 
@@ -105,6 +106,9 @@ std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id
   if (stmt.step())
     for (int c = 0; c < stmt.columns(); ++c)
       if (stmt.column_name(c) != "config_json") record.rows.push_back({stmt.column_name(c), stmt.get(c)});
+  std::string tags;
+  for (const auto& tag : tags_of(db, run_id)) tags += (tags.empty() ? "" : ",") + tag;
+  record.rows.push_back({"tags", tags.empty() ? SqlValue(nullptr) : SqlValue(tags)});
   sections.emplace_back("run", std::move(record));
   Table params;
   params.columns = {"param", "value"};

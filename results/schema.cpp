@@ -152,6 +152,39 @@ ALTER TABLE runs ADD COLUMN engine TEXT;
       R"sql(
 ALTER TABLE runs ADD COLUMN engine_note TEXT;
 )sql",
+      // 8: what people say about runs: tags (any number per run) and a free-text note.
+      R"sql(
+CREATE TABLE run_tags (
+  run_id  INTEGER NOT NULL REFERENCES runs(id),
+  tag     TEXT NOT NULL CHECK (length(tag) > 0),
+  PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_by_tag ON run_tags(tag);
+ALTER TABLE runs ADD COLUMN note TEXT;
+)sql",
+      // 9: one row per run for analysis (pandas, spreadsheets): the run's record, its
+      // parameters as one JSON object (values keep their types; the seed and the device,
+      // as resolved, are columns already) and the usual summaries as columns, every metric's last value as
+      // another JSON object.
+      R"sql(
+CREATE VIEW runs_wide AS
+SELECT r.id AS run_id, r.sweep_id, s.name AS sweep, r.run_index, r.status, r.seed, r.steps, r.wall_seconds,
+  r.device, r.engine,
+  (SELECT group_concat(tag, ',') FROM (SELECT tag FROM run_tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags,
+  r.note,
+  (SELECT json_group_object(key, value) FROM params p WHERE p.run_id = r.id AND p.key NOT IN ('seed', 'device'))
+    AS params,
+  (SELECT last FROM summaries u WHERE u.run_id = r.id AND u.key = 'train/loss') AS "train/loss",
+  (SELECT min FROM summaries u WHERE u.run_id = r.id AND u.key = 'train/loss') AS "train/loss.min",
+  (SELECT last FROM summaries u WHERE u.run_id = r.id AND u.key = 'val/loss') AS "val/loss",
+  (SELECT last FROM summaries u WHERE u.run_id = r.id AND u.key = 'val/acc') AS "val/acc",
+  (SELECT max FROM summaries u WHERE u.run_id = r.id AND u.key = 'val/acc') AS "val/acc.max",
+  (SELECT last FROM summaries u WHERE u.run_id = r.id AND u.key = 'test/loss') AS "test/loss",
+  (SELECT last FROM summaries u WHERE u.run_id = r.id AND u.key = 'test/acc') AS "test/acc",
+  (SELECT max FROM summaries u WHERE u.run_id = r.id AND u.key = 'test/acc') AS "test/acc.max",
+  (SELECT json_group_object(key, last) FROM summaries u WHERE u.run_id = r.id) AS summaries
+FROM runs r JOIN sweeps s ON s.id = r.sweep_id;
+)sql",
   };
   return steps;
 }

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -675,7 +676,89 @@ TEST(CliCommandsTest, AMistypedCommandIsNamedWithTheClosestOne) {
   EXPECT_EQ(list.code, 2);
   EXPECT_NE(list.err.find("torchsweep results: unknown command 'lsit', did you mean 'list'?"), std::string::npos)
       << list.err;
-  EXPECT_NE(list.err.find("expected one of: list, compare"), std::string::npos) << list.err;
+  EXPECT_NE(list.err.find("expected one of: list, sweeps, compare"), std::string::npos) << list.err;
+}
+
+TEST(CliCommandsTest, TheCompletionScriptCompletesCommandsAndFlags) {
+  TempDir dir;
+  const auto script = torchsweep_cli(dir, {"completion", "bash"});
+  ASSERT_EQ(script.code, 0) << script.err;
+  std::ofstream(dir.file("completion.bash")) << script.out;
+  // What bash's completion would offer after the words typed so far.
+  auto offered = [&](const std::string& words, int cword) {
+    const std::string command = "bash -c " + shell_quote("source " + dir.file("completion.bash") + "; COMP_WORDS=(" +
+                                                         words + "); COMP_CWORD=" + std::to_string(cword) +
+                                                         "; _torchsweep; echo \"${COMPREPLY[*]}\"") +
+                                " > " + shell_quote(dir.file("offered.txt"));
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    std::string out = read_file(dir.file("offered.txt"));
+    return out.substr(0, out.find('\n'));
+  };
+  EXPECT_EQ(offered("torchsweep ru", 1), "run");
+  EXPECT_EQ(offered("torchsweep results l", 2), "list");
+  EXPECT_EQ(offered("torchsweep results sw", 2), "sweeps");
+  EXPECT_EQ(offered("torchsweep results list --whe", 3), "--where");
+  EXPECT_EQ(offered("torchsweep run spec.yaml --work", 3), "--workers");
+  const auto zsh = torchsweep_cli(dir, {"completion", "zsh"});
+  EXPECT_EQ(zsh.code, 0);
+  EXPECT_EQ(zsh.out.rfind("autoload -U +X bashcompinit && bashcompinit\n", 0), 0u);
+  EXPECT_EQ(torchsweep_cli(dir, {"completion", "fish"}).code, 2);
+}
+
+TEST(CliCommandsTest, QuietPrintsOnlyTheSummaryAlsoFromWorkers) {
+  TempDir dir;
+  const auto alone = torchsweep_cli(dir, {"run", kSpec, "train.steps=50", "--quiet", "--db", "a.db"});
+  ASSERT_EQ(alone.code, 0) << alone.err;
+  EXPECT_EQ(alone.out, "6 finished, 0 diverged, 0 failed\n");
+  const auto workers =
+      torchsweep_cli(dir, {"run", kSpec, "train.steps=50", "sweep.fuse=off", "--workers", "2", "-q", "--db", "w.db"});
+  ASSERT_EQ(workers.code, 0) << workers.err;
+  EXPECT_EQ(workers.out, "6 finished, 0 diverged, 0 failed\n");
+  EXPECT_EQ(workers.err, "");
+  EXPECT_EQ(query(dir.file("w.db"), "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "300");
+}
+
+TEST(CliAnnotateTest, TagSweepsAndDeleteWithItsArtifacts) {
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "seed.db"}).code, 0);
+  const auto db = dir.file("seed.db");
+  const auto tag = torchsweep_cli(dir, {"results", "tag", "3", "best", "lr-1", "--note", "steepest", "--db", "seed.db"});
+  ASSERT_EQ(tag.code, 0) << tag.err;
+  EXPECT_EQ(tag.out, "run 3: tags: best, lr-1\n");
+  const auto listed = torchsweep_cli(dir, {"results", "list", "--where", "tags like '%best%'", "--format", "csv",
+                                           "--db", "seed.db"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 2) << listed.out;  // header and run 3
+  EXPECT_EQ(listed.out.find("\n3,"), listed.out.find('\n')) << listed.out;
+  EXPECT_EQ(query(db, "SELECT note FROM runs WHERE id = 3"), "steepest");
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "tag", "3", "a,b", "--db", "seed.db"}).code, 2);
+
+  const auto sweeps = torchsweep_cli(dir, {"results", "sweeps", "--format", "csv", "--db", "seed.db"});
+  ASSERT_EQ(sweeps.code, 0) << sweeps.err;
+  EXPECT_NE(sweeps.out.find("sweep,name,mode,launcher,created,runs,pending,running,finished,"), std::string::npos)
+      << sweeps.out;
+  EXPECT_NE(sweeps.out.find(",6,0,0,6,0,0,0,"), std::string::npos) << sweeps.out;
+
+  std::string folder = query(db, "SELECT artifact_dir FROM runs WHERE id = 2");
+  ASSERT_FALSE(folder.empty());
+  if (folder[0] != '/') folder = dir.file(folder);  // relative to where torchsweep ran
+  ASSERT_EQ(access(folder.c_str(), F_OK), 0) << folder;
+  // Off a terminal nothing is deleted without --yes; unknown runs are refused.
+  const auto asked = torchsweep_cli(dir, {"results", "delete", "2", "--db", "seed.db"});
+  EXPECT_EQ(asked.code, 2);
+  EXPECT_NE(asked.err.find("pass --yes"), std::string::npos) << asked.err;
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "delete", "99", "--yes", "--db", "seed.db"}).code, 2);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "6");
+  const auto deleted = torchsweep_cli(dir, {"results", "delete", "2", "--yes", "--db", "seed.db"});
+  ASSERT_EQ(deleted.code, 0) << deleted.err;
+  EXPECT_EQ(deleted.out, "deleted 1 run(s) and 1 artifact folder(s)\n");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "5");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE run_id = 2"), "0");
+  EXPECT_NE(access(folder.c_str(), F_OK), 0) << "the artifact folder went with the run";
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "delete", "--sweep", "all", "-y", "--db", "seed.db"}).code, 0);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs") + query(db, "SELECT count(*) FROM sweeps"), "00");
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "tag", "1", "x", "--db", "missing.db"}).code, 2);
+  EXPECT_NE(access(dir.file("missing.db").c_str(), F_OK), 0) << "a database is never created by tag";
 }
 
 TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {

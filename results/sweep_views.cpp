@@ -1,0 +1,32 @@
+#include "results/sweep_views.h"
+
+#include <string>
+
+#include "results/metric_sink.h"
+
+namespace torchsweep {
+
+Table list_sweeps(Database& db) {
+  // One count column per status, each bound (statuses are named in one place only).
+  const auto& statuses = all_run_statuses();
+  std::string counts;
+  for (size_t i = 0; i < statuses.size(); ++i)
+    counts += ", coalesce(sum(r.status = ?" + std::to_string(i + 1) + "), 0)";
+  auto stmt = db.prepare("SELECT s.id, s.name, s.mode, s.launcher, s.created_at, count(r.id)" + counts +
+                         ", sum(r.wall_seconds), s.spec_path FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id "
+                         "GROUP BY s.id ORDER BY s.id");
+  for (size_t i = 0; i < statuses.size(); ++i) stmt.bind(static_cast<int>(i + 1), std::string(to_string(statuses[i])));
+  Table table;
+  table.columns = {"sweep", "name", "mode", "launcher", "created", "runs"};
+  for (const auto status : statuses) table.columns.push_back(to_string(status));
+  table.columns.push_back("seconds");
+  table.columns.push_back("spec");
+  while (stmt.step()) {
+    std::vector<SqlValue> row;
+    for (int c = 0; c < stmt.columns(); ++c) row.push_back(stmt.get(c));
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace torchsweep
