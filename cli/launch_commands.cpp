@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "base/paths.h"
+#include "cli/command_table.h"
 #include "cli/spec_commands.h"
 #include "launch/local_launcher.h"
 #include "launch/rerun.h"
@@ -49,7 +50,6 @@ struct LaunchOptions {
   bool status_records = false;  // worker --status-records
   int status_width = 0;         // worker --width
   int64_t rerun_id = 0;
-  std::string status_sweep;
   bool slurm = false;
   SlurmOptions slurm_options;
 };
@@ -131,7 +131,7 @@ int rerun_command(const LaunchOptions& o, CliContext& context) {
 void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands) {
   auto o = std::make_shared<LaunchOptions>();
 
-  auto* run = app.add_subcommand("run", "expand a spec into runs, train each, record them in the database");
+  auto* run = app.add_subcommand("run", describe_command("run"));
   add_spec_arguments(run, *o);
   add_db_option(run, context);
   run->add_flag("--dry-run", o->dry_run, "validate and list the runs; train nothing, write nothing");
@@ -151,9 +151,7 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   run->add_flag("-q,--quiet", o->quiet, "print only the summary line at the end (and errors)");
   commands.add(run, [o, &context] { return run_command(*o, context); });
 
-  auto* worker = app.add_subcommand(
-      "worker", "take waiting runs from a database and train them until none is left (used by run --workers and "
-                "Slurm tasks)");
+  auto* worker = app.add_subcommand("worker", describe_command("worker"));
   add_db_option(worker, context);
   worker->add_option("--sweep", o->sweep_id, "only this sweep's runs (default: any sweep's)");
   worker->add_option("--threads", o->threads, "intra-op threads per run where train.threads is 0 (default: cores)");
@@ -170,22 +168,14 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
       ->check(CLI::NonNegativeNumber);
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 
-  auto* rerun_cmd = app.add_subcommand("rerun", "re-execute a recorded run from its stored config, as a new run");
+  auto* rerun_cmd = app.add_subcommand("rerun", describe_command("rerun"));
   rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->required();
   add_db_option(rerun_cmd, context);
   rerun_cmd->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
   commands.add(rerun_cmd, [o, &context] { return rerun_command(*o, context); });
 
-  auto* status = app.add_subcommand("status", "a sweep's progress: runs by status, runs in progress, Slurm jobs");
-  status->add_option("sweep", o->status_sweep, "latest (default), all, a sweep id or a name");
-  add_db_option(status, context);
-  commands.add(status, [o, &context] {
-    auto store = Store::open_read_only(context.db_path);
-    print_status(store->db(), o->status_sweep, context.out);
-    return 0;
-  });
 
-  auto* submit = app.add_subcommand("submit", "submit a sweep to a cluster as a job array (one run per task)");
+  auto* submit = app.add_subcommand("submit", describe_command("submit"));
   add_spec_arguments(submit, *o);
   add_db_option(submit, context)->description("the main results database the shards merge into");
   auto& slurm = o->slurm_options;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/spec_node.h"
+#include "cli/command_table.h"
 #include "models/summary.h"
 #include "results/table.h"
 #include "spec/fields.h"
@@ -131,7 +132,7 @@ struct SpecOptions {
 
 void add_spec_commands(CLI::App& app, CliContext& context, Commands& commands) {
   auto options = std::make_shared<SpecOptions>();
-  auto* validate = app.add_subcommand("validate", "parse and validate a spec, list its runs; runs nothing");
+  auto* validate = app.add_subcommand("validate", describe_command("validate"));
   validate->add_option("spec", options->spec_path, "the spec file")->required();
   add_overrides_argument(validate, options->overrides);
   commands.add(validate, [options, &context] {
@@ -139,13 +140,13 @@ void add_spec_commands(CLI::App& app, CliContext& context, Commands& commands) {
     return 0;
   });
 
-  auto* models = app.add_subcommand("models", "list the registered models, data sets, losses and optimizers");
+  auto* models = app.add_subcommand("models", describe_command("models"));
   commands.add(models, [&context] {
     print_models(context.out);
     return 0;
   });
 
-  auto* summary = app.add_subcommand("summary", "a model's layers, output shapes and parameter counts");
+  auto* summary = app.add_subcommand("summary", describe_command("summary"));
   summary->add_option("model", options->model_name, "a registered model (see torchsweep models)")->required();
   summary->add_option("options", options->model_options, "the model's options as key=value, e.g. dropout=0.1");
   commands.add(summary, [options, &context] {

@@ -19,30 +19,6 @@
 namespace torchsweep {
 
 
-std::string shell_quote(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@%+,") ==
-                           std::string::npos)
-    return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-CommandResult run_command(const std::vector<std::string>& argv) {
-  std::string command;
-  for (const auto& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
-  command += " 2>&1";
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 namespace {
 
 std::string job_name(const std::string& name) {
@@ -211,40 +187,6 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   out << fmt::format("folder {}; follow with: torchsweep status {} --db {}\n", dir, sweep_id,
                      shell_quote(db_path));
   return submission;
-}
-
-LauncherReport slurm_report(const nlohmann::json& state) {
-  LauncherReport report;
-  const std::string shard_dir = state.value("shard_dir", std::string());
-  // Run uid -> status as the tasks' shards have it (ahead of the main database until merged).
-  struct stat info {};
-  const std::string dir = join_path(shard_dir, "shards");
-  if (!shard_dir.empty() && ::stat(dir.c_str(), &info) == 0) {
-    for (int64_t t = 0;; ++t) {
-      const std::string path = join_path(dir, "task-" + std::to_string(t) + ".db");
-      if (::stat(path.c_str(), &info) != 0) break;
-      try {
-        Database shard(path, Database::Mode::ReadOnly);
-        auto runs = shard.prepare("SELECT uid, status FROM runs");
-        while (runs.step()) report.run_statuses[runs.get_text(0)] = runs.get_text(1);
-      } catch (const std::exception&) {  // a shard being written right now: its main row stands
-      }
-    }
-  }
-  report.text = fmt::format("shards: {} ({} read)\n", dir, report.run_statuses.size());
-  const nlohmann::json jobs = state.value("jobs", nlohmann::json::object());
-  std::vector<std::string> ids = jobs.value("array", std::vector<std::string>{});
-  if (jobs.contains("merge")) ids.push_back(jobs["merge"].get<std::string>());
-  const std::string list = fmt::format("{}", fmt::join(ids, ","));
-  if (list.empty()) return report;
-  const CommandResult queue = run_command({"squeue", "--noheader", "--jobs", list, "--format", "%.18i %.10T %.10M %R"});
-  if (queue.status != 0)
-    report.text += "squeue: not available here (" + list + ")\n";
-  else if (queue.output.empty())
-    report.text += "squeue: none of jobs " + list + " is queued or running\n";
-  else
-    report.text += "squeue:\n" + queue.output;
-  return report;
 }
 
 }  // namespace torchsweep

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "base/shell.h"
+#include "launch/slurm_report.h"
 #include "launch/status.h"
 #include "results/store.h"
 #include "sweep/sweep.h"
@@ -68,19 +70,5 @@ std::vector<std::pair<int64_t, int64_t>> slurm_array_chunks(int64_t tasks, int64
 /// merge job (or, dry, prints the scripts). RuntimeFailure when sbatch fails.
 SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, std::ostream& out,
                              const SlurmOptions& options);
-
-/// What `status` shows of a Slurm sweep, from its launcher state ({"shard_dir": ...,
-/// "jobs": {"array": [...], "merge": ...}}): its shards' run statuses and its jobs in squeue.
-LauncherReport slurm_report(const nlohmann::json& state);
-
-/// The output of a command (stdout and stderr) and its exit status.
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-CommandResult run_command(const std::vector<std::string>& argv);
-
-/// Quotes one word for a POSIX shell.
-std::string shell_quote(const std::string& word);
 
 }  // namespace torchsweep

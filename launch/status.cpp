@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
-#include "launch/slurm.h"
+#include "launch/slurm_report.h"
 #include "results/metric_sink.h"
 #include "results/run_selection.h"
 #include "results/table.h"
