@@ -54,13 +54,13 @@ else
   fi
 fi
 
-# Which libstdc++ functions our executable imports that LibTorch's libraries also export
+# Which libstdc++ functions our programs import that LibTorch's libraries also export
 # (an import may bind to LibTorch's copy). std::filesystem must not be among them.
 torch_lib=$("$PYTHON" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
 nm -DC --defined-only "$torch_lib"/libtorch*.so "$torch_lib"/libc10*.so 2>/dev/null | awk '{ $1=""; $2=""; print substr($0,3) }' |
   grep '^std::' | sed 's/@.*//' | sort -u > "$OUT/torch_std_exports.txt"
 imports=$(mktemp)
-nm -DC --undefined-only "$BUILD/torchsweep" | sed 's/^ *U //; s/@.*//' | grep '^std::' | sort -u > "$imports"
+nm -DC --undefined-only "$BUILD/torchsweep" "$BUILD/torchsweep-train" | sed 's/^ *U //; s/@.*//' | grep '^std::' | sort -u > "$imports"
 comm -12 "$imports" "$OUT/torch_std_exports.txt" > "$OUT/imports_torch_also_exports.txt"
 note "== std:: imports of torchsweep that LibTorch also exports: $(wc -l < "$OUT/imports_torch_also_exports.txt")" \
   "(std::filesystem among them: $(grep -c filesystem "$OUT/imports_torch_also_exports.txt"))"
