@@ -10,6 +10,7 @@
 #include "base/paths.h"
 #include "cli/command_table.h"
 #include "cli/spec_commands.h"
+#include "device/devices.h"
 #include "launch/local_launcher.h"
 #include "launch/rerun.h"
 #include "launch/slurm.h"
@@ -28,6 +29,8 @@ std::vector<int> parse_gpus(const std::string& text) {
     if (id < 0) throw InputError("--gpus: expected GPU indices >= 0, got " + std::to_string(id));
     out.push_back(static_cast<int>(id));
   }
+  if (!out.empty() && cuda_device_count() == 0)
+    throw InputError("--gpus " + text + ": this machine has no CUDA device (or this LibTorch has no CUDA)");
   return out;
 }
 

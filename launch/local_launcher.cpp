@@ -246,18 +246,32 @@ SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, c
     RunQueue queue(store.db());
     queue.recover_stale(opened.id, this_process(), options.stale_after);
     const int64_t again = queue.requeue(opened.id);
+    // Which of them have a checkpoint to continue from (the others start over).
+    auto kept = store.db().prepare("SELECT count(*) FROM runs WHERE sweep_id = ? AND status = ? AND checkpoint IS NOT NULL");
+    kept.bind(1, opened.id).bind(2, to_string(RunStatus::Pending));
+    const int64_t with_checkpoint = kept.step() ? kept.get_int(0) : 0;
+    std::string continuing;
+    if (again > 0 && with_checkpoint == again)
+      continuing = fmt::format(", {} to continue from their checkpoints", again);
+    else if (again > 0)
+      continuing = fmt::format(", {} to continue ({} from a checkpoint, {} from the start: no checkpoint)", again,
+                               with_checkpoint, again - with_checkpoint);
     out << fmt::format("continuing sweep {} '{}' in {}: {} of {} run(s) done{}\n", opened.id, plan.name,
-                       store.db().path(), outcome.skipped, opened.runs.size(),
-                       again ? fmt::format(", {} to continue from their checkpoints", again) : "");
+                       store.db().path(), outcome.skipped, opened.runs.size(), continuing);
   }
   out.flush();
 
+  // No more workers than runs to do: the others would start, find nothing and end.
+  int64_t to_do = 0;
+  for (const auto& run : store.sweep_runs(opened.id)) to_do += is_done(run.status) ? 0 : 1;
+  SweepRunOptions capped = options;
+  capped.workers = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.workers, to_do)));
   const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   const int64_t threads = options.threads > 0 ? options.threads
-                          : options.workers > 1 ? threads_per_worker(options.workers, cores)
-                                                : 0;
-  if (options.workers > 1) {
-    run_local_workers(store, opened.id, out, options, threads);
+                          : capped.workers > 1 ? threads_per_worker(capped.workers, cores)
+                                               : 0;
+  if (capped.workers > 1) {
+    run_local_workers(store, opened.id, out, capped, threads);
   } else {
     WorkerOptions worker;
     worker.sweep_id = opened.id;

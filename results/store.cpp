@@ -15,7 +15,42 @@ std::string default_db_path() {
   return env && *env ? env : "torchsweep.db";
 }
 
+namespace {
+
+/// Refuses, before anything is opened or written, a path that cannot hold a results
+/// database: none, an in-memory one (it would keep nothing), something that is not a
+/// regular file (a folder, /dev/null, a FIFO), a file that is not SQLite, an SQLite
+/// database of someone else's (tables but no torchsweep schema), or a schema number
+/// torchsweep never wrote. InputError naming the path.
+void check_database_path(const std::string& path) {
+  if (path.empty()) throw InputError("--db: expected a database file, got an empty name");
+  if (path == ":memory:" || path.rfind("file:", 0) == 0)
+    throw InputError("--db " + path + ": expected a file on disk (an in-memory or URI database would keep nothing)");
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return;  // a new database
+  if (!S_ISREG(info.st_mode)) throw InputError("--db " + path + ": not a regular file");
+  if (info.st_size == 0) return;
+  int version = 0;
+  int64_t tables = 0;
+  try {
+    Database probe(path, Database::Mode::ReadOnly);
+    version = schema_version(probe);
+    auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
+    count.step();
+    tables = count.get_int(0);
+  } catch (const DatabaseError& e) {
+    throw InputError("--db " + path + ": not an SQLite database (" + e.what() + ")");
+  }
+  if (version < 0) throw InputError("--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's");
+  if (version == 0 && tables > 0)
+    throw InputError("--db " + path + ": an SQLite database that is not torchsweep's (it has " +
+                     std::to_string(tables) + " tables or indexes and no torchsweep schema); nothing was written");
+}
+
+}  // namespace
+
 std::unique_ptr<Store> Store::open(const std::string& path) {
+  check_database_path(path);
   auto db = std::make_unique<Database>(path, Database::Mode::ReadWrite);
   migrate(*db);
   // Metric inserts land all over the (run_id, key, step) index: keep more of it in memory.
@@ -27,6 +62,7 @@ std::unique_ptr<Store> Store::open_read_only(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
+  check_database_path(path);
   auto db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
   const int version = schema_version(*db);
   if (version != kSchemaVersion)

@@ -296,8 +296,20 @@ Cadence default_cadence(const nlohmann::json& train) {
   return train.at("epochs").is_null() ? Cadence::end() : Cadence::epochs(1);
 }
 
+namespace {
+
+/// -0.0 is 0: equal configs must hash alike (`momentum: -0.0` is momentum 0).
+void normalise_zeros(nlohmann::json& value) {
+  if (value.is_number_float() && value.get<double>() == 0.0) value = 0.0;
+  else if (value.is_structured())
+    for (auto& item : value) normalise_zeros(item);
+}
+
+}  // namespace
+
 nlohmann::json hashed_config(const nlohmann::json& config) {
   nlohmann::json hashed = config;
+  normalise_zeros(hashed);
   // The description is commentary; the hash is over what changes a run.
   hashed.erase("description");
   // Options added after runs were first recorded are hashed only when they differ from

@@ -14,6 +14,7 @@
 #include <limits>
 #include <regex>
 #include <sstream>
+#include <vector>
 #include <sys/stat.h>
 
 #if TORCHSWEEP_HAVE_TOML
@@ -86,6 +87,11 @@ SpecNode resolve_plain_scalar(const std::string& s, const Mark& mark) {
 SpecNode from_yaml(const YAML::Node& node, const std::string& origin, Budget& budget, int depth) {
   const Mark mark = yaml_mark(node.Mark(), origin);
   budget.enter(mark, depth);
+  // yaml-cpp marks plain nodes "?" and quoted ones "!"; anything else is a tag the
+  // spec would silently ignore (`lr: !!str 0.1` would still be a number).
+  const std::string& tag = node.Tag();
+  if (!tag.empty() && tag != "?" && tag != "!")
+    throw SpecError(mark, "", "a YAML tag (" + tag + "), expected plain values (quote a value to make it text)");
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -159,21 +165,33 @@ std::string read_spec_text(const std::string& path, const SpecLimits& limits) {
   if (::stat(path.c_str(), &info) != 0)
     throw InputError(path + ": cannot read the spec: " + std::strerror(errno));
   if (S_ISDIR(info.st_mode)) throw InputError(path + ": is a directory, expected a spec file");
+  // A FIFO or a device would block or never end: only regular files are read.
+  if (!S_ISREG(info.st_mode)) throw InputError(path + ": not a regular file, expected a spec file");
   if (static_cast<size_t>(info.st_size) > limits.max_file_bytes)
     throw InputError(path + ": the spec is " + std::to_string(info.st_size) + " bytes, expected at most " +
                      std::to_string(limits.max_file_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read the spec: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  // Read at most one byte past the limit, whatever the file does meanwhile.
+  std::string text(limits.max_file_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw InputError(path + ": cannot read the spec: read error");
-  return buffer.str();
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > limits.max_file_bytes)
+    throw InputError(path + ": the spec grew past " + std::to_string(limits.max_file_bytes) + " bytes while read");
+  return text;
 }
 
 SpecNode parse_yaml(const std::string& text, const std::string& origin, const SpecLimits& limits) {
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    // One spec per file: a second document would otherwise be ignored without a word.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    for (size_t i = 1; i < documents.size(); ++i)
+      if (!documents[i].IsNull())
+        throw SpecError(yaml_mark(documents[i].Mark(), origin), "",
+                        "a second YAML document (after '---'), expected one spec per file");
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::DeepRecursion& e) {
     throw SpecError(yaml_mark(e.mark, origin), "", "nesting deeper than " + std::to_string(limits.max_depth) +
                                                        " levels, expected a flatter spec");

@@ -2,6 +2,7 @@
 
 #include <c10/util/hash.h>
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -213,6 +214,14 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
       parent->set(path.back(), value, value.mark());
     }
     const nlohmann::json config = validate_run_spec(tree);
+    // Repeats count seeds up from the spec's: the last must still be a seed.
+    if (config["seed"].get<int64_t>() > std::numeric_limits<int64_t>::max() - (plan.repeats - 1)) {
+      const SpecNode* seed = tree.find("seed");
+      throw SpecError(seed ? seed->mark() : root.find("sweep")->find("repeats")->mark(), "seed",
+                      config["seed"].dump() + " + " + std::to_string(plan.repeats - 1) +
+                          " repeats would pass the largest seed (" +
+                          std::to_string(std::numeric_limits<int64_t>::max()) + "), expected a smaller seed");
+    }
     for (int64_t r = 0; r < plan.repeats; ++r) {
       RunConfig run;
       run.index = static_cast<int64_t>(plan.runs.size());

@@ -718,6 +718,20 @@ TEST(CliCommandsTest, QuietPrintsOnlyTheSummaryAlsoFromWorkers) {
   EXPECT_EQ(query(dir.file("w.db"), "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "300");
 }
 
+TEST(CliCommandsTest, WorkersAreCappedAtTheRunsToDoAndGpusNeedCuda) {
+  TempDir dir;
+  const auto many = torchsweep_cli(dir, {"run", kSpec, "train.steps=20", "--workers", "50", "--db", "w.db"});
+  ASSERT_EQ(many.code, 0) << many.err;
+  EXPECT_NE(many.out.find("6 worker processes"), std::string::npos) << many.out;
+  EXPECT_NE(many.out.find("6 finished, 0 diverged, 0 failed"), std::string::npos) << many.out;
+  if (!torch::cuda::is_available()) {
+    const auto gpus = torchsweep_cli(dir, {"run", kSpec, "--gpus", "0,1", "--db", "g.db"});
+    EXPECT_EQ(gpus.code, 2);
+    EXPECT_NE(gpus.err.find("--gpus 0,1: this machine has no CUDA device"), std::string::npos) << gpus.err;
+    EXPECT_NE(access(dir.file("g.db").c_str(), F_OK), 0) << "refused before the database was created";
+  }
+}
+
 TEST(CliAnnotateTest, TagSweepsAndDeleteWithItsArtifacts) {
   TempDir dir;
   ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "seed.db"}).code, 0);

@@ -2,7 +2,11 @@
 // all against a real SQLite file. Expected values are written out by hand.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -436,7 +440,10 @@ TEST(StoreTest, OpenReadOnlyOnAnUnmigratedFileThrowsInputError) {
   TempDir dir;
   const std::string path = dir.file("empty.db");
   { Database raw(path, Database::Mode::ReadWrite); raw.exec("CREATE TABLE t(x)"); }
-  ASSERT_THROWS_WITH(Store::open_read_only(path), InputError, "schema version 0");
+  ASSERT_THROWS_WITH(Store::open_read_only(path), InputError, "not torchsweep's");
+  // A torchsweep database of an older schema: opened once for writing, it upgrades.
+  { Database raw(dir.file("old.db"), Database::Mode::ReadWrite); raw.exec("PRAGMA user_version = 1"); }
+  ASSERT_THROWS_WITH(Store::open_read_only(dir.file("old.db")), InputError, "schema version 1");
 }
 
 TEST(StoreTest, ReadOnlyStoreRefusesWrites) {
@@ -601,6 +608,51 @@ TEST(StoreScaleTest, OpenSweepContinuesTheSameSpecOnlyWhenItsRunsMatch) {
   auto changed = make_run(1, 0.2, 1);
   changed.config_hash = "other";
   EXPECT_TRUE(store->open_sweep(make_sweep("o"), {make_run(0, 0.1, 1), changed}, false).created);
+}
+
+}  // namespace
+
+namespace {
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(StoreTest, PathsThatCannotHoldAResultsDatabaseAreRefusedAndNothingIsWritten) {
+  torchsweep::testing::TempDir dir;
+  auto refused = [](const std::string& path, const std::string& why) {
+    try {
+      torchsweep::Store::open(path);
+      ADD_FAILURE() << path << " was opened";
+    } catch (const torchsweep::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << path << ": " << e.what();
+    }
+  };
+  refused("", "expected a database file");
+  refused(":memory:", "expected a file on disk");
+  refused("file:x.db?mode=memory", "expected a file on disk");
+  refused(dir.path(), "not a regular file");
+  refused("/dev/null", "not a regular file");
+  EXPECT_NE(access("/dev/null-journal", F_OK), 0);
+  std::ofstream(dir.file("notes.txt")) << "not a database, just some text that is long enough to have a header\n";
+  refused(dir.file("notes.txt"), "not an SQLite database");
+  {
+    torchsweep::Database other(dir.file("other.db"), torchsweep::Database::Mode::ReadWrite);
+    other.exec("CREATE TABLE inventory (item TEXT, count INTEGER); INSERT INTO inventory VALUES ('bolts', 40)");
+  }
+  const std::string before = file_bytes(dir.file("other.db"));
+  refused(dir.file("other.db"), "not torchsweep's");
+  EXPECT_EQ(file_bytes(dir.file("other.db")), before) << "someone else's database is left byte for byte";
+  EXPECT_NE(access(dir.file("other.db-wal").c_str(), F_OK), 0);
+  {
+    torchsweep::Database odd(dir.file("odd.db"), torchsweep::Database::Mode::ReadWrite);
+    odd.exec("PRAGMA user_version = -1");
+  }
+  refused(dir.file("odd.db"), "schema number -1");
+  // An empty file is a new database.
+  std::ofstream(dir.file("empty.db")).close();
+  EXPECT_NO_THROW(torchsweep::Store::open(dir.file("empty.db")));
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "spec/spec_loader.h"
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <cmath>
 
 #include "tests/test_helpers.h"
@@ -87,6 +90,26 @@ TEST(SpecLoaderTest, FileProblemsAreInputErrors) {
   small.max_file_bytes = 10;
   ASSERT_THROWS_WITH(torchsweep::read_spec_text(dir.write("big.yaml", std::string(11, 'a')), small), InputError,
                      "expected at most 10");
+}
+
+TEST(SpecLoaderTest, ASecondDocumentAndYamlTagsAreRefusedAtTheirPosition) {
+  ASSERT_THROWS_WITH(torchsweep::parse_yaml("a: 1\n---\nb: 2\n", "two.yaml"), SpecError,
+                     "two.yaml:3:1: a second YAML document (after '---'), expected one spec per file");
+  // A leading '---' and a trailing empty document are one spec.
+  EXPECT_TRUE(torchsweep::parse_yaml("---\na: 1\n---\n", "one.yaml").is_map());
+  ASSERT_THROWS_WITH(torchsweep::parse_yaml("optimizer:\n  lr: !!str 0.1\n", "tag.yaml"), SpecError,
+                     "tag.yaml:2:7: a YAML tag (tag:yaml.org,2002:str), expected plain values");
+  ASSERT_THROWS_WITH(torchsweep::parse_yaml("model: !custom s6_cnn\n", "tag.yaml"), SpecError, "a YAML tag (!custom)");
+}
+
+TEST(SpecLoaderTest, OnlyRegularFilesAreRead) {
+  TempDir dir;
+  const std::string fifo = dir.file("pipe.yaml");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_THROWS_WITH(torchsweep::load_spec_file(fifo), InputError, "not a regular file, expected a spec file");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "refused without reading";
+  ASSERT_THROWS_WITH(torchsweep::read_spec_text("/dev/zero"), InputError, "not a regular file");
 }
 
 TEST(SpecLoaderTest, TomlIsReadWithPositions) {

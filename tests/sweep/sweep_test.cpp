@@ -21,6 +21,19 @@ torchsweep::SweepPlan plan_of(const std::string& text, const std::vector<std::st
   return torchsweep::load_sweep(dir.write("s.yaml", text), overrides);
 }
 
+TEST(SweepTest, RepeatsThatWouldPassTheLargestSeedAreRefused) {
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: {name: sgd, lr: 0.1}\nseed: 9223372036854775807\nsweep: {repeats: 3}\n"), SpecError,
+                     "seed: 9223372036854775807 + 2 repeats would pass the largest seed");
+  EXPECT_EQ(plan_of(kBase + "optimizer: {name: sgd, lr: 0.1}\nseed: 9223372036854775805\nsweep: {repeats: 3}\n").runs.back().config["seed"],
+            9223372036854775807LL);
+}
+
+TEST(SweepTest, MinusZeroHashesAsZero) {
+  const auto zero = plan_of(kBase + "optimizer: {name: sgd, lr: 0.1, momentum: 0}\n");
+  const auto minus = plan_of(kBase + "optimizer: {name: sgd, lr: 0.1, momentum: -0.0}\n");
+  EXPECT_EQ(zero.runs.at(0).config_hash, minus.runs.at(0).config_hash);
+}
+
 TEST(SweepTest, GridTakesEveryCombinationFirstAxisSlowest) {
   const auto plan = plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2], momentum: [0.0, 0.5, 0.9]}\n");
   ASSERT_EQ(plan.runs.size(), 6u);
