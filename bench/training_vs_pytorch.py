@@ -142,23 +142,31 @@ def torchsweep_run(binary, batches, threads):
     return steps * 128 / seconds
 
 
+class CudaSetup:
+    """The data set on the GPU (normalised), the seeded model and its SGD, and one
+    order of the samples: what every GPU variant in Python starts from."""
+
+    def __init__(self, images, labels):
+        device = torch.device("cuda")
+        self.x_all = images.to(device).float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
+        self.y_all = labels.to(device).long()
+        torch.manual_seed(1)
+        self.model = SeedNet().to(device)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        self.model.train()
+        self.order = torch.randperm(len(self.y_all), device=device)
+
+    def batch_at(self, step):
+        start = (step * 128) % (len(self.y_all) - 128)
+        idx = self.order[start:start + 128]
+        return self.x_all[idx], self.y_all[idx]
+
+
 def python_cuda(images, labels, batches, read_every):
     """The training loop on a GPU over data already there; the loss is read every `read_every` steps."""
-    device = torch.device("cuda")
-    x_all = images.to(device).float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
-    y_all = labels.to(device).long()
-    torch.manual_seed(1)
-    model = SeedNet().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    model.train()
+    setup = CudaSetup(images, labels)
+    model, optimizer, batch_at = setup.model, setup.optimizer, setup.batch_at
     warmup = 20
-
-    def batch_at(step):
-        start = (step * 128) % (len(y_all) - 128)
-        idx = order[start:start + 128]
-        return x_all[idx], y_all[idx]
-
-    order = torch.randperm(len(y_all), device=device)
     for step in range(warmup + batches):
         if step == warmup:
             torch.cuda.synchronize()
@@ -176,22 +184,15 @@ def python_cuda(images, labels, batches, read_every):
 
 def python_cuda_graph(images, labels, batches):
     """The loop with the whole step captured as one CUDA graph (PyTorch's documented way)."""
-    device = torch.device("cuda")
-    x_all = images.to(device).float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
-    y_all = labels.to(device).long()
-    torch.manual_seed(1)
-    model = SeedNet().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    model.train()
-    order = torch.randperm(len(y_all), device=device)
-    static_x = torch.empty(128, 1, 28, 28, device=device)
-    static_y = torch.empty(128, dtype=torch.long, device=device)
+    setup = CudaSetup(images, labels)
+    model, optimizer = setup.model, setup.optimizer
+    static_x = torch.empty(128, 1, 28, 28, device="cuda")
+    static_y = torch.empty(128, dtype=torch.long, device="cuda")
 
     def fill(step):
-        start = (step * 128) % (len(y_all) - 128)
-        idx = order[start:start + 128]
-        static_x.copy_(x_all[idx])
-        static_y.copy_(y_all[idx])
+        x, y = setup.batch_at(step)
+        static_x.copy_(x)
+        static_y.copy_(y)
 
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())

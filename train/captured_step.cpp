@@ -17,18 +17,9 @@ CapturedStep::CapturedStep(Model& model, ForeachSGD& optimizer, const LossFn& lo
       classification_(classification),
       device_(device),
       capture_(capture),
-      warmup_left_(warmup_steps) {
+      warmup_left_(warmup_steps),
+      uncaptured_(model, optimizer, loss) {
   optimizer_.keep_lr_on_device();
-}
-
-void CapturedStep::uncaptured(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) {
-  optimizer_.zero_grad();
-  const auto outputs = model_.forward(batch.inputs);
-  const auto loss = loss_(outputs, batch.targets);
-  meter.add(step, loss, outputs, batch.targets);
-  loss.backward();
-  if (before_update) (*before_update)(batch.inputs, batch.targets, outputs);
-  optimizer_.step();
 }
 
 bool CapturedStep::capture() {
@@ -61,11 +52,11 @@ void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, con
                                                   batch.targets.sizes() == targets_.sizes());
   const bool reads_model = before_update && model_.reads_itself_at_logged_steps();
   if (capture_ == Capture::Never || !fallback_.empty() || !same_shape || reads_model) {
-    return uncaptured(batch, step, meter, before_update);
+    return uncaptured_.step(batch, step, meter, before_update);
   }
   if (warmup_left_ > 0) {
     --warmup_left_;
-    CudaGraph::run_on_side_stream(device_, [&] { uncaptured(batch, step, meter, before_update); });
+    CudaGraph::run_on_side_stream(device_, [&] { uncaptured_.step(batch, step, meter, before_update); });
     return;
   }
   torch::NoGradGuard no_grad;
@@ -77,7 +68,7 @@ void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, con
   targets_.copy_(batch.targets);
   if (!graph_.captured()) {
     at::AutoGradMode grad(true);
-    if (!capture()) return uncaptured(batch, step, meter, before_update);
+    if (!capture()) return uncaptured_.step(batch, step, meter, before_update);
   }
   graph_.replay();
   ++replayed_;

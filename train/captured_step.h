@@ -49,7 +49,6 @@ class CapturedStep : public StepEngine {
   int64_t replayed() const { return replayed_; }
 
  private:
-  void uncaptured(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update);
   bool capture();
 
   Model& model_;
@@ -61,6 +60,9 @@ class CapturedStep : public StepEngine {
   int64_t warmup_left_;
   std::string fallback_;
   int64_t replayed_ = 0;
+  /// The same step uncaptured: the eager step, over the optimizer reading its rate
+  /// on the device.
+  EagerStep uncaptured_;
   CudaGraph graph_;
   /// The graph's buffers: inputs and targets are copied in before each replay; outputs
   /// and stats ([loss, correct] in float64) are written by it.

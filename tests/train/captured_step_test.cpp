@@ -13,6 +13,7 @@
 #include "optim/schedules.h"
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
+#include "tests/train/recorded_points.h"
 #include "train/trainer.h"
 
 namespace {
@@ -141,16 +142,7 @@ TEST(CapturedStepCudaTest, ReplayedStepsAreTheUncapturedStepsBitForBit) {
   EXPECT_EQ(max_relative(*graph_model, *plain_model), 0.0) << "every parameter, bit for bit, after 100 steps";
 }
 
-/// Every point a run logged, with its value's exact bits, in logging order.
-std::vector<std::string> exact_points(const MemorySink& sink) {
-  std::vector<std::string> out;
-  for (const auto& p : sink.points) {
-    char bits[32];
-    std::snprintf(bits, sizeof bits, "%a", p.value);
-    out.push_back(p.key + "@" + std::to_string(p.step) + "=" + bits);
-  }
-  return out;
-}
+using torchsweep::testing::exact_points;
 
 void expect_same_record(const MemorySink& graph, const MemorySink& eager, const std::string& what) {
   ASSERT_EQ(graph.points.size(), eager.points.size()) << what;

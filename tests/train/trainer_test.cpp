@@ -8,6 +8,7 @@
 #include "spec/registries.h"
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
+#include "tests/train/recorded_points.h"
 
 namespace {
 
@@ -86,16 +87,7 @@ nlohmann::json fashion_config(const std::vector<std::string>& overrides) {
   return plan.runs.at(0).config;
 }
 
-/// Every point a run logged, with its value's exact bits, in logging order.
-std::vector<std::string> exact_points(const MemorySink& sink) {
-  std::vector<std::string> out;
-  for (const auto& p : sink.points) {
-    char bits[32];
-    std::snprintf(bits, sizeof bits, "%a", p.value);
-    out.push_back(p.key + "@" + std::to_string(p.step) + "=" + bits);
-  }
-  return out;
-}
+using torchsweep::testing::exact_points;
 
 TrainOptions reads(MeterReads mode) {
   TrainOptions options;
