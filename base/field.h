@@ -32,6 +32,9 @@ struct Field {
   size_t length = 0;
   /// Whether a String must have at least one character.
   bool non_empty = false;
+  /// Whether a String must be one line: no tab or line break either. (Other control
+  /// characters, NUL among them, are refused in every string.)
+  bool one_line = false;
 
   // Builders, so that declarations read as one line each.
   static Field number(std::string key, double default_value, std::string doc);
@@ -50,6 +53,7 @@ struct Field {
   Field& of_length(size_t n) { length = n; return *this; }
   Field& make_required() { required = true; return *this; }
   Field& not_empty() { non_empty = true; return *this; }
+  Field& single_line() { one_line = true; return *this; }
   /// No default: the key is absent (null) unless the spec gives it.
   Field& optional() { default_value = nullptr; nullable = true; return *this; }
 

@@ -104,7 +104,18 @@ std::string SpecNode::describe() const {
       else if (std::isinf(double_)) out << (double_ > 0 ? "inf" : "-inf");
       else out << double_;
       break;
-    case Kind::String: out << '"' << string_ << '"'; break;
+    case Kind::String:
+      // Control characters are shown escaped, so that a message stays one readable line.
+      out << '"';
+      for (const char ch : string_) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '\n') out << "\\n";
+        else if (c == '\t') out << "\\t";
+        else if (c < 0x20 || c == 0x7f) out << "\\x" << "0123456789abcdef"[c >> 4] << "0123456789abcdef"[c & 15];
+        else out << ch;
+      }
+      out << '"';
+      break;
     case Kind::List: {
       out << '[';
       for (size_t i = 0; i < items_.size() && i < 6; ++i) out << (i ? ", " : "") << items_[i].describe();

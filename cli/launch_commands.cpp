@@ -72,7 +72,7 @@ int run_command(const LaunchOptions& o, CliContext& context) {
   }
   SweepRunOptions options;
   options.gpus = parse_gpus(o.gpus_text);
-  auto store = Store::open(context.db_path);
+  auto store = Store::open(context.db_path, Store::Check::Pages);
   options.command_line = command_line(context);
   options.fresh = o.fresh;
   options.workers = o.workers;
@@ -119,7 +119,7 @@ int worker_command(const LaunchOptions& o, CliContext& context) {
 int rerun_command(const LaunchOptions& o, CliContext& context) {
   if (!path_exists(context.db_path))
     throw InputError(context.db_path + ": no results database here (pass --db FILE)");
-  auto store = Store::open(context.db_path);
+  auto store = Store::open(context.db_path, Store::Check::Pages);
   WorkerOptions options;
   options.command_line = command_line(context);
   options.threads = o.threads;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "results/removal.h"
 #include "results/run_selection.h"
 #include "results/run_views.h"
+#include "results/sql_query.h"
 #include "results/store.h"
 #include "results/sweep_export.h"
 #include "results/sweep_views.h"
@@ -71,6 +73,8 @@ struct ResultsOptions {
   std::string note;
   bool yes = false;
   bool wide = false;
+  int64_t limit = -1;            // --limit of results sql; -1: the format's default
+  double timeout = 30.0;         // --timeout of results sql, seconds
 
   RunSelection selection() const {
     RunSelection s{sweep, {}, where};
@@ -82,7 +86,7 @@ struct ResultsOptions {
 /// The database a command changes: it must exist (these commands never create one).
 std::unique_ptr<Store> open_existing(const std::string& path) {
   if (!is_regular_file(path)) throw InputError("--db " + path + ": no database there");
-  return Store::open(path);
+  return Store::open(path, Store::Check::Pages);
 }
 
 /// Asks on the terminal whether to go on; false when the answer is not yes. Without a
@@ -193,19 +197,31 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
                  }
                }));
 
-  auto* sql = results->add_subcommand("sql", "a read-only SQL query on the database");
+  auto* sql = results->add_subcommand("sql", "one read-only SQL query on the database, rows as they come");
   sql->add_option("query", o->sql_text, "e.g. \"SELECT status, count(*) FROM runs GROUP BY status\"")->required();
   add_db_option(sql, context);
   add_format(sql);
-  commands.add(sql, reading([o, &context](Database& db, TableFormat format) {
-                 render(run_sql(db, o->sql_text), format, context.out);
-               }));
+  sql->add_option("--limit", o->limit, "write at most N rows (default 1000 for table output, all for csv and json)")
+      ->check(CLI::NonNegativeNumber);
+  sql->add_option("--timeout", o->timeout, "stop the query after this many seconds (default 30; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  commands.add(sql, [o, &context] {
+    const TableFormat format = parse_table_format(o->format);
+    SqlQueryLimits limits;
+    limits.max_rows = o->limit >= 0 ? std::optional<int64_t>(o->limit) : default_sql_row_limit(format);
+    limits.timeout = std::chrono::milliseconds(static_cast<int64_t>(o->timeout * 1000.0));
+    const auto outcome = run_sql_query(context.db_path, o->sql_text, limits, format, context.out);
+    if (outcome.truncated)
+      context.err << fmt::format("results sql: the first {} rows are shown; more remain (--limit N, or --format csv)\n",
+                                 outcome.rows);
+    return 0;
+  });
 
   auto* merge = results->add_subcommand("merge", "copy the runs of shard databases into one (idempotent)");
   merge->add_option("shards", o->shards, "shard databases, or folders of them")->required();
   merge->add_option("--into", o->into, "the database to merge into (created when missing)")->required();
   commands.add(merge, [o, &context] {
-    auto store = Store::open(o->into);
+    auto store = Store::open(o->into, Store::Check::Pages);
     for (const auto& shard : expand_shards(o->shards)) {
       const MergeCounts counts = merge_shard(*store, shard);
       context.out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added\n", shard,

@@ -42,7 +42,7 @@ void register_builtin_datasets(DatasetRegistry& registry) {
   DatasetRegistry::Entry idx{
       "idx",
       "MNIST-style IDX files (train/t10k images and labels, .gz or raw); default: Debian's Fashion-MNIST",
-      {Field::string("root", d.root, "folder holding the four IDX files"),
+      {Field::string("root", d.root, "folder holding the four IDX files").single_line(),
        Field::integer("batch_size", d.batch_size, "training batch size").at_least(1),
        Field::integer("test_batch_size", d.test_batch_size, "evaluation batch size").at_least(1),
        Field::number("mean", d.mean, "normalisation mean (after scaling pixels to [0, 1])"),

@@ -156,8 +156,9 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     return worker;
   };
   std::vector<WorkerProcess> running;
-  for (int slot = 0; slot < options.workers; ++slot) running.push_back(start(slot));
-  say(fmt::format("{} worker processes, {} thread(s) each{}", options.workers, threads,
+  // A signal while workers start stops the starting; those already started get it below.
+  for (int slot = 0; slot < options.workers && interrupt_signal() == 0; ++slot) running.push_back(start(slot));
+  say(fmt::format("{} worker processes, {} thread(s) each{}", running.size(), threads,
                   gpus.empty() ? "" : fmt::format(", over GPU(s) {}", fmt::join(gpus, ","))));
   int forwarded = 0;
   int replacements = 0;

@@ -142,7 +142,7 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   }
   const int64_t max_array = options.max_array_size > 0 ? options.max_array_size : cluster_max_array_size();
 
-  auto store = Store::open(db);
+  auto store = Store::open(db, Store::Check::Pages);
   NewSweep sweep{plan.name, plan.spec_text, plan.spec_hash, plan.spec_path, nlohmann::json(plan.overrides).dump(),
                  plan.mode, "slurm", ""};
   const std::vector<NewRun> runs = new_runs(plan);

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <memory>
 
 namespace torchsweep {
@@ -114,7 +115,11 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       const std::string label = fmt::format("{}run {} [{}/{}]{}{}", options.prefix, run.id, run.index + 1,
                                             run.sweep_runs, values.empty() ? "" : "  ", values);
       const std::string dir = run.artifact_dir.empty() ? artifacts + "/run-" + std::to_string(run.id) : run.artifact_dir;
-      if (run.artifact_dir.empty()) store.set_artifact_dir(run.id, dir);
+      if (run.artifact_dir.empty()) {
+        // The sinks of the lanes set up before this one already write from their threads.
+        std::lock_guard<std::mutex> store_lock(store.mutex());
+        store.set_artifact_dir(run.id, dir);
+      }
       if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
       // Lanes share the terminal: each reports in lines rather than redrawing one bar.
       const auto display = options.status_records                    ? ConsoleSink::Display::StatusRecords

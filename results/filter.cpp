@@ -129,24 +129,31 @@ class Parser {
   Token next() { return tokens_[pos_++]; }
   bool keyword(const std::string& word) const { return peek().kind == Token::Name && lower(peek().text) == word; }
 
+  // A chain of terms is one flat SQL list, `(a OR b OR c)`, not `((a OR b) OR c)`:
+  // SQLite's parser needs a stack level per open parenthesis, and overflows at about 100.
   std::string parse_or(SqlFilter& f) {
     std::string sql = parse_and(f);
+    if (!keyword("or")) return sql;
+    sql = "(" + sql;
     while (keyword("or")) {
       next();
-      sql = "(" + sql + " OR " + parse_and(f) + ")";
+      sql += " OR " + parse_and(f);
     }
-    return sql;
+    return sql + ")";
   }
   std::string parse_and(SqlFilter& f) {
     std::string sql = parse_not(f);
+    if (!keyword("and")) return sql;
+    sql = "(" + sql;
     while (keyword("and")) {
       next();
-      sql = "(" + sql + " AND " + parse_not(f) + ")";
+      sql += " AND " + parse_not(f);
     }
-    return sql;
+    return sql + ")";
   }
   std::string parse_not(SqlFilter& f) {
     if (keyword("not")) {
+      const Nesting nested(*this, peek().column);
       next();
       return "(NOT " + parse_not(f) + ")";
     }
@@ -154,6 +161,7 @@ class Parser {
   }
   std::string parse_primary(SqlFilter& f) {
     if (peek().kind == Token::LParen) {
+      const Nesting nested(*this, peek().column);
       next();
       std::string sql = parse_or(f);
       if (peek().kind != Token::RParen) fail(peek().column, "expected ')', found " + describe(peek()));
@@ -163,6 +171,9 @@ class Parser {
     if (peek().kind != Token::Name || keyword("and") || keyword("or"))
       fail(peek().column, "expected a name such as optimizer.lr or status, found " + describe(peek()));
     const Token name = next();
+    if (++comparisons_ > kMaxFilterComparisons)
+      fail(name.column, "more than " + std::to_string(kMaxFilterComparisons) +
+                            " comparisons; split the question, or use `results sql` for one this large");
     const std::string lhs = resolve(name, f);
     if (keyword("in") || keyword("not")) {
       const bool negated = keyword("not");
@@ -275,7 +286,25 @@ class Parser {
                           ".last, or a parameter of these runs (" + join(*params_) + ")");
   }
 
+  /// One level of parentheses or `not`, bounded so that a deeply nested filter is an
+  /// error rather than a stack overflow (here or in SQLite's parser).
+  class Nesting {
+   public:
+    Nesting(Parser& parser, size_t column) : parser_(parser) {
+      if (++parser_.depth_ > kMaxFilterDepth)
+        fail(column, "nested more than " + std::to_string(kMaxFilterDepth) + " levels deep (parentheses and 'not')");
+    }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
   std::vector<Token> tokens_;
+  int depth_ = 0;
+  int comparisons_ = 0;
   const std::vector<std::string>& metrics_;
   const std::vector<std::string>* params_;  ///< known parameter keys; null: any name is a parameter
   size_t pos_ = 0;
@@ -291,6 +320,9 @@ const std::vector<std::string>& summary_stats() {
 
 SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics,
                        const std::vector<std::string>* params) {
+  if (text.size() > kMaxFilterLength)
+    throw InputError("--where: the filter is " + std::to_string(text.size()) + " characters long; at most " +
+                     std::to_string(kMaxFilterLength) + " are taken");
   if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}};
   return Parser(tokenize(text), metrics, params).parse();
 }

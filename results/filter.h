@@ -20,6 +20,13 @@
 
 namespace torchsweep {
 
+/// Limits that keep a filter's SQL within what SQLite parses and plans quickly: the
+/// filter's length, its nesting (parentheses and `not`) and its comparisons. Past
+/// them, parse_filter fails with an InputError saying which.
+constexpr size_t kMaxFilterLength = 10000;
+constexpr int kMaxFilterDepth = 50;
+constexpr int kMaxFilterComparisons = 200;
+
 /// A filter as SQL over `runs r`: the condition and its bound values in order.
 struct SqlFilter {
   std::string where;

@@ -131,25 +131,4 @@ std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id
   return sections;
 }
 
-Table run_sql(Database& db, const std::string& sql) {
-  // The connection is read-only as well; query_only makes the refusal explicit.
-  db.exec("PRAGMA query_only = ON");
-  Table table;
-  try {
-    auto stmt = db.prepare(sql);
-    for (int c = 0; c < stmt.columns(); ++c) table.columns.push_back(stmt.column_name(c));
-    while (stmt.step()) {
-      std::vector<SqlValue> row;
-      for (int c = 0; c < stmt.columns(); ++c) row.push_back(stmt.get(c));
-      table.rows.push_back(std::move(row));
-    }
-  } catch (const DatabaseError& e) {
-    const int primary = e.code() & 0xff;
-    if (primary == 8 /* SQLITE_READONLY */)
-      throw InputError("results sql: the database is opened read-only, so writes are refused (" + std::string(e.what()) + ")");
-    throw InputError(std::string("results sql: ") + e.what());
-  }
-  return table;
-}
-
 }  // namespace torchsweep

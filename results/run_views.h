@@ -15,9 +15,6 @@ namespace torchsweep {
 /// One run: its record, its parameters and its metric summaries.
 std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id);
 
-/// Runs a read-only SQL statement. InputError when it would write.
-Table run_sql(Database& db, const std::string& sql);
-
 /// Every metric of one run, columns in the order they were first logged: one row per
 /// logged step, and one per epoch row placed after the step that ended its epoch
 /// (`step` is the optimizer steps done there, `epoch` the epoch's number).

@@ -2,13 +2,38 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+
 namespace torchsweep {
 
 namespace {
 [[noreturn]] void fail(sqlite3* db, int code, const std::string& what) {
   throw DatabaseError(what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)), code);
 }
+/// A file path as the path of a `file:` URI: every byte but letters, digits, '/' and
+/// "-._~" percent-encoded (a '?' or '#' in a name would otherwise end the path).
+std::string uri_path(const std::string& path) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  // "file://x" would name a host: a path that starts with two slashes keeps one.
+  while (out.rfind("//", 0) == 0) out.erase(0, 1);
+  return out;
+}
 }  // namespace
+
+bool DatabaseError::is_busy() const {
+  const int primary = code_ & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
   const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
@@ -40,6 +65,11 @@ Statement& Statement::bind(int index, double value) {
 }
 Statement& Statement::bind(int index, const std::string& value) {
   if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, 0, "bind");
+  return *this;
+}
+Statement& Statement::bind_borrowed(int index, const std::string& value) {
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC) != SQLITE_OK)
     fail(db_, 0, "bind");
   return *this;
 }
@@ -84,8 +114,22 @@ SqlValue Statement::get(int index) const {
 }
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
-  const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  // SQLite's count of allocated memory takes a global mutex on every allocation; no
+  // one here reads it. It can only be turned off before SQLite initialises, so the
+  // first connection does it (later calls return SQLITE_MISUSE, which changes nothing).
+  static const int memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memory_statistics_off;
+  int flags = SQLITE_OPEN_NOMUTEX;
+  std::string name = path;
+  switch (mode) {
+    case Mode::ReadWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case Mode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::Immutable:
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      name = "file:" + uri_path(path) + "?immutable=1";
+      break;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -110,6 +154,9 @@ void Database::exec(const std::string& sql) {
 Statement Database::prepare(const std::string& sql) const { return Statement(db_, sql); }
 int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int64_t Database::changes() const { return sqlite3_changes(db_); }
+void Database::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 Transaction::~Transaction() {

@@ -2,6 +2,7 @@
 // typed binding, and transactions. Errors become DatabaseError with SQLite's message.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,9 @@ class DatabaseError : public std::runtime_error {
  public:
   DatabaseError(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
   int code() const { return code_; }
+  /// Another connection held the lock past the busy timeout ("database is locked"):
+  /// the same statement may succeed later.
+  bool is_busy() const;
 
  private:
   int code_;
@@ -39,6 +43,9 @@ class Statement {
   Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
   Statement& bind(int index, double value);
   Statement& bind(int index, const std::string& value);
+  /// Binds text without copying it: `value` must stay unchanged until the statement
+  /// is reset (the insert loops of bulk writes).
+  Statement& bind_borrowed(int index, const std::string& value);
   Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
   Statement& bind(int index, const SqlValue& value);
 
@@ -61,9 +68,14 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+/// One connection. It does no locking of its own (SQLite's multi-thread mode): one
+/// thread at a time uses it, and threads that share one hold a mutex around it (the
+/// Store's), which saves SQLite's per-call locking on the bulk-write path.
 class Database {
  public:
-  enum class Mode { ReadWrite, ReadOnly };
+  /// Immutable reads the file as one no one changes: no locks, and no -wal or -shm
+  /// file created beside it (for a database no process is writing).
+  enum class Mode { ReadWrite, ReadOnly, Immutable };
   /// Opens (ReadWrite creates the file). Sets a busy timeout so concurrent writers wait.
   Database(const std::string& path, Mode mode);
   ~Database();
@@ -75,6 +87,9 @@ class Database {
   int64_t last_insert_id() const;
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t changes() const;
+  /// How long a statement waits for another connection's lock before it fails with
+  /// a busy error (60 s unless changed).
+  void set_busy_timeout(std::chrono::milliseconds timeout);
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

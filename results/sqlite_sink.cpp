@@ -1,6 +1,9 @@
 #include "results/sqlite_sink.h"
 
+#include <algorithm>
+
 #include "results/run_queue.h"
+#include "results/schema.h"
 
 namespace torchsweep {
 
@@ -13,6 +16,12 @@ SqliteSink::SqliteSink(Store& store, int64_t run_id, RunEnvironment environment,
       environment_(std::move(environment)),
       options_(options),
       last_handover_(std::chrono::steady_clock::now()) {
+  {
+    // Summaries kept while writing cover only this sink's points: a run that continues
+    // (from a checkpoint, in another process) has its summaries computed from the table.
+    std::lock_guard<std::mutex> store_lock(store_.mutex());
+    summaries_exact_ = !store_.has_metrics(run_id_);
+  }
   filling_.reserve(options_.batch_points);
   writer_ = std::thread([this] { writer_loop(); });
 }
@@ -30,9 +39,38 @@ SqliteSink::~SqliteSink() {
   writer_.join();
 }
 
+template <class Write>
+void SqliteSink::write_when_unlocked(Write&& write) {
+  auto pause = std::chrono::milliseconds(50);
+  while (true) {
+    try {
+      std::lock_guard<std::mutex> store_lock(store_.mutex());
+      write();
+      return;
+    } catch (const DatabaseError& e) {
+      // Another process held the lock past SQLite's busy timeout. The points are kept
+      // and the write tried again: a lock is not a reason to lose a run.
+      if (!e.is_busy()) throw;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, options_.locked_retry_max);
+  }
+}
+
+void SqliteSink::write_pending() {
+  // One metric's points together, in step order: the table's B-tree then grows at one
+  // place per metric instead of jumping between them at every point.
+  std::stable_sort(pending_.begin(), pending_.end(),
+                   [](const NumberedPoint& a, const NumberedPoint& b) { return a.key < b.key; });
+  for (const auto& key : pending_keys_) written_names_.push_back(key.name);
+  write_when_unlocked([&] { store_.append_metrics(run_id_, written_names_, pending_, pending_keys_); });
+  pending_keys_.clear();
+  while (summaries_.size() < written_names_.size()) summaries_.emplace_back(kSummaryLastK);
+  for (const auto& p : pending_) summaries_[p.key].add(p.step, p.value);
+  pending_.clear();
+}
+
 void SqliteSink::writer_loop() {
-  std::vector<MetricPoint> batch;
-  std::vector<MetricKey> keys;
   std::unique_lock<std::mutex> lock(mutex_);
   auto last_beat = std::chrono::steady_clock::now();
   while (true) {
@@ -51,19 +89,19 @@ void SqliteSink::writer_loop() {
     }
     if (!handover_) continue;
     handover_ = false;
-    batch.swap(filling_);
-    keys.swap(new_keys_);
+    pending_.swap(filling_);
+    pending_keys_.swap(new_keys_);
     writing_ = true;
     lock.unlock();
     std::exception_ptr error;
     try {
-      std::lock_guard<std::mutex> store_lock(store_.mutex());
-      store_.append_metrics(run_id_, batch, keys);
+      write_pending();
     } catch (...) {
       error = std::current_exception();
+      summaries_exact_ = false;  // the keys it named may not be in the table
+      pending_.clear();
+      pending_keys_.clear();
     }
-    batch.clear();
-    keys.clear();
     lock.lock();
     writing_ = false;
     if (error && !writer_error_) writer_error_ = error;
@@ -84,27 +122,41 @@ void SqliteSink::run_started(const RunStarted& info) {
   environment_.device_name = info.device_name;
   environment_.engine = info.engine;
   environment_.engine_note = info.engine_note;
-  std::lock_guard<std::mutex> store_lock(store_.mutex());
-  store_.mark_running(run_id_, environment_);
+  write_when_unlocked([&] { store_.mark_running(run_id_, environment_); });
 }
 
 void SqliteSink::engine_changed(const std::string& engine, const std::string& note) {
-  std::lock_guard<std::mutex> store_lock(store_.mutex());
-  store_.set_engine(run_id_, engine, note);
+  write_when_unlocked([&] { store_.set_engine(run_id_, engine, note); });
 }
 
 void SqliteSink::log(int64_t step, const MetricRow& row) { append(step, row, MetricAxis::Step); }
 
 void SqliteSink::log_epoch(int64_t epoch, const MetricRow& row) { append(epoch, row, MetricAxis::Epoch); }
 
+uint32_t SqliteSink::number_of(const std::string& key, MetricAxis axis) {
+  const auto [it, added] = numbers_.emplace(key, static_cast<uint32_t>(names_.size()));
+  if (added) {
+    names_.push_back(key);
+    std::lock_guard<std::mutex> lock(mutex_);
+    new_keys_.push_back({key, axis});
+  }
+  return it->second;
+}
+
 void SqliteSink::append(int64_t step, const MetricRow& row, MetricAxis axis) {
+  // Number the row's metrics outside the lock; a row with the keys of the last one on
+  // its axis (the usual case) costs a comparison per key.
+  auto& numbers = last_row_[axis == MetricAxis::Step ? 0 : 1];
+  bool same = numbers.size() == row.size();
+  for (size_t i = 0; same && i < row.size(); ++i) same = names_[numbers[i]] == row[i].first;
+  if (!same) {
+    numbers.clear();
+    for (const auto& point : row) numbers.push_back(number_of(point.first, axis));
+  }
   const auto now = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   rethrow_writer_error();
-  for (const auto& [key, value] : row) {
-    if (known_keys_.insert(key).second) new_keys_.push_back({key, axis});
-    filling_.push_back({key, step, value});
-  }
+  for (size_t i = 0; i < row.size(); ++i) filling_.push_back({numbers[i], step, row[i].second});
   if (filling_.size() >= options_.batch_points || now - last_handover_ >= options_.flush_interval) {
     last_handover_ = now;
     if (!writing_) {
@@ -138,14 +190,22 @@ void SqliteSink::flush() {
 
 void SqliteSink::checkpoint_saved(const std::string& path, int64_t epoch) {
   flush();  // the database then holds every point up to the checkpoint
-  std::lock_guard<std::mutex> store_lock(store_.mutex());
-  store_.record_checkpoint(run_id_, path, epoch);
+  write_when_unlocked([&] { store_.record_checkpoint(run_id_, path, epoch); });
 }
 
 void SqliteSink::run_ended(const RunEnded& outcome) {
   flush();
-  std::lock_guard<std::mutex> store_lock(store_.mutex());
-  store_.end_run(run_id_, outcome.status, outcome.error, outcome.steps, outcome.wall_seconds);
+  // The writer is idle after flush: its summaries are complete and safe to read here.
+  bool exact = summaries_exact_;
+  MetricSummaries summaries;
+  for (size_t k = 0; exact && k < summaries_.size(); ++k) {
+    exact = summaries_[k].exact();
+    summaries.emplace_back(written_names_[k], summaries_[k]);
+  }
+  write_when_unlocked([&] {
+    store_.end_run(run_id_, outcome.status, outcome.error, outcome.steps, outcome.wall_seconds,
+                   exact ? &summaries : nullptr);
+  });
 }
 
 }  // namespace torchsweep

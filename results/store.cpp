@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/paths.h"
 #include "results/schema.h"
 
 namespace torchsweep {
@@ -22,7 +23,7 @@ namespace {
 /// regular file (a folder, /dev/null, a FIFO), a file that is not SQLite, an SQLite
 /// database of someone else's (tables but no torchsweep schema), or a schema number
 /// torchsweep never wrote. InputError naming the path.
-void check_database_path(const std::string& path) {
+void check_database_path(const std::string& path, Store::Check check) {
   if (path.empty()) throw InputError("--db: expected a database file, got an empty name");
   if (path == ":memory:" || path.rfind("file:", 0) == 0)
     throw InputError("--db " + path + ": expected a file on disk (an in-memory or URI database would keep nothing)");
@@ -33,12 +34,25 @@ void check_database_path(const std::string& path) {
   int version = 0;
   int64_t tables = 0;
   try {
-    Database probe(path, Database::Mode::ReadOnly);
+    // Read without creating -wal or -shm files when no one is writing it: a file that
+    // is refused must be left as it was.
+    Database probe(path, path_exists(path + "-wal") ? Database::Mode::ReadOnly : Database::Mode::Immutable);
     version = schema_version(probe);
     auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
     count.step();
     tables = count.get_int(0);
+    if (check == Store::Check::Pages) {
+      // A damaged page is found only when something reads it; a write that lands next
+      // to one would add to a file that is already wrong. So the pages are read first.
+      auto quick_check = probe.prepare("PRAGMA quick_check");
+      const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
+      if (verdict != "ok") throw DatabaseError(verdict, 11 /* SQLITE_CORRUPT */);
+    }
   } catch (const DatabaseError& e) {
+    if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */)
+      throw InputError("--db " + path + ": the database is damaged (SQLite: " + e.what() +
+                       "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
+                       " .recover | sqlite3 recovered.db");
     throw InputError("--db " + path + ": not an SQLite database (" + e.what() + ")");
   }
   if (version < 0) throw InputError("--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's");
@@ -49,8 +63,8 @@ void check_database_path(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<Store> Store::open(const std::string& path) {
-  check_database_path(path);
+std::unique_ptr<Store> Store::open(const std::string& path, Check check) {
+  check_database_path(path, check);
   auto db = std::make_unique<Database>(path, Database::Mode::ReadWrite);
   migrate(*db);
   // Metric inserts land all over the (run_id, key, step) index: keep more of it in memory.
@@ -62,7 +76,7 @@ std::unique_ptr<Store> Store::open_read_only(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
-  check_database_path(path);
+  check_database_path(path, Check::Header);
   auto db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
   const int version = schema_version(*db);
   if (version != kSchemaVersion)
@@ -73,7 +87,11 @@ std::unique_ptr<Store> Store::open_read_only(const std::string& path) {
 
 Store::Store(std::unique_ptr<Database> db)
     : db_(std::move(db)),
-      insert_metric_(db_->prepare("INSERT OR REPLACE INTO metrics(run_id, key, step, value) VALUES (?, ?, ?, ?)")),
+      // An upsert, not INSERT OR REPLACE: a replace deletes the old row first, and with
+      // foreign keys on that costs every insert a check for rows referring to it (a
+      // quarter of the bulk-logging rate).
+      insert_metric_(db_->prepare("INSERT INTO metrics(run_id, key, step, value) VALUES (?, ?, ?, ?) "
+                                  "ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value")),
       insert_key_(db_->prepare(
           "INSERT OR IGNORE INTO metric_keys(run_id, key, position, axis) "
           "VALUES (?1, ?2, (SELECT count(*) FROM metric_keys WHERE run_id = ?1), ?3)")) {}
@@ -186,9 +204,45 @@ void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& point
   tx.commit();
 }
 
-void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds) {
+void Store::append_metrics(int64_t run_id, const std::vector<std::string>& names,
+                           const std::vector<NumberedPoint>& points, const std::vector<MetricKey>& new_keys) {
+  if (points.empty() && new_keys.empty()) return;
   Transaction tx(*db_);
-  summarize_run(*db_, run_id);
+  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key.name).bind(3, to_string(key.axis)).run();
+  for (const auto& p : points) {
+    insert_metric_.bind(1, run_id).bind_borrowed(2, names.at(p.key)).bind(3, p.step).bind(4, p.value);
+    insert_metric_.run();
+  }
+  tx.commit();
+}
+
+bool Store::has_metrics(int64_t run_id) {
+  auto stmt = db_->prepare("SELECT EXISTS (SELECT 1 FROM metrics WHERE run_id = ?)");
+  stmt.bind(1, run_id);
+  stmt.step();
+  return stmt.get_int(0) != 0;
+}
+
+void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds,
+                    const MetricSummaries* summaries) {
+  Transaction tx(*db_);
+  if (summaries) {
+    auto insert = db_->prepare(
+        "INSERT OR REPLACE INTO summaries(run_id, key, count, first, last, min, max, step_min, step_max, "
+        "last_step, last_k, mean_last_k, step_half) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto step_or_null = [](const std::optional<int64_t>& step) { return step ? SqlValue(*step) : SqlValue(nullptr); };
+    for (const auto& [key, s] : *summaries) {
+      if (s.count() == 0) continue;  // the table has no row for a metric without points
+      // NaN binds as NULL, as it is stored in `metrics`.
+      insert.bind(1, run_id).bind(2, key).bind(3, s.count()).bind(4, s.first()).bind(5, s.last());
+      insert.bind(6, s.min()).bind(7, s.max()).bind(8, step_or_null(s.step_min())).bind(9, step_or_null(s.step_max()));
+      insert.bind(10, s.last_step()).bind(11, static_cast<int64_t>(s.last_k())).bind(12, s.mean_last_k());
+      insert.bind(13, step_or_null(s.step_half()));
+      insert.run();
+    }
+  } else {
+    summarize_run(*db_, run_id);
+  }
   db_->prepare("UPDATE runs SET status = ?, error = ?, steps = ?, wall_seconds = ?, ended_at = ? WHERE id = ?")
       .bind(1, to_string(status))
       .bind(2, error.empty() ? SqlValue(nullptr) : SqlValue(error))

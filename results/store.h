@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results/metric_sink.h"
+#include "results/metric_summary.h"
 #include "results/sqlite.h"
 
 namespace torchsweep {
@@ -65,13 +66,33 @@ struct ExistingRun {
   std::string uid;
 };
 
+/// A point whose metric is given by number: `names[key]` in append_metrics. What the
+/// recording sink buffers, so that logging a point copies no string.
+struct NumberedPoint {
+  uint32_t key = 0;
+  int64_t step = 0;
+  double value = 0.0;
+};
+
+/// A run's summary of one metric computed while its points were written.
+using MetricSummaries = std::vector<std::pair<std::string, MetricSummary>>;
+
 /// The default database path: $TORCHSWEEP_DB, else torchsweep.db.
 std::string default_db_path();
 
 class Store {
  public:
-  /// Opens for writing (creating and migrating the file as needed).
-  static std::unique_ptr<Store> open(const std::string& path);
+  /// How much of an existing file is checked before anything is written to it.
+  enum class Check {
+    Header,  ///< that it is an SQLite file with torchsweep's schema (or none yet)
+    /// ... and that SQLite's quick_check passes (it reads every page: seconds for a
+    /// database of gigabytes). The commands a user starts on a database do this;
+    /// the workers they start do not check it again.
+    Pages,
+  };
+  /// Opens for writing (creating and migrating the file as needed). InputError, with
+  /// nothing written, when the file cannot be or is not a sound torchsweep database.
+  static std::unique_ptr<Store> open(const std::string& path, Check check = Check::Header);
   /// Opens an existing database read-only; InputError when it does not exist.
   static std::unique_ptr<Store> open_read_only(const std::string& path);
 
@@ -98,7 +119,16 @@ class Store {
   /// for the first time, in order (they fix the column order of exports), with the axis
   /// their steps are on.
   void append_metrics(int64_t run_id, const std::vector<MetricPoint>& points, const std::vector<MetricKey>& new_keys);
-  void end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds);
+  /// The same for numbered points. Points of one metric in step order go in fastest
+  /// (the table's B-tree then grows at one place per metric).
+  void append_metrics(int64_t run_id, const std::vector<std::string>& names, const std::vector<NumberedPoint>& points,
+                      const std::vector<MetricKey>& new_keys);
+  /// Whether any point of the run is recorded.
+  bool has_metrics(int64_t run_id);
+  /// Records how the run ended and its metric summaries: `summaries` as computed while
+  /// its points were written, or, when null, computed from the points in the table.
+  void end_run(int64_t run_id, RunStatus status, const std::string& error, int64_t steps, double wall_seconds,
+               const MetricSummaries* summaries = nullptr);
 
   /// Where a run keeps its checkpoints and other files.
   void set_artifact_dir(int64_t run_id, const std::string& dir);

@@ -64,24 +64,11 @@ std::string format_cell(const SqlValue& value, TableFormat format) {
 
 void render(const Table& table, TableFormat format, std::ostream& out) {
   switch (format) {
-    case TableFormat::Json: {
-      // ordered_json keeps the column order.
-      out << "[";
-      for (size_t r = 0; r < table.rows.size(); ++r) {
-        nlohmann::ordered_json object;
-        for (size_t c = 0; c < table.columns.size(); ++c) object[table.columns[c]] = to_json_value(table.rows[r][c]);
-        out << (r ? ",\n " : "\n ") << object.dump();
-      }
-      out << (table.rows.empty() ? "]\n" : "\n]\n");
-      break;
-    }
+    case TableFormat::Json:
     case TableFormat::Csv: {
-      for (size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_escape(table.columns[c]);
-      out << "\n";
-      for (const auto& row : table.rows) {
-        for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << csv_escape(format_cell(row[c], format));
-        out << "\n";
-      }
+      TableStream stream(table.columns, format, out);
+      for (const auto& row : table.rows) stream.add(row);
+      stream.finish();
       break;
     }
     case TableFormat::Table: {
@@ -117,6 +104,43 @@ void render(const Table& table, TableFormat format, std::ostream& out) {
       break;
     }
   }
+}
+
+TableStream::TableStream(std::vector<std::string> columns, TableFormat format, std::ostream& out)
+    : format_(format), out_(out) {
+  buffered_.columns = std::move(columns);
+  if (format_ == TableFormat::Json) {
+    out_ << "[";
+  } else if (format_ == TableFormat::Csv) {
+    for (size_t c = 0; c < buffered_.columns.size(); ++c) out_ << (c ? "," : "") << csv_escape(buffered_.columns[c]);
+    out_ << "\n";
+  }
+}
+
+void TableStream::add(std::vector<SqlValue> row) {
+  switch (format_) {
+    case TableFormat::Json: {
+      // ordered_json keeps the column order.
+      nlohmann::ordered_json object;
+      for (size_t c = 0; c < buffered_.columns.size(); ++c) object[buffered_.columns[c]] = to_json_value(row[c]);
+      out_ << (rows_ ? ",\n " : "\n ") << object.dump();
+      break;
+    }
+    case TableFormat::Csv:
+      for (size_t c = 0; c < row.size(); ++c) out_ << (c ? "," : "") << csv_escape(format_cell(row[c], format_));
+      out_ << "\n";
+      break;
+    case TableFormat::Table:
+      buffered_.rows.push_back(std::move(row));
+      break;
+  }
+  ++rows_;
+}
+
+void TableStream::finish() {
+  if (format_ == TableFormat::Json) out_ << (rows_ == 0 ? "]\n" : "\n]\n");
+  if (format_ == TableFormat::Table) render(buffered_, format_, out_);
+  out_.flush();
 }
 
 }  // namespace torchsweep

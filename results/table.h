@@ -1,6 +1,7 @@
 // A small result table and its three renderings: aligned text, CSV and JSON.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,5 +25,23 @@ struct Table {
 std::string format_cell(const SqlValue& value, TableFormat format);
 
 void render(const Table& table, TableFormat format, std::ostream& out);
+
+/// Writes a table whose rows arrive one by one: CSV and JSON rows go out as they
+/// come, so a long result never sits in memory; aligned text needs every row's width,
+/// so it is kept and written by finish().
+class TableStream {
+ public:
+  TableStream(std::vector<std::string> columns, TableFormat format, std::ostream& out);
+  void add(std::vector<SqlValue> row);
+  /// Ends the output (JSON's closing bracket, the aligned table).
+  void finish();
+  int64_t rows() const { return rows_; }
+
+ private:
+  TableFormat format_;
+  std::ostream& out_;
+  Table buffered_;  // the columns; the rows too for aligned text
+  int64_t rows_ = 0;
+};
 
 }  // namespace torchsweep

@@ -1,5 +1,7 @@
 #include "spec/fields.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <sstream>
 
@@ -44,9 +46,20 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
     case Field::Type::Bool:
       if (value.kind() != SpecNode::Kind::Bool) throw fail(value);
       return value.as_bool();
-    case Field::Type::String:
+    case Field::Type::String: {
       if (value.kind() != SpecNode::Kind::String || (field.non_empty && value.as_string().empty())) throw fail(value);
-      return value.as_string();
+      const std::string& text = value.as_string();
+      for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const bool control = c < 0x20 || c == 0x7f;
+        if (control && (field.one_line || (c != '\n' && c != '\t')))
+          throw SpecError(value.mark(), path,
+                          fmt::format("expected {} without control characters{}, got {} (U+{:04X} at character {})",
+                                      field.expected(), field.one_line ? " or line breaks" : "", value.describe(), c,
+                                      i + 1));
+      }
+      return text;
+    }
     case Field::Type::Choice: {
       if (value.kind() != SpecNode::Kind::String) throw fail(value);
       for (const auto& c : field.choices)

@@ -14,10 +14,10 @@ namespace {
 
 const std::vector<Field>& top_fields() {
   static const std::vector<Field> fields = {
-      Field::string("name", "", "names the sweep in the database").make_required().not_empty(),
+      Field::string("name", "", "names the sweep in the database").make_required().not_empty().single_line(),
       Field::string("description", "", "free text"),
       Field::integer("seed", 0, "seeds torch's generators and the data shuffle").at_least(0),
-      Field::string("device", "auto", "auto, cpu, cuda or cuda:N"),
+      Field::string("device", "auto", "auto, cpu, cuda or cuda:N").single_line(),
   };
   return fields;
 }
@@ -57,7 +57,7 @@ const std::vector<Field>& sweep_fields() {
 }
 
 const Field& name_field() {
-  static const Field field = Field::string("name", "", "registry name").make_required();
+  static const Field field = Field::string("name", "", "registry name").make_required().single_line();
   return field;
 }
 

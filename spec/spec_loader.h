@@ -15,7 +15,8 @@ struct SpecLimits {
   /// Deepest nesting of lists and mappings.
   int max_depth = 32;
   /// Most values in the tree after YAML aliases are expanded (stops alias bombs).
-  size_t max_nodes = 100000;
+  /// Room for a list of kMaxRunsPerSweep values beside the rest of a spec.
+  size_t max_nodes = 200000;
 };
 
 /// The file's text; InputError when it is missing, unreadable or too large.

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "results/sqlite.h"
 #include "results/store.h"
@@ -49,6 +51,29 @@ inline torchsweep::NewRun make_run(int64_t index, double lr, int64_t seed) {
               {"optimizer.name", torchsweep::SqlValue(std::string("sgd"))},
               {"model.hidden", torchsweep::SqlValue(std::string("[4,4]"))}};
   return r;
+}
+
+/// All (key, step, value-or-NaN-for-NULL) points of a run in key, step order.
+struct StoredPoint {
+  std::string key;
+  int64_t step;
+  bool null;
+  double value;
+};
+inline std::vector<StoredPoint> metric_rows(Database& db, int64_t run_id) {
+  auto stmt = db.prepare("SELECT key, step, value FROM metrics WHERE run_id = ? ORDER BY key, step");
+  stmt.bind(1, run_id);
+  std::vector<StoredPoint> out;
+  while (stmt.step()) out.push_back({stmt.get_text(0), stmt.get_int(1), stmt.is_null(2), stmt.get_double(2)});
+  return out;
+}
+
+inline std::vector<std::pair<std::string, int64_t>> metric_keys(Database& db, int64_t run_id) {
+  auto stmt = db.prepare("SELECT key, position FROM metric_keys WHERE run_id = ? ORDER BY position");
+  stmt.bind(1, run_id);
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (stmt.step()) out.emplace_back(stmt.get_text(0), stmt.get_int(1));
+  return out;
 }
 
 }  // namespace torchsweep::testing

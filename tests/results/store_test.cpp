@@ -1,5 +1,4 @@
-// The results store: schema, writes through Store, and the buffering SqliteSink,
-// all against a real SQLite file. Expected values are written out by hand.
+// The results store: schema and writes through Store, against a real SQLite file. Expected values are written out by hand.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <random>
 #include <regex>
 #include <set>
 #include <string>
@@ -19,6 +19,7 @@
 
 
 #include "base/error.h"
+#include "base/paths.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
 #include "results/sqlite_sink.h"
@@ -45,6 +46,8 @@ using torchsweep::Store;
 using torchsweep::testing::TempDir;
 using torchsweep::testing::make_run;
 using torchsweep::testing::make_sweep;
+using torchsweep::testing::metric_keys;
+using torchsweep::testing::metric_rows;
 using torchsweep::testing::scalar_int;
 using torchsweep::testing::scalar_text;
 
@@ -62,29 +65,6 @@ std::map<std::string, std::pair<std::string, int>> table_info(Database& db, cons
   std::map<std::string, std::pair<std::string, int>> out;
   auto stmt = db.prepare("PRAGMA table_info(" + table + ")");
   while (stmt.step()) out[stmt.get_text(1)] = {stmt.get_text(2), static_cast<int>(stmt.get_int(5))};
-  return out;
-}
-
-/// All (key, step, value-or-NaN-for-NULL) points of a run in key, step order.
-struct Row {
-  std::string key;
-  int64_t step;
-  bool null;
-  double value;
-};
-std::vector<Row> metric_rows(Database& db, int64_t run_id) {
-  auto stmt = db.prepare("SELECT key, step, value FROM metrics WHERE run_id = ? ORDER BY key, step");
-  stmt.bind(1, run_id);
-  std::vector<Row> out;
-  while (stmt.step()) out.push_back({stmt.get_text(0), stmt.get_int(1), stmt.is_null(2), stmt.get_double(2)});
-  return out;
-}
-
-std::vector<std::pair<std::string, int64_t>> metric_keys(Database& db, int64_t run_id) {
-  auto stmt = db.prepare("SELECT key, position FROM metric_keys WHERE run_id = ? ORDER BY position");
-  stmt.bind(1, run_id);
-  std::vector<std::pair<std::string, int64_t>> out;
-  while (stmt.step()) out.emplace_back(stmt.get_text(0), stmt.get_int(1));
   return out;
 }
 
@@ -466,130 +446,6 @@ TEST(StoreTest, OpeningADatabaseFromANewerVersionFails) {
 
 // ---- SqliteSink ----
 
-TEST(StoreTest, SqliteSinkWritesBufferedPointsWhenTheRunEnds) {
-  TempDir dir;
-  const std::string path = dir.file("results.db");
-  auto store = Store::open(path);
-  const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
-  RunEnvironment env;
-  env.host = "h";
-  env.command = "torchsweep run s.yaml";
-  SqliteSink::Options options;
-  options.flush_interval = std::chrono::hours(1);  // only the end of the run flushes
-  SqliteSink sink(*store, ids[0], env, options);
-
-  sink.run_started({"cpu", "Some CPU"});
-  EXPECT_EQ(scalar_text(store->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "running");
-  EXPECT_EQ(scalar_text(store->db(), "SELECT device_name FROM runs WHERE id = ?", ids[0]), "Some CPU");
-  EXPECT_EQ(scalar_text(store->db(), "SELECT device FROM runs WHERE id = ?", ids[0]), "cpu");
-  EXPECT_EQ(scalar_text(store->db(), "SELECT host FROM runs WHERE id = ?", ids[0]), "h");
-
-  sink.log(0, {{"train/loss", 0.9}, {"lr", 0.1}});
-  sink.log(1, {{"train/loss", 0.7}});
-  sink.log(2, {{"train/loss", 0.4}, {"test/acc", 0.5}});
-  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics"), 0) << "points should still be buffered";
-
-  RunEnded ended;
-  ended.status = RunStatus::Finished;
-  ended.steps = 2;
-  ended.wall_seconds = 0.125;
-  sink.run_ended(ended);
-
-  auto reader = Store::open_read_only(path);
-  auto& db = reader->db();
-  const auto rows = metric_rows(db, ids[0]);
-  ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[0].key, "lr");
-  EXPECT_EQ(rows[0].value, 0.1);
-  EXPECT_EQ(rows[1].key, "test/acc");
-  EXPECT_EQ(rows[1].step, 2);
-  EXPECT_EQ(rows[1].value, 0.5);
-  EXPECT_EQ(rows[2].value, 0.9);
-  EXPECT_EQ(rows[3].value, 0.7);
-  EXPECT_EQ(rows[4].value, 0.4);
-  EXPECT_EQ(rows[4].step, 2);
-  EXPECT_EQ(metric_keys(db, ids[0]),
-            (std::vector<std::pair<std::string, int64_t>>{{"train/loss", 0}, {"lr", 1}, {"test/acc", 2}}));
-  EXPECT_EQ(scalar_text(db, "SELECT status FROM runs WHERE id = ?", ids[0]), "finished");
-  EXPECT_EQ(scalar_int(db, "SELECT steps FROM runs WHERE id = ?", ids[0]), 2);
-}
-
-TEST(StoreTest, SqliteSinkHandsFullBatchesToItsWriter) {
-  TempDir dir;
-  const std::string path = dir.file("results.db");
-  auto store = Store::open(path);
-  const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
-  SqliteSink::Options options;
-  options.batch_points = 2;
-  options.flush_interval = std::chrono::hours(1);
-  SqliteSink sink(*store, ids[0], RunEnvironment{}, options);
-  sink.run_started({"cpu", "cpu"});
-
-  // A second, read-only connection (as `torchsweep results list` in another terminal would have).
-  auto reader = Store::open_read_only(path);
-  auto count = [&] { return scalar_int(reader->db(), "SELECT count(*) FROM metrics WHERE run_id = ?", ids[0]); };
-  // The writer commits in the background: wait (boundedly) for what it should write.
-  auto eventually = [&](int64_t expected) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (count() != expected && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return count();
-  };
-
-  sink.log(0, {{"train/loss", 1.0}});
-  EXPECT_EQ(count(), 0);  // one buffered: below the batch size, nothing handed over
-  sink.log(1, {{"train/loss", 0.8}});  // two buffered: handed over
-  EXPECT_EQ(eventually(2), 2);
-  EXPECT_EQ(metric_keys(reader->db(), ids[0]), (std::vector<std::pair<std::string, int64_t>>{{"train/loss", 0}}));
-  sink.log(2, {{"train/loss", 0.6}});
-  sink.flush();  // everything logged is committed when flush returns
-  EXPECT_EQ(count(), 3);
-  sink.log(3, {{"train/loss", 0.5}, {"lr", 0.01}});  // two buffered: handed over
-  EXPECT_EQ(eventually(5), 5);
-  EXPECT_EQ(metric_keys(reader->db(), ids[0]),
-            (std::vector<std::pair<std::string, int64_t>>{{"train/loss", 0}, {"lr", 1}}));
-  sink.log(4, {{"train/loss", 0.4}});
-  EXPECT_EQ(scalar_text(reader->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "running");
-
-  sink.run_ended({RunStatus::Finished, "", 4, 0.01});
-  EXPECT_EQ(count(), 6);
-  EXPECT_EQ(scalar_text(reader->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "finished");
-}
-
-TEST(StoreTest, SqliteSinkKeepsEveryPointUnderLoad) {
-  TempDir dir;
-  auto store = Store::open(dir.file("results.db"));
-  const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
-  SqliteSink::Options options;
-  options.batch_points = 100;
-  options.max_buffered_points = 300;  // the training side must sometimes wait
-  SqliteSink sink(*store, ids[0], RunEnvironment{}, options);
-  for (int64_t step = 0; step < 20000; ++step) sink.log(step, {{"a", 1.0 * step}, {"b", -1.0 * step}});
-  sink.run_ended({RunStatus::Finished, "", 20000, 1.0});
-  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics WHERE run_id = ?", ids[0]), 40000);
-  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics WHERE run_id = ? AND key = 'b' AND value = -step",
-                       ids[0]),
-            20000);
-}
-
-TEST(StoreTest, SqliteSinkFlushesWhenDestroyed) {
-  TempDir dir;
-  const std::string path = dir.file("results.db");
-  auto store = Store::open(path);
-  const auto ids = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second;
-  {
-    SqliteSink::Options options;
-    options.flush_interval = std::chrono::hours(1);
-    SqliteSink sink(*store, ids[0], RunEnvironment{}, options);
-    sink.log(0, {{"train/loss", 1.0}});
-    sink.log(1, {{"train/loss", 0.5}});
-    EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics"), 0);
-  }
-  EXPECT_EQ(scalar_int(store->db(), "SELECT count(*) FROM metrics WHERE run_id = ?", ids[0]), 2);
-  // Without run_ended, the status is not touched.
-  EXPECT_EQ(scalar_text(store->db(), "SELECT status FROM runs WHERE id = ?", ids[0]), "pending");
-}
-
 }  // namespace
 
 // ---- continuing a sweep ----
@@ -653,6 +509,49 @@ TEST(StoreTest, PathsThatCannotHoldAResultsDatabaseAreRefusedAndNothingIsWritten
   // An empty file is a new database.
   std::ofstream(dir.file("empty.db")).close();
   EXPECT_NO_THROW(torchsweep::Store::open(dir.file("empty.db")));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(StoreTest, ADamagedDatabaseIsRefusedBeforeAnythingIsWrittenToIt) {
+  TempDir dir;
+  const std::string good = dir.file("good.db");
+  {
+    auto store = Store::open(good);
+    std::vector<NewRun> runs;
+    for (int i = 0; i < 5; ++i) runs.push_back(make_run(i, 0.1 * (i + 1), i));
+    const auto ids = store->create_sweep(make_sweep("s"), runs).second;
+    for (const auto id : ids) {
+      std::vector<MetricPoint> points;
+      for (int64_t step = 0; step < 3000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
+      store->append_metrics(id, points, {"train/loss"});
+      store->end_run(id, RunStatus::Finished, "", 3000, 1.0);
+    }
+  }
+  const std::string intact = file_bytes(good);
+  ASSERT_GT(intact.size(), 100000u);
+  EXPECT_NO_THROW(Store::open(good, Store::Check::Pages));
+  // 4 KB of noise written over the middle of a copy, at five offsets (page-aligned or not).
+  std::mt19937 random(3);
+  for (const double at : {0.3, 0.45, 0.5, 0.62, 0.8}) {
+    const auto offset = static_cast<size_t>(static_cast<double>(intact.size()) * at) + (at == 0.5 ? 0 : 1234);
+    std::string damaged = intact;
+    for (size_t i = 0; i < 4096 && offset + i < damaged.size(); ++i) damaged[offset + i] = static_cast<char>(random());
+    const std::string path = dir.file("damaged.db");
+    { std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged; }
+    try {
+      Store::open(path, Store::Check::Pages);
+      ADD_FAILURE() << "a copy damaged at byte " << offset << " was opened for writing";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("--db " + path + ": the database is damaged"), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("nothing was written"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(file_bytes(path), damaged) << "the damaged file was changed";
+    EXPECT_FALSE(torchsweep::path_exists(path + "-wal"));
+  }
 }
 
 }  // namespace

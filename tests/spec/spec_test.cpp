@@ -86,6 +86,23 @@ TEST(SpecTest, WrongTypesAndRanges) {
   EXPECT_EQ(error_of(with_line(7, "  name: [sgd, 3]")), "spec.yaml:7:15: optimizer.name: expected a string, got 3");
 }
 
+TEST(SpecTest, ControlCharactersInTextAreRefused) {
+  EXPECT_EQ(error_of(with_line(1, "name: \"a\\0b\"")),
+            "spec.yaml:1:7: name: expected a non-empty string without control characters or line breaks, got "
+            "\"a\\x00b\" (U+0000 at character 2)");
+  EXPECT_EQ(error_of(with_line(1, "name: \"two\\nlines\"")),
+            "spec.yaml:1:7: name: expected a non-empty string without control characters or line breaks, got "
+            "\"two\\nlines\" (U+000A at character 4)");
+  EXPECT_EQ(error_of(with_line(3, "model: \"backprop_2x2x2\\e\"")).rfind("spec.yaml:3:8: model: expected a string "
+                                                                        "without control characters or line breaks", 0),
+            0u);
+  // Free text may have line breaks and tabs, and nothing else below a space.
+  EXPECT_EQ(error_of(kGood + std::string("description: |\n  two\n  \tlines\n")), "no error");
+  EXPECT_EQ(error_of(kGood + std::string("description: \"bell\\a\"\n")),
+            "spec.yaml:11:14: description: expected a string without control characters, got \"bell\\x07\" (U+0007 at "
+            "character 5)");
+}
+
 TEST(SpecTest, EmptyListsAreRejected) {
   EXPECT_EQ(error_of(with_line(8, "  lr: []")),
             "spec.yaml:8:7: optimizer.lr: expected a non-empty list of values to sweep, got []");

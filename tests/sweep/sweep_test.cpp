@@ -28,6 +28,22 @@ TEST(SweepTest, RepeatsThatWouldPassTheLargestSeedAreRefused) {
             9223372036854775807LL);
 }
 
+TEST(SweepTest, AListOfTheLargestSweepExpandsAndOneMoreValueIsRefused) {
+  // 100,000 learning rates in one list: the documented maximum, reached through a list
+  // (a spec's file stays under 1 MiB). Expansion copies no list per run, so this takes
+  // seconds, not hours.
+  auto spec_with = [](size_t values) {
+    std::string lrs;
+    for (size_t i = 0; i < values; ++i) lrs += (i ? "," : "") + std::to_string(i + 1) + "e-6";
+    return kBase + "optimizer: {name: sgd, lr: [" + lrs + "]}\n";
+  };
+  const auto plan = plan_of(spec_with(torchsweep::kMaxRunsPerSweep));
+  ASSERT_EQ(plan.runs.size(), torchsweep::kMaxRunsPerSweep);
+  EXPECT_DOUBLE_EQ(plan.runs.back().config["optimizer"]["lr"].get<double>(), 0.1);
+  EXPECT_EQ(plan.runs.back().swept, (nlohmann::json{{"optimizer.lr", 0.1}}));
+  ASSERT_THROWS_WITH(plan_of(spec_with(torchsweep::kMaxRunsPerSweep + 1)), SpecError, "the grid has 100001 runs, expected at most 100000");
+}
+
 TEST(SweepTest, MinusZeroHashesAsZero) {
   const auto zero = plan_of(kBase + "optimizer: {name: sgd, lr: 0.1, momentum: 0}\n");
   const auto minus = plan_of(kBase + "optimizer: {name: sgd, lr: 0.1, momentum: -0.0}\n");

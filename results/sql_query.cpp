@@ -1,0 +1,241 @@
+#include "results/sql_query.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <vector>
+
+#include "base/error.h"
+#include "base/paths.h"
+#include "results/sqlite.h"
+
+namespace torchsweep {
+
+namespace {
+
+/// What the authorizer saw that it refused, for the error message.
+struct Refusal {
+  std::string what;
+};
+
+/// Pragmas that only read, and may be run with their argument (a table's name).
+const std::set<std::string>& readable_pragmas() {
+  static const std::set<std::string> names = {
+      "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+      "database_list", "function_list", "pragma_list", "collation_list", "compile_options", "integrity_check",
+      "quick_check"};
+  return names;
+}
+
+/// Pragmas that read a value without an argument and set it with one.
+const std::set<std::string>& value_pragmas() {
+  static const std::set<std::string> names = {"user_version", "schema_version", "application_id", "page_count",
+                                              "page_size",    "freelist_count", "encoding",       "data_version"};
+  return names;
+}
+
+/// Functions that reach outside the database or hand out pointers.
+const std::set<std::string>& refused_functions() {
+  static const std::set<std::string> names = {"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit",
+                                              "fts5"};
+  return names;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+int authorize(void* context, int action, const char* a, const char* b, const char*, const char*) {
+  auto* refusal = static_cast<Refusal*>(context);
+  const std::string first = a ? a : "";
+  const std::string second = b ? b : "";
+  auto refuse = [&](const std::string& what) {
+    if (refusal->what.empty()) refusal->what = what;
+    return SQLITE_DENY;
+  };
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // SQLite itself reads the schema this way for table-valued pragmas
+      // (pragma_table_info); a user's UPDATE is refused as a write below.
+      if (first == "sqlite_master" || first == "sqlite_temp_master") return SQLITE_OK;
+      return refuse("UPDATE of " + first);
+    case SQLITE_FUNCTION:
+      if (refused_functions().count(lower(second))) return refuse("the function " + second + "()");
+      return SQLITE_OK;
+    case SQLITE_PRAGMA: {
+      const std::string name = lower(first);
+      if (readable_pragmas().count(name) || (value_pragmas().count(name) && !b)) return SQLITE_OK;
+      return refuse("PRAGMA " + first + (b ? " = " + second : ""));
+    }
+    case SQLITE_ATTACH: return refuse("ATTACH");
+    case SQLITE_DETACH: return refuse("DETACH");
+    case SQLITE_TRANSACTION: return refuse(first + " (a transaction)");
+    case SQLITE_SAVEPOINT: return refuse("SAVEPOINT");
+    case SQLITE_INSERT:
+    case SQLITE_DELETE:
+      if (first == "sqlite_master" || first == "sqlite_temp_master") return refuse("a change to the schema or the file");
+      return refuse((action == SQLITE_INSERT ? "INSERT into " : "DELETE from ") + first);
+    default: return refuse("a change to the schema or the file");
+  }
+}
+
+/// Stops the query past its deadline (SQLite calls this every few thousand steps).
+struct Deadline {
+  std::chrono::steady_clock::time_point at;
+  bool passed = false;
+};
+int check_deadline(void* context) {
+  auto* deadline = static_cast<Deadline*>(context);
+  if (std::chrono::steady_clock::now() < deadline->at) return 0;
+  deadline->passed = true;
+  return 1;
+}
+
+/// SQLite's memory ceiling for the duration of a query, then the previous one back.
+class HeapLimit {
+ public:
+  explicit HeapLimit(int64_t bytes) : previous_(sqlite3_hard_heap_limit64(bytes)) {}
+  ~HeapLimit() { sqlite3_hard_heap_limit64(previous_); }
+  HeapLimit(const HeapLimit&) = delete;
+  HeapLimit& operator=(const HeapLimit&) = delete;
+
+ private:
+  sqlite3_int64 previous_;
+};
+
+/// The statement's first word, for messages (VACUUM, DELETE, ...).
+std::string first_word(const std::string& sql) {
+  const auto begin = sql.find_first_not_of(" \t\r\n(");
+  if (begin == std::string::npos) return "";
+  const auto end = sql.find_first_of(" \t\r\n(;", begin);
+  std::string word = sql.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return word;
+}
+
+/// 1-based line and column of a byte offset.
+std::string position_of(const std::string& text, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+SqlValue column_value(sqlite3_stmt* stmt, int c) {
+  switch (sqlite3_column_type(stmt, c)) {
+    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, c);
+    case SQLITE_NULL: return nullptr;
+    default: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+      return std::string(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+    }
+  }
+}
+
+class Prepared {
+ public:
+  Prepared() = default;
+  ~Prepared() { sqlite3_finalize(stmt_); }
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  sqlite3_stmt** out() { return &stmt_; }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace
+
+std::optional<int64_t> default_sql_row_limit(TableFormat format) {
+  if (format == TableFormat::Table) return 1000;
+  return std::nullopt;
+}
+
+SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, const SqlQueryLimits& limits,
+                              TableFormat format, std::ostream& out) {
+  if (!path_exists(path)) throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
+  if (!is_regular_file(path)) throw InputError("--db " + path + ": not a regular file");
+  // A database no one is writing (no -wal beside it) is read as an immutable file:
+  // no locks, and no -wal or -shm created. One being written is read like any reader.
+  const bool being_written = path_exists(path + "-wal");
+  Database db(path, being_written ? Database::Mode::ReadOnly : Database::Mode::Immutable);
+  sqlite3* handle = db.handle();
+  // A single string or blob (randomblob(1e9), a huge group_concat) stays below this.
+  sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, 64 << 20);
+
+  Refusal refusal;
+  sqlite3_set_authorizer(handle, authorize, &refusal);
+  Prepared stmt;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(handle, sql.c_str(), static_cast<int>(sql.size()), stmt.out(), &tail);
+  if (!refusal.what.empty())
+    throw InputError("results sql: only queries that read are run; refused: " + refusal.what);
+  if (rc != SQLITE_OK) throw InputError(std::string("results sql: ") + sqlite3_errmsg(handle));
+  if (!stmt.get()) throw InputError("results sql: expected a statement, found none");
+  // Exactly one statement: whatever follows it must be blank or comments.
+  {
+    Prepared next;
+    const int next_rc = sqlite3_prepare_v2(handle, tail, -1, next.out(), nullptr);
+    if (next_rc != SQLITE_OK || next.get()) {
+      const size_t rest = static_cast<size_t>(tail - sql.c_str());
+      const size_t at = sql.find_first_not_of(" \t\r\n;", rest);
+      throw InputError("results sql: one statement is run, and another follows the first at " +
+                       position_of(sql, at == std::string::npos ? rest : at) + "; run them one at a time");
+    }
+  }
+  // Statements the authorizer is not asked about (VACUUM) are caught here.
+  if (!sqlite3_stmt_readonly(stmt.get()))
+    throw InputError("results sql: only queries that read are run; refused: " + first_word(sql));
+
+  Deadline deadline{std::chrono::steady_clock::now() + limits.timeout};
+  if (limits.timeout.count() > 0) sqlite3_progress_handler(handle, 10000, check_deadline, &deadline);
+  const HeapLimit heap(limits.max_memory);
+
+  const int columns = sqlite3_column_count(stmt.get());
+  std::vector<std::string> names;
+  for (int c = 0; c < columns; ++c) names.emplace_back(sqlite3_column_name(stmt.get(), c));
+  TableStream table(names, format, out);
+  SqlQueryOutcome outcome;
+  while (true) {
+    rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      if (deadline.passed)
+        throw InputError(fmt::format("results sql: stopped after {:g} s (--timeout; 0 for no limit), {} rows written",
+                                     static_cast<double>(limits.timeout.count()) / 1000.0, outcome.rows));
+      if ((rc & 0xff) == SQLITE_NOMEM)
+        throw InputError("results sql: the query needs more than " + std::to_string(limits.max_memory >> 20) +
+                         " MiB of memory (sorting or grouping too many rows?)");
+      throw InputError(std::string("results sql: ") + sqlite3_errmsg(handle));
+    }
+    if (limits.max_rows && outcome.rows >= *limits.max_rows) {
+      outcome.truncated = true;
+      break;
+    }
+    std::vector<SqlValue> row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(column_value(stmt.get(), c));
+    table.add(std::move(row));
+    ++outcome.rows;
+  }
+  table.finish();
+  return outcome;
+}
+
+}  // namespace torchsweep
