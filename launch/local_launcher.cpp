@@ -65,9 +65,22 @@ pid_t spawn_worker(const std::string& executable, const std::vector<std::string>
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
   const pid_t parent = ::getpid();
+  // The child inherits the coordinator's stop handler, which only sets a flag: a
+  // SIGTERM forwarded between fork and exec would set it in memory that exec then
+  // replaces, and the worker would train on. So stop signals wait (blocked) until the
+  // child has their default action back; one that came meanwhile then ends it.
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
   const pid_t pid = ::fork();
+  if (pid != 0) ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) throw RuntimeFailure("cannot start a worker process: fork failed");
   if (pid == 0) {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     // Its own process group: a Ctrl-C reaches the coordinator, which forwards it once.
     ::setpgid(0, 0);
     // When the coordinator dies (even by kill -9), the worker stops gracefully.

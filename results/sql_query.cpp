@@ -171,10 +171,9 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
                               TableFormat format, std::ostream& out) {
   if (!path_exists(path)) throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
   if (!is_regular_file(path)) throw InputError("--db " + path + ": not a regular file");
-  // A database no one is writing (no -wal beside it) is read as an immutable file:
-  // no locks, and no -wal or -shm created. One being written is read like any reader.
-  const bool being_written = path_exists(path + "-wal");
-  Database db(path, being_written ? Database::Mode::ReadOnly : Database::Mode::Immutable);
+  // A database no one is writing is read as an immutable file: no locks, and no -wal
+  // or -shm created. One being written is read like any reader.
+  Database db(path, read_only_mode_for(path));
   sqlite3* handle = db.handle();
   // A single string or blob (randomblob(1e9), a huge group_concat) stays below this.
   sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, 64 << 20);

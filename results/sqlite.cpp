@@ -1,6 +1,7 @@
 #include "results/sqlite.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cctype>
 
@@ -33,6 +34,12 @@ std::string uri_path(const std::string& path) {
 bool DatabaseError::is_busy() const {
   const int primary = code_ & 0xff;
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+Database::Mode read_only_mode_for(const std::string& path) {
+  struct stat info {};
+  const bool written = ::stat((path + "-wal").c_str(), &info) == 0 || ::stat((path + "-journal").c_str(), &info) == 0;
+  return written ? Database::Mode::ReadOnly : Database::Mode::Immutable;
 }
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {

@@ -98,6 +98,11 @@ class Database {
   std::string path_;
 };
 
+/// How to open a file only to read it: Immutable (no locks, no files created) unless a
+/// -wal or -journal file beside it says that a connection is, or was, writing to it,
+/// whose changes only a normal read-only connection sees.
+Database::Mode read_only_mode_for(const std::string& path);
+
 /// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed without commit().
 class Transaction {
  public:

@@ -6,7 +6,6 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "base/paths.h"
 #include "results/schema.h"
 
 namespace torchsweep {
@@ -36,7 +35,7 @@ void check_database_path(const std::string& path, Store::Check check) {
   try {
     // Read without creating -wal or -shm files when no one is writing it: a file that
     // is refused must be left as it was.
-    Database probe(path, path_exists(path + "-wal") ? Database::Mode::ReadOnly : Database::Mode::Immutable);
+    Database probe(path, read_only_mode_for(path));
     version = schema_version(probe);
     auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
     count.step();

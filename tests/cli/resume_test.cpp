@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -185,6 +186,30 @@ TEST(ResumeTest, KilledCoordinatorAndWorkerThenResumeFinishEveryRunOnce) {
                       "WHERE key = 'train/loss' ORDER BY run_id, step)"),
             query(reference, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
                              "WHERE key = 'train/loss' ORDER BY run_id, step)"));
+}
+
+TEST(ResumeTest, SigtermWhileWorkersStartStopsTheSweepAndLosesNoRun) {
+  TempDir dir;
+  const std::string db = dir.file("term.db");
+  std::string rates;
+  for (int i = 1; i <= 16; ++i) rates += (i > 1 ? "," : "") + std::to_string(i) + "e-2";
+  const pid_t coordinator =
+      spawn({TORCHSWEEP_BINARY, "run", seed_spec(), "optimizer.lr=" + rates, "train.steps=2000000", "--workers", "16",
+             "--db", db},
+            dir.file("out.txt"));
+  // As soon as the sweep is recorded, the coordinator is starting its 16 workers.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (query(db, "SELECT count(*) FROM runs") != "16" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(kill(coordinator, SIGTERM), 0);
+  const auto sent = std::chrono::steady_clock::now();
+  EXPECT_EQ(wait_for(coordinator), 128 + SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(90)) << "SIGTERM took this long to act";
+  // Every run can be taken again: none is left running, none finished 2,000,000 steps.
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status IN ('pending', 'interrupted')"), "16");
+  std::ifstream out(dir.file("out.txt"));
+  const std::string printed((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  EXPECT_NE(printed.find("stopped; continue with: torchsweep run"), std::string::npos) << printed;
 }
 
 TEST(ResumeTest, RerunIsBitIdenticalOnCpuAndLinkedToItsOriginal) {
