@@ -70,6 +70,7 @@ int64_t arg(int argc, char** argv, const std::string& name, int64_t fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  torchsweep::skip_sqlite_memory_statistics();  // as in torchsweep-train, which records runs
   const int64_t points = arg(argc, argv, "--points", 2000000);
   const int64_t seed_steps = arg(argc, argv, "--seed-steps", 20000);
   const int64_t seed_repeats = arg(argc, argv, "--seed-repeats", 5);

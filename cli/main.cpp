@@ -2,8 +2,10 @@
 
 #include "cli/cli.h"
 #include "device/devices.h"
+#include "results/sqlite.h"
 
 int main(int argc, char** argv) {
+  torchsweep::skip_sqlite_memory_statistics();  // this program records runs: see the header
   torchsweep::fix_cublas_workspace();  // before any CUDA work, for deterministic runs
   return torchsweep::run_cli(argc, argv, std::cout, std::cerr);
 }

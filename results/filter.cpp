@@ -119,7 +119,8 @@ class Parser {
 
   SqlFilter parse() {
     SqlFilter f;
-    f.where = parse_or(f);
+    int depth = 0;
+    f.where = parse_or(f, depth);
     if (peek().kind != Token::End) fail(peek().column, "expected 'and', 'or' or the end, found '" + peek().text + "'");
     return f;
   }
@@ -129,41 +130,62 @@ class Parser {
   Token next() { return tokens_[pos_++]; }
   bool keyword(const std::string& word) const { return peek().kind == Token::Name && lower(peek().text) == word; }
 
-  // A chain of terms is one flat SQL list, `(a OR b OR c)`, not `((a OR b) OR c)`:
-  // SQLite's parser needs a stack level per open parenthesis, and overflows at about 100.
-  std::string parse_or(SqlFilter& f) {
-    std::string sql = parse_and(f);
+  // A chain of terms is one flat SQL list, `(a OR b OR c)`, not `((a OR b) OR c)`.
+  // SQLite's parser has a fixed stack (about 100 entries): each group of terms and each
+  // `not` that nests in another takes some of it, so `depth` adds up what the SQL built
+  // so far takes (kSqlGroupWeight for a group, kSqlNotWeight for a not), and a filter
+  // past kMaxSqlNesting is refused here instead of failing in SQLite.
+  std::string parse_or(SqlFilter& f, int& depth) {
+    std::string sql = parse_and(f, depth);
     if (!keyword("or")) return sql;
+    const size_t column = peek().column;
     sql = "(" + sql;
     while (keyword("or")) {
       next();
-      sql += " OR " + parse_and(f);
+      int operand = 0;
+      sql += " OR " + parse_and(f, operand);
+      depth = std::max(depth, operand);
     }
+    nest(depth, kSqlGroupWeight, column);
     return sql + ")";
   }
-  std::string parse_and(SqlFilter& f) {
-    std::string sql = parse_not(f);
+  std::string parse_and(SqlFilter& f, int& depth) {
+    std::string sql = parse_not(f, depth);
     if (!keyword("and")) return sql;
+    const size_t column = peek().column;
     sql = "(" + sql;
     while (keyword("and")) {
       next();
-      sql += " AND " + parse_not(f);
+      int operand = 0;
+      sql += " AND " + parse_not(f, operand);
+      depth = std::max(depth, operand);
     }
+    nest(depth, kSqlGroupWeight, column);
     return sql + ")";
   }
-  std::string parse_not(SqlFilter& f) {
+  std::string parse_not(SqlFilter& f, int& depth) {
     if (keyword("not")) {
-      const Nesting nested(*this, peek().column);
+      const size_t column = peek().column;
+      const Nesting nested(*this, column);
       next();
-      return "(NOT " + parse_not(f) + ")";
+      const std::string sql = "(NOT " + parse_not(f, depth) + ")";
+      nest(depth, kSqlNotWeight, column);
+      return sql;
     }
-    return parse_primary(f);
+    return parse_primary(f, depth);
   }
-  std::string parse_primary(SqlFilter& f) {
+  void nest(int& depth, int weight, size_t column) const {
+    depth += weight;
+    if (depth > kMaxSqlNesting)
+      fail(column, "and, or and not nest here deeper than SQLite's parser takes; write the filter with fewer "
+                   "levels, or ask `results sql`");
+  }
+  std::string parse_primary(SqlFilter& f, int& depth) {
+    depth = 0;
     if (peek().kind == Token::LParen) {
       const Nesting nested(*this, peek().column);
       next();
-      std::string sql = parse_or(f);
+      std::string sql = parse_or(f, depth);
       if (peek().kind != Token::RParen) fail(peek().column, "expected ')', found " + describe(peek()));
       next();
       return sql;
@@ -301,6 +323,12 @@ class Parser {
    private:
     Parser& parser_;
   };
+
+  // What nesting takes of SQLite's parser stack (see parse_or), measured against
+  // SQLite 3.40: 30 nested groups or 45 nots overflowed it.
+  static constexpr int kSqlGroupWeight = 3;
+  static constexpr int kSqlNotWeight = 2;
+  static constexpr int kMaxSqlNesting = 80;
 
   std::vector<Token> tokens_;
   int depth_ = 0;

@@ -32,8 +32,14 @@ std::string uri_path(const std::string& path) {
 }  // namespace
 
 bool DatabaseError::is_busy() const {
-  const int primary = code_ & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  // Not SQLITE_LOCKED: that is a conflict within one connection, which waiting never ends.
+  return (code_ & 0xff) == SQLITE_BUSY;
+}
+
+void skip_sqlite_memory_statistics() {
+  // Only possible before SQLite initialises; later it returns SQLITE_MISUSE and
+  // changes nothing.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 Database::Mode read_only_mode_for(const std::string& path) {
@@ -121,11 +127,6 @@ SqlValue Statement::get(int index) const {
 }
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
-  // SQLite's count of allocated memory takes a global mutex on every allocation; no
-  // one here reads it. It can only be turned off before SQLite initialises, so the
-  // first connection does it (later calls return SQLITE_MISUSE, which changes nothing).
-  static const int memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  (void)memory_statistics_off;
   int flags = SQLITE_OPEN_NOMUTEX;
   std::string name = path;
   switch (mode) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/interrupt.h"
 #include "results/run_queue.h"
 #include "results/schema.h"
 
@@ -49,8 +50,10 @@ void SqliteSink::write_when_unlocked(Write&& write) {
       return;
     } catch (const DatabaseError& e) {
       // Another process held the lock past SQLite's busy timeout. The points are kept
-      // and the write tried again: a lock is not a reason to lose a run.
-      if (!e.is_busy()) throw;
+      // and the write tried again: a lock is not a reason to lose a run. Once the
+      // process is asked to stop (Ctrl-C, Slurm's time limit) it gives up instead of
+      // outwaiting the lock.
+      if (!e.is_busy() || interrupt_signal() != 0) throw;
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, options_.locked_retry_max);

@@ -32,27 +32,37 @@ void check_database_path(const std::string& path, Store::Check check) {
   if (info.st_size == 0) return;
   int version = 0;
   int64_t tables = 0;
-  try {
-    // Read without creating -wal or -shm files when no one is writing it: a file that
-    // is refused must be left as it was.
-    Database probe(path, read_only_mode_for(path));
-    version = schema_version(probe);
-    auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
-    count.step();
-    tables = count.get_int(0);
-    if (check == Store::Check::Pages) {
-      // A damaged page is found only when something reads it; a write that lands next
-      // to one would add to a file that is already wrong. So the pages are read first.
-      auto quick_check = probe.prepare("PRAGMA quick_check");
-      const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
-      if (verdict != "ok") throw DatabaseError(verdict, 11 /* SQLITE_CORRUPT */);
+  // Read without creating -wal or -shm files when no one is writing it: a file that is
+  // refused must be left as it was.
+  Database::Mode mode = read_only_mode_for(path);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Database probe(path, mode);
+      version = schema_version(probe);
+      auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
+      count.step();
+      tables = count.get_int(0);
+      if (check == Store::Check::Pages) {
+        // A damaged page is found only when something reads it; a write that lands next
+        // to one would add to a file that is already wrong. So the pages are read first.
+        auto quick_check = probe.prepare("PRAGMA quick_check");
+        const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
+        if (verdict != "ok") throw DatabaseError(verdict, 11 /* SQLITE_CORRUPT */);
+      }
+      break;
+    } catch (const DatabaseError& e) {
+      // A writer that started after the file was opened as immutable may have changed
+      // pages under the read: read it again as a reader that sees the writer.
+      if (attempt == 0 && mode == Database::Mode::Immutable && read_only_mode_for(path) != mode) {
+        mode = Database::Mode::ReadOnly;
+        continue;
+      }
+      if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */)
+        throw InputError("--db " + path + ": the database is damaged (SQLite: " + e.what() +
+                         "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
+                         " .recover | sqlite3 recovered.db");
+      throw InputError("--db " + path + ": not an SQLite database (" + e.what() + ")");
     }
-  } catch (const DatabaseError& e) {
-    if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */)
-      throw InputError("--db " + path + ": the database is damaged (SQLite: " + e.what() +
-                       "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
-                       " .recover | sqlite3 recovered.db");
-    throw InputError("--db " + path + ": not an SQLite database (" + e.what() + ")");
   }
   if (version < 0) throw InputError("--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's");
   if (version == 0 && tables > 0)

@@ -160,6 +160,24 @@ TEST_F(FilterTest, LongChainsWorkAndDeepOrHugeFiltersAreRefusedWithTheLimit) {
   for (int i = 0; i < 40; ++i) nots += "not ";
   EXPECT_EQ(matching(nots + "optimizer.lr > 1"), (std::vector<int>{5}));
 
+  // Groups within groups take more of SQLite's parser stack than parentheses alone: the
+  // deepest that parse are accepted, one level more is refused by the filter's own check
+  // (SQLite's "parser stack overflow" was the error before).
+  auto alternating = [](int levels, const std::string& leaf) {
+    std::string filter = leaf;
+    for (int i = 0; i < levels; ++i) filter = "seed = 0 or " + leaf + " and (" + filter + ")";
+    return filter;
+  };
+  auto mixed = [](int levels) {
+    std::string filter = "optimizer.lr > 1";
+    for (int i = 0; i < levels; ++i) filter = "not (seed = 5 or test/acc.last > 2 and (" + filter + "))";
+    return filter;
+  };
+  EXPECT_EQ(matching(alternating(13, "optimizer.lr > 1")), (std::vector<int>{0, 2, 4, 5}));  // seed 0, or lr 2
+  EXPECT_EQ(matching(mixed(10)), (std::vector<int>{0, 1, 2, 3, 4, 5}));  // each level: not (false or false)
+  ASSERT_THROWS_WITH(matching(alternating(14, "optimizer.lr > 1")), InputError,
+                     "and, or and not nest here deeper than SQLite's parser takes");
+  ASSERT_THROWS_WITH(matching(mixed(11)), InputError, "deeper than SQLite's parser takes");
   ASSERT_THROWS_WITH(matching(ors + " or seed = 1"), InputError,
                      "more than 200 comparisons; split the question, or use `results sql`");
   ASSERT_THROWS_WITH(matching(std::string(10000 - 20, '(') + "status = finished"), InputError,

@@ -112,6 +112,14 @@ TEST_F(SqlQueryTest, RowsStreamAndAreBoundedInNumberTimeAndSize) {
   ASSERT_THROWS_WITH(query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
                            TableFormat::Csv, limits),
                      InputError, "stopped after 0.3 s");
+  // A result that needs more memory than the ceiling fails with that said (40 MB of text,
+  // below the 64 MiB value limit, against a 16 MiB ceiling).
+  SqlQueryLimits small;
+  small.max_memory = 16 << 20;
+  ASSERT_THROWS_WITH(query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                           "SELECT length(group_concat(hex(randomblob(1000)), '')) FROM n",
+                           TableFormat::Csv, small),
+                     InputError, "results sql: the query needs more than 16 MiB of memory");
   // A giant blob is refused at once instead of being built.
   ASSERT_THROWS_WITH(query("SELECT length(randomblob(1000000000))"), InputError, "string or blob too big");
 }
