@@ -107,6 +107,11 @@ std::vector<Token> tokenize(const std::string& s) {
   return out;
 }
 
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -135,29 +140,20 @@ class Parser {
   // `not` that nests in another takes some of it, so `depth` adds up what the SQL built
   // so far takes (kSqlGroupWeight for a group, kSqlNotWeight for a not), and a filter
   // past kMaxSqlNesting is refused here instead of failing in SQLite.
-  std::string parse_or(SqlFilter& f, int& depth) {
-    std::string sql = parse_and(f, depth);
-    if (!keyword("or")) return sql;
+  std::string parse_or(SqlFilter& f, int& depth) { return parse_chain(f, depth, "or", &Parser::parse_and); }
+  std::string parse_and(SqlFilter& f, int& depth) { return parse_chain(f, depth, "and", &Parser::parse_not); }
+  /// Terms of the next tighter level joined by `word` (or, and).
+  std::string parse_chain(SqlFilter& f, int& depth, const std::string& word,
+                          std::string (Parser::*parse_term)(SqlFilter&, int&)) {
+    std::string sql = (this->*parse_term)(f, depth);
+    if (!keyword(word)) return sql;
     const size_t column = peek().column;
+    const std::string joint = " " + upper(word) + " ";
     sql = "(" + sql;
-    while (keyword("or")) {
+    while (keyword(word)) {
       next();
       int operand = 0;
-      sql += " OR " + parse_and(f, operand);
-      depth = std::max(depth, operand);
-    }
-    nest(depth, kSqlGroupWeight, column);
-    return sql + ")";
-  }
-  std::string parse_and(SqlFilter& f, int& depth) {
-    std::string sql = parse_not(f, depth);
-    if (!keyword("and")) return sql;
-    const size_t column = peek().column;
-    sql = "(" + sql;
-    while (keyword("and")) {
-      next();
-      int operand = 0;
-      sql += " AND " + parse_not(f, operand);
+      sql += joint + (this->*parse_term)(f, operand);
       depth = std::max(depth, operand);
     }
     nest(depth, kSqlGroupWeight, column);
