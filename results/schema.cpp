@@ -1,6 +1,9 @@
 #include "results/schema.h"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace torchsweep {
@@ -230,9 +233,36 @@ int schema_version(Database& db) {
   return static_cast<int>(stmt.get_int(0));
 }
 
+namespace {
+
+/// WAL lets readers work while a run writes; it persists in the file, so only the
+/// store that creates the database sets it. Setting it takes the file's exclusive lock
+/// on top of a shared one, and SQLite does not wait there (two such waiters would wait
+/// for each other): "database is locked" at once when another process is creating the
+/// same file. So the switch is tried again, for as long as the busy timeout allows.
+void use_write_ahead_log(Database& db) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    try {
+      {
+        auto mode = db.prepare("PRAGMA journal_mode");  // finished before the switch below
+        if (mode.step() && mode.get_text(0) == "wal") return;
+      }
+      db.exec("PRAGMA journal_mode=WAL");
+      return;
+    } catch (const DatabaseError& e) {
+      if (!e.is_busy() || std::chrono::steady_clock::now() >= give_up) throw;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
 void migrate(Database& db) {
-  // WAL lets readers work while a run writes; it persists in the file.
-  db.exec("PRAGMA journal_mode=WAL");
+  use_write_ahead_log(db);
   db.exec("PRAGMA synchronous=NORMAL");
   db.exec("PRAGMA foreign_keys=ON");
   if (schema_version(db) == kSchemaVersion) return;

@@ -17,6 +17,20 @@ std::string default_db_path() {
 
 namespace {
 
+/// What identifies a file's contents without reading them: a writer that touched the
+/// file between two looks changed one of these.
+struct FileStamp {
+  ino_t inode = 0;
+  off_t size = 0;
+  timespec modified{};
+  bool operator==(const FileStamp& other) const {
+    return inode == other.inode && size == other.size && modified.tv_sec == other.modified.tv_sec &&
+           modified.tv_nsec == other.modified.tv_nsec;
+  }
+};
+
+FileStamp stamp_of(const struct stat& info) { return {info.st_ino, info.st_size, info.st_mtim}; }
+
 /// Refuses, before anything is opened or written, a path that cannot hold a results
 /// database: none, an in-memory one (it would keep nothing), something that is not a
 /// regular file (a folder, /dev/null, a FIFO), a file that is not SQLite, an SQLite
@@ -30,44 +44,56 @@ void check_database_path(const std::string& path, Store::Check check) {
   if (::stat(path.c_str(), &info) != 0) return;  // a new database
   if (!S_ISREG(info.st_mode)) throw InputError("--db " + path + ": not a regular file");
   if (info.st_size == 0) return;
-  int version = 0;
-  int64_t tables = 0;
+  const FileStamp before = stamp_of(info);
   // Read without creating -wal or -shm files when no one is writing it: a file that is
-  // refused must be left as it was.
+  // refused must be left as it was. An immutable read takes no lock, so a writer that
+  // starts meanwhile (another process creating the same database) can change pages
+  // under it; a refusal is then read again by a reader that sees that writer.
   Database::Mode mode = read_only_mode_for(path);
+  const auto written_meanwhile = [&] {
+    struct stat now {};
+    return read_only_mode_for(path) != Database::Mode::Immutable || ::stat(path.c_str(), &now) != 0 ||
+           !(stamp_of(now) == before);
+  };
   for (int attempt = 0;; ++attempt) {
+    std::string refusal;
     try {
       Database probe(path, mode);
-      version = schema_version(probe);
-      auto count = probe.prepare("SELECT count(*) FROM sqlite_master");
-      count.step();
-      tables = count.get_int(0);
-      if (check == Store::Check::Pages) {
+      // One statement, so one read transaction: the schema number and the tables are
+      // seen as of the same commit, never a creator's tables before its schema number.
+      auto header =
+          probe.prepare("SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
+      header.step();
+      const int64_t version = header.get_int(0);
+      const int64_t tables = header.get_int(1);
+      if (version < 0) {
+        refusal = "--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's";
+      } else if (version == 0 && tables > 0) {
+        refusal = "--db " + path + ": an SQLite database that is not torchsweep's (it has " + std::to_string(tables) +
+                  " tables or indexes and no torchsweep schema); nothing was written";
+      } else if (check == Store::Check::Pages) {
         // A damaged page is found only when something reads it; a write that lands next
         // to one would add to a file that is already wrong. So the pages are read first.
         auto quick_check = probe.prepare("PRAGMA quick_check");
         const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
         if (verdict != "ok") throw DatabaseError(verdict, 11 /* SQLITE_CORRUPT */);
       }
-      break;
     } catch (const DatabaseError& e) {
-      // A writer that started after the file was opened as immutable may have changed
-      // pages under the read: read it again as a reader that sees the writer.
-      if (attempt == 0 && mode == Database::Mode::Immutable && read_only_mode_for(path) != mode) {
-        mode = Database::Mode::ReadOnly;
-        continue;
-      }
+      if (e.is_busy()) throw;  // held past the busy timeout: not the file's fault
       if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */)
-        throw InputError("--db " + path + ": the database is damaged (SQLite: " + e.what() +
-                         "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
-                         " .recover | sqlite3 recovered.db");
-      throw InputError("--db " + path + ": not an SQLite database (" + e.what() + ")");
+        refusal = "--db " + path + ": the database is damaged (SQLite: " + e.what() +
+                  "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
+                  " .recover | sqlite3 recovered.db";
+      else
+        refusal = "--db " + path + ": not an SQLite database (" + e.what() + ")";
     }
+    if (refusal.empty()) return;
+    if (attempt == 0 && mode == Database::Mode::Immutable && written_meanwhile()) {
+      mode = Database::Mode::ReadOnly;
+      continue;
+    }
+    throw InputError(refusal);
   }
-  if (version < 0) throw InputError("--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's");
-  if (version == 0 && tables > 0)
-    throw InputError("--db " + path + ": an SQLite database that is not torchsweep's (it has " +
-                     std::to_string(tables) + " tables or indexes and no torchsweep schema); nothing was written");
 }
 
 }  // namespace

@@ -555,3 +555,37 @@ TEST(StoreTest, ADamagedDatabaseIsRefusedBeforeAnythingIsWrittenToIt) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Processes that start together on a database none of them has created yet: the
+/// first creates it while the others check it. A check that reads the file while it
+/// is being written must not call it someone else's or damaged.
+TEST(StoreTest, StoresOpenedTogetherOnANewFileAllGetIt) {
+  TempDir dir;
+  for (int round = 0; round < 40; ++round) {
+    const std::string path = dir.file("shared" + std::to_string(round) + ".db");
+    std::vector<std::string> errors(6);
+    std::vector<std::thread> writers;
+    for (size_t w = 0; w < errors.size(); ++w) {
+      writers.emplace_back([&, w] {
+        try {
+          auto store = Store::open(path, Store::Check::Pages);
+          const auto ids = store->create_sweep(make_sweep("s" + std::to_string(w)), {make_run(0, 0.1, 0)}).second;
+          std::vector<MetricPoint> points;
+          for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
+          store->append_metrics(ids[0], points, {"train/loss"});
+          store->end_run(ids[0], RunStatus::Finished, "", 2000, 1.0);
+        } catch (const torchsweep::DatabaseError& e) {
+          errors[w] = std::string(e.what()) + " code " + std::to_string(e.code());
+        } catch (const std::exception& e) {
+          errors[w] = e.what();
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+    for (const auto& error : errors) ASSERT_EQ(error, "") << "round " << round;
+  }
+}
+
+}  // namespace
