@@ -214,6 +214,9 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     if (outcome.truncated)
       context.err << fmt::format("results sql: the first {} rows are shown; more remain (--limit N, or --format csv)\n",
                                  outcome.rows);
+    if (outcome.written_meanwhile)
+      context.err << "results sql: the database was written while this query read it without a lock; "
+                     "if the rows look inconsistent, run it again\n";
     return 0;
   });
 

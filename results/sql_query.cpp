@@ -173,7 +173,8 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
   if (!is_regular_file(path)) throw InputError("--db " + path + ": not a regular file");
   // A database no one is writing is read as an immutable file: no locks, and no -wal
   // or -shm created. One being written is read like any reader.
-  Database db(path, read_only_mode_for(path));
+  const TracelessRead read(path);
+  Database db(path, read.mode());
   sqlite3* handle = db.handle();
   // A single string or blob (randomblob(1e9), a huge group_concat) stays below this.
   sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, 64 << 20);
@@ -221,7 +222,10 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
       if ((rc & 0xff) == SQLITE_NOMEM)
         throw InputError("results sql: the query needs more than " + std::to_string(limits.max_memory >> 20) +
                          " MiB of memory (sorting or grouping too many rows?)");
-      throw InputError(std::string("results sql: ") + sqlite3_errmsg(handle));
+      std::string message = std::string("results sql: ") + sqlite3_errmsg(handle);
+      if (read.written_meanwhile())
+        message += " (the database was written while the query read it without a lock; run it again)";
+      throw InputError(message);
     }
     if (limits.max_rows && outcome.rows >= *limits.max_rows) {
       outcome.truncated = true;
@@ -234,6 +238,7 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
     ++outcome.rows;
   }
   table.finish();
+  outcome.written_meanwhile = read.written_meanwhile();
   return outcome;
 }
 

@@ -28,6 +28,9 @@ struct SqlQueryLimits {
 struct SqlQueryOutcome {
   int64_t rows = 0;
   bool truncated = false;  ///< more rows were there than max_rows
+  /// The file was read without a lock (no writer was seen at the start) and a writer
+  /// changed it meanwhile: the rows may mix pages from before and after its writes.
+  bool written_meanwhile = false;
 };
 
 /// The row limit of `results sql` when none is given: aligned text is read by people

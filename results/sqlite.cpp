@@ -42,10 +42,34 @@ void skip_sqlite_memory_statistics() {
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-Database::Mode read_only_mode_for(const std::string& path) {
+namespace {
+bool writer_visible(const std::string& path) {
   struct stat info {};
-  const bool written = ::stat((path + "-wal").c_str(), &info) == 0 || ::stat((path + "-journal").c_str(), &info) == 0;
-  return written ? Database::Mode::ReadOnly : Database::Mode::Immutable;
+  return ::stat((path + "-wal").c_str(), &info) == 0 || ::stat((path + "-journal").c_str(), &info) == 0;
+}
+}  // namespace
+
+bool TracelessRead::Stamp::operator==(const Stamp& other) const {
+  return exists == other.exists && inode == other.inode && size == other.size && modified_ns == other.modified_ns;
+}
+
+TracelessRead::Stamp TracelessRead::stamp(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return {true, static_cast<uint64_t>(info.st_ino), static_cast<int64_t>(info.st_size),
+          static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec};
+}
+
+// The stamp is taken before the look for a writer: a writer that starts between the two
+// is then either seen now or moves the stamp later.
+TracelessRead::TracelessRead(const std::string& path)
+    : path_(path),
+      before_(stamp(path)),
+      mode_(writer_visible(path) ? Database::Mode::ReadOnly : Database::Mode::Immutable) {}
+
+bool TracelessRead::written_meanwhile() const {
+  if (mode_ != Database::Mode::Immutable) return false;
+  return writer_visible(path_) || !(stamp(path_) == before_);
 }
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {

@@ -104,10 +104,36 @@ class Database {
 /// effect, so the program that answers queries keeps it.
 void skip_sqlite_memory_statistics();
 
-/// How to open a file only to read it: Immutable (no locks, no files created) unless a
-/// -wal or -journal file beside it says that a connection is, or was, writing to it,
-/// whose changes only a normal read-only connection sees.
-Database::Mode read_only_mode_for(const std::string& path);
+/// Reading a database without leaving a file behind. A file that no connection is
+/// writing (no -wal or -journal beside it) is opened Immutable: no locks, and no -wal or
+/// -shm created, so a file that is refused or only queried is left as it was. Otherwise
+/// it is opened ReadOnly, like any reader, to see the writer's changes.
+/// An immutable read takes no lock: a writer that starts meanwhile (another process
+/// creating or filling the same file) can change pages under it. written_meanwhile()
+/// says when that may have happened; an answer that matters is then read again ReadOnly.
+class TracelessRead {
+ public:
+  explicit TracelessRead(const std::string& path);
+  Database::Mode mode() const { return mode_; }
+  /// Whether, since construction, the immutable read may have been disturbed by a
+  /// writer: one is visible now, or the file's size, inode or modification time moved.
+  /// Always false for a ReadOnly read, which locks.
+  bool written_meanwhile() const;
+
+ private:
+  struct Stamp {
+    bool exists = false;
+    uint64_t inode = 0;
+    int64_t size = 0;
+    int64_t modified_ns = 0;
+    bool operator==(const Stamp& other) const;
+  };
+  static Stamp stamp(const std::string& path);
+
+  std::string path_;
+  Stamp before_;
+  Database::Mode mode_;
+};
 
 /// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed without commit().
 class Transaction {

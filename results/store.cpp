@@ -17,20 +17,6 @@ std::string default_db_path() {
 
 namespace {
 
-/// What identifies a file's contents without reading them: a writer that touched the
-/// file between two looks changed one of these.
-struct FileStamp {
-  ino_t inode = 0;
-  off_t size = 0;
-  timespec modified{};
-  bool operator==(const FileStamp& other) const {
-    return inode == other.inode && size == other.size && modified.tv_sec == other.modified.tv_sec &&
-           modified.tv_nsec == other.modified.tv_nsec;
-  }
-};
-
-FileStamp stamp_of(const struct stat& info) { return {info.st_ino, info.st_size, info.st_mtim}; }
-
 /// Refuses, before anything is opened or written, a path that cannot hold a results
 /// database: none, an in-memory one (it would keep nothing), something that is not a
 /// regular file (a folder, /dev/null, a FIFO), a file that is not SQLite, an SQLite
@@ -44,17 +30,11 @@ void check_database_path(const std::string& path, Store::Check check) {
   if (::stat(path.c_str(), &info) != 0) return;  // a new database
   if (!S_ISREG(info.st_mode)) throw InputError("--db " + path + ": not a regular file");
   if (info.st_size == 0) return;
-  const FileStamp before = stamp_of(info);
-  // Read without creating -wal or -shm files when no one is writing it: a file that is
-  // refused must be left as it was. An immutable read takes no lock, so a writer that
-  // starts meanwhile (another process creating the same database) can change pages
-  // under it; a refusal is then read again by a reader that sees that writer.
-  Database::Mode mode = read_only_mode_for(path);
-  const auto written_meanwhile = [&] {
-    struct stat now {};
-    return read_only_mode_for(path) != Database::Mode::Immutable || ::stat(path.c_str(), &now) != 0 ||
-           !(stamp_of(now) == before);
-  };
+  // A file that is refused must be left as it was, so it is read without creating -wal
+  // or -shm files. A refusal from a read that a writer may have disturbed (another
+  // process creating the same database) is read again by a reader that sees the writer.
+  const TracelessRead read(path);
+  Database::Mode mode = read.mode();
   for (int attempt = 0;; ++attempt) {
     std::string refusal;
     try {
@@ -88,7 +68,7 @@ void check_database_path(const std::string& path, Store::Check check) {
         refusal = "--db " + path + ": not an SQLite database (" + e.what() + ")";
     }
     if (refusal.empty()) return;
-    if (attempt == 0 && mode == Database::Mode::Immutable && written_meanwhile()) {
+    if (attempt == 0 && read.written_meanwhile()) {
       mode = Database::Mode::ReadOnly;
       continue;
     }

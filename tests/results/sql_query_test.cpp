@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <streambuf>
 #include <sstream>
 #include <string>
 
@@ -61,6 +63,38 @@ TEST_F(SqlQueryTest, AnswersAQueryInEachFormatAndCreatesNoFile) {
   EXPECT_EQ(query("SELECT * FROM pragma_table_info('runs') WHERE name = 'status'").rfind("cid,name,type", 0), 0u);
   EXPECT_EQ(query("PRAGMA user_version"), "user_version\n" + std::to_string(torchsweep::kSchemaVersion) + "\n");
   EXPECT_EQ(files(), before) << "a read-only query left -wal or -shm files";
+  EXPECT_FALSE(outcome_.written_meanwhile);
+}
+
+/// An output that starts a run in the same database as soon as the first row arrives:
+/// a writer that appears while an unlocked query is reading.
+class WriterOnFirstRow : public std::streambuf {
+ public:
+  explicit WriterOnFirstRow(std::string path) : path_(std::move(path)) {}
+  std::string text;
+
+ protected:
+  int overflow(int c) override {
+    if (!store_) {
+      store_ = torchsweep::Store::open(path_);
+      store_->create_sweep(make_sweep("during"), {make_run(0, 0.5, 3)});
+    }
+    text += static_cast<char>(c);
+    return c;
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<torchsweep::Store> store_;
+};
+
+TEST_F(SqlQueryTest, AQueryReadWithoutALockSaysWhenAWriterChangedTheFileMeanwhile) {
+  WriterOnFirstRow output(path_);
+  std::ostream out(&output);
+  const auto outcome =
+      torchsweep::run_sql_query(path_, "SELECT id FROM runs ORDER BY id", {}, TableFormat::Csv, out);
+  EXPECT_EQ(output.text, "id\n1\n2\n");
+  EXPECT_TRUE(outcome.written_meanwhile);
 }
 
 TEST_F(SqlQueryTest, RefusesEveryStatementThatDoesMoreThanRead) {
