@@ -32,4 +32,10 @@ std::string first_characters(const std::string& text, size_t count);
 /// The text with every byte of an invalid sequence written as \xHH, for messages.
 std::string escape_invalid_utf8(const std::string& text);
 
+/// The text with ASCII letters in lower case and every other byte kept: keywords and
+/// file extensions compared without regard to case.
+std::string ascii_lower(std::string text);
+/// The same with ASCII letters in upper case (SQL keywords in messages).
+std::string ascii_upper(std::string text);
+
 }  // namespace torchsweep

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "base/utf8.h"
+
 namespace torchsweep {
 
 namespace {
@@ -107,16 +109,6 @@ std::vector<Token> tokenize(const std::string& s) {
   return out;
 }
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 class Parser {
  public:
   Parser(std::vector<Token> tokens, const std::vector<std::string>& metrics, const std::vector<std::string>* params)
@@ -133,7 +125,7 @@ class Parser {
  private:
   const Token& peek() const { return tokens_[pos_]; }
   Token next() { return tokens_[pos_++]; }
-  bool keyword(const std::string& word) const { return peek().kind == Token::Name && lower(peek().text) == word; }
+  bool keyword(const std::string& word) const { return peek().kind == Token::Name && ascii_lower(peek().text) == word; }
 
   // A chain of terms is one flat SQL list, `(a OR b OR c)`, not `((a OR b) OR c)`.
   // SQLite's parser has a fixed stack (about 100 entries): each group of terms and each
@@ -148,7 +140,7 @@ class Parser {
     std::string sql = (this->*parse_term)(f, depth);
     if (!keyword(word)) return sql;
     const size_t column = peek().column;
-    const std::string joint = " " + upper(word) + " ";
+    const std::string joint = " " + ascii_upper(word) + " ";
     sql = "(" + sql;
     while (keyword(word)) {
       next();
@@ -287,7 +279,7 @@ class Parser {
 
   static std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
     for (const auto& candidate : candidates)  // STATUS for status
-      if (lower(candidate) == lower(word)) return " (did you mean '" + candidate + "'?)";
+      if (ascii_lower(candidate) == ascii_lower(word)) return " (did you mean '" + candidate + "'?)";
     const std::string close = closest_match(word, candidates);
     return close.empty() ? "" : " (did you mean '" + close + "'?)";
   }

@@ -10,19 +10,12 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/paths.h"
+#include "base/utf8.h"
 
 namespace torchsweep {
 
 namespace {
-
-std::string lower_extension(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  const auto slash = path.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot + 1);
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
 
 /// A gnuplot string literal in single quotes ('' escapes a quote).
 std::string gnuplot_quoted(const std::string& s) {
@@ -109,10 +102,10 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
 }
 
 PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& options) {
-  const std::string ext = lower_extension(options.output);
-  if (ext != "png" && ext != "svg")
+  const std::string ext = ascii_lower(path_extension(options.output));
+  if (ext != ".png" && ext != ".svg")
     throw InputError("-o " + options.output + ": expected a file name ending in .png or .svg");
-  const std::string stem = options.output.substr(0, options.output.size() - ext.size() - 1);
+  const std::string stem = options.output.substr(0, options.output.size() - ext.size());
   PlotFiles files{options.output, stem + ".dat", stem + ".gp"};
 
   // Epochs are whole numbers with one point each: ticks on whole epochs, and a mark at
@@ -176,7 +169,7 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
     std::ofstream gp(files.script);
     if (!gp) throw RuntimeFailure(files.script + ": cannot write the gnuplot script");
     gp << "# Written by torchsweep; run `gnuplot " << files.script << "` to redraw.\n";
-    if (ext == "png")
+    if (ext == ".png")
       gp << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,11'\n";
     else
       gp << "set terminal svg size " << options.width << "," << options.height << " dynamic noenhanced font 'sans,11'\n";

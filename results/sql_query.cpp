@@ -3,13 +3,12 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <algorithm>
-#include <cctype>
 #include <set>
 #include <vector>
 
 #include "base/error.h"
 #include "base/paths.h"
+#include "base/utf8.h"
 #include "results/sqlite.h"
 
 namespace torchsweep {
@@ -44,11 +43,6 @@ const std::set<std::string>& refused_functions() {
   return names;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 int authorize(void* context, int action, const char* a, const char* b, const char*, const char*) {
   auto* refusal = static_cast<Refusal*>(context);
   const std::string first = a ? a : "";
@@ -68,10 +62,10 @@ int authorize(void* context, int action, const char* a, const char* b, const cha
       if (first == "sqlite_master" || first == "sqlite_temp_master") return SQLITE_OK;
       return refuse("UPDATE of " + first);
     case SQLITE_FUNCTION:
-      if (refused_functions().count(lower(second))) return refuse("the function " + second + "()");
+      if (refused_functions().count(ascii_lower(second))) return refuse("the function " + second + "()");
       return SQLITE_OK;
     case SQLITE_PRAGMA: {
-      const std::string name = lower(first);
+      const std::string name = ascii_lower(first);
       if (readable_pragmas().count(name) || (value_pragmas().count(name) && !b)) return SQLITE_OK;
       return refuse("PRAGMA " + first + (b ? " = " + second : ""));
     }
@@ -116,23 +110,13 @@ std::string first_word(const std::string& sql) {
   const auto begin = sql.find_first_not_of(" \t\r\n(");
   if (begin == std::string::npos) return "";
   const auto end = sql.find_first_of(" \t\r\n(;", begin);
-  std::string word = sql.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return word;
+  return ascii_upper(sql.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
 }
 
-/// 1-based line and column of a byte offset.
-std::string position_of(const std::string& text, size_t offset) {
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+/// "line L, column C" (1-based, characters) of a byte offset, for messages.
+std::string line_and_column(const std::string& text, size_t offset) {
+  const TextPosition at = position_of(text, offset);
+  return "line " + std::to_string(at.line) + ", column " + std::to_string(at.column);
 }
 
 SqlValue column_value(sqlite3_stmt* stmt, int c) {
@@ -196,7 +180,7 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
       const size_t rest = static_cast<size_t>(tail - sql.c_str());
       const size_t at = sql.find_first_not_of(" \t\r\n;", rest);
       throw InputError("results sql: one statement is run, and another follows the first at " +
-                       position_of(sql, at == std::string::npos ? rest : at) + "; run them one at a time");
+                       line_and_column(sql, at == std::string::npos ? rest : at) + "; run them one at a time");
     }
   }
   // Statements the authorizer is not asked about (VACUUM) are caught here.

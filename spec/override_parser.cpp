@@ -60,14 +60,6 @@ std::string without_underscores(std::string text) {
   return text;
 }
 
-bool equals_ignoring_case(const std::string& a, const char* b) {
-  const std::string other(b);
-  if (a.size() != other.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != other[i]) return false;
-  return true;
-}
-
 class Parser {
  public:
   explicit Parser(const std::string& text) : text_(text) {}
@@ -615,9 +607,10 @@ class Parser {
       return SpecNode::integer(value, mark);
     }
     if (std::regex_match(raw, float_pattern())) return SpecNode::floating(std::strtod(without_underscores(raw).c_str(), nullptr), mark);
-    if (equals_ignoring_case(raw, "true")) return SpecNode::boolean(true, mark);
-    if (equals_ignoring_case(raw, "false")) return SpecNode::boolean(false, mark);
-    if (equals_ignoring_case(raw, "null")) return SpecNode::null(mark);
+    const std::string word = ascii_lower(raw);
+    if (word == "true") return SpecNode::boolean(true, mark);
+    if (word == "false") return SpecNode::boolean(false, mark);
+    if (word == "null") return SpecNode::null(mark);
     return SpecNode::string(text, mark);
   }
 };

@@ -25,13 +25,6 @@ namespace torchsweep {
 
 namespace {
 
-/// The file's extension in lower case (".YAML" is a YAML spec too).
-std::string extension_of(const std::string& path) {
-  std::string ext = path_extension(path);
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 /// Counts nodes and depth while converting, so limits trip early.
 class Budget {
  public:
@@ -227,7 +220,7 @@ SpecNode parse_toml(const std::string& text, const std::string& origin, const Sp
 }
 
 SpecNode load_spec_file(const std::string& path, const SpecLimits& limits) {
-  const std::string ext = extension_of(path);
+  const std::string ext = ascii_lower(path_extension(path));  // ".YAML" is a YAML spec too
   if (ext != ".yaml" && ext != ".yml" && ext != ".toml")
     throw InputError(path + ": unknown spec format '" + ext + "', expected a .yaml, .yml or .toml file");
   if (ext == ".toml" && !toml_supported()) parse_toml("", path, limits);  // throws the explanation

@@ -38,5 +38,13 @@ TEST(Utf8, MessagesShowInvalidBytesEscaped) {
   EXPECT_EQ(escape_invalid_utf8("plain"), "plain");
 }
 
+TEST(Utf8, CaseChangesOnlyAsciiLetters) {
+  EXPECT_EQ(ascii_lower("Chart.PNG"), "chart.png");
+  EXPECT_EQ(ascii_upper("vacuum_into(1)"), "VACUUM_INTO(1)");
+  // Multi-byte characters pass through byte for byte, whatever the locale says.
+  EXPECT_EQ(ascii_lower("ÉTÉ Lr"), "ÉtÉ lr");
+  EXPECT_EQ(ascii_upper("été"), "éTé");
+}
+
 }  // namespace
 }  // namespace torchsweep
