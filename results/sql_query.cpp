@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -119,31 +120,6 @@ std::string line_and_column(const std::string& text, size_t offset) {
   return "line " + std::to_string(at.line) + ", column " + std::to_string(at.column);
 }
 
-SqlValue column_value(sqlite3_stmt* stmt, int c) {
-  switch (sqlite3_column_type(stmt, c)) {
-    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, c);
-    case SQLITE_NULL: return nullptr;
-    default: {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      return std::string(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-    }
-  }
-}
-
-class Prepared {
- public:
-  Prepared() = default;
-  ~Prepared() { sqlite3_finalize(stmt_); }
-  Prepared(const Prepared&) = delete;
-  Prepared& operator=(const Prepared&) = delete;
-  sqlite3_stmt** out() { return &stmt_; }
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
 }  // namespace
 
 std::optional<int64_t> default_sql_row_limit(TableFormat format) {
@@ -165,45 +141,50 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
 
   Refusal refusal;
   sqlite3_set_authorizer(handle, authorize, &refusal);
-  Prepared stmt;
-  const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(handle, sql.c_str(), static_cast<int>(sql.size()), stmt.out(), &tail);
-  if (!refusal.what.empty())
-    throw InputError("results sql: only queries that read are run; refused: " + refusal.what);
-  if (rc != SQLITE_OK) throw InputError(std::string("results sql: ") + sqlite3_errmsg(handle));
-  if (!stmt.get()) throw InputError("results sql: expected a statement, found none");
+  size_t end = 0;
+  std::optional<Statement> stmt;
+  try {
+    stmt = Statement::first_of(handle, sql, 0, &end);
+  } catch (const DatabaseError&) {
+    if (!refusal.what.empty())
+      throw InputError("results sql: only queries that read are run; refused: " + refusal.what);
+    throw InputError(std::string("results sql: ") + sqlite3_errmsg(handle));
+  }
+  if (stmt->empty()) throw InputError("results sql: expected a statement, found none");
   // Exactly one statement: whatever follows it must be blank or comments.
-  {
-    Prepared next;
-    const int next_rc = sqlite3_prepare_v2(handle, tail, -1, next.out(), nullptr);
-    if (next_rc != SQLITE_OK || next.get()) {
-      const size_t rest = static_cast<size_t>(tail - sql.c_str());
-      const size_t at = sql.find_first_not_of(" \t\r\n;", rest);
-      throw InputError("results sql: one statement is run, and another follows the first at " +
-                       line_and_column(sql, at == std::string::npos ? rest : at) + "; run them one at a time");
-    }
+  bool another = false;
+  try {
+    size_t ignored = 0;
+    another = !Statement::first_of(handle, sql, end, &ignored).empty();
+  } catch (const DatabaseError&) {
+    another = true;  // not even a statement, but something
+  }
+  if (another) {
+    const size_t at = sql.find_first_not_of(" \t\r\n;", end);
+    throw InputError("results sql: one statement is run, and another follows the first at " +
+                     line_and_column(sql, at == std::string::npos ? end : at) + "; run them one at a time");
   }
   // Statements the authorizer is not asked about (VACUUM) are caught here.
-  if (!sqlite3_stmt_readonly(stmt.get()))
+  if (!stmt->read_only())
     throw InputError("results sql: only queries that read are run; refused: " + first_word(sql));
 
   Deadline deadline{std::chrono::steady_clock::now() + limits.timeout};
   if (limits.timeout.count() > 0) sqlite3_progress_handler(handle, 10000, check_deadline, &deadline);
   const HeapLimit heap(limits.max_memory);
 
-  const int columns = sqlite3_column_count(stmt.get());
+  const int columns = stmt->columns();
   std::vector<std::string> names;
-  for (int c = 0; c < columns; ++c) names.emplace_back(sqlite3_column_name(stmt.get(), c));
+  for (int c = 0; c < columns; ++c) names.push_back(stmt->column_name(c));
   TableStream table(names, format, out);
   SqlQueryOutcome outcome;
   while (true) {
-    rc = sqlite3_step(stmt.get());
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
+    try {
+      if (!stmt->step()) break;
+    } catch (const DatabaseError& e) {
       if (deadline.passed)
         throw InputError(fmt::format("results sql: stopped after {:g} s (--timeout; 0 for no limit), {} rows written",
                                      static_cast<double>(limits.timeout.count()) / 1000.0, outcome.rows));
-      if ((rc & 0xff) == SQLITE_NOMEM)
+      if ((e.code() & 0xff) == SQLITE_NOMEM)
         throw InputError("results sql: the query needs more than " + std::to_string(limits.max_memory >> 20) +
                          " MiB of memory (sorting or grouping too many rows?)");
       std::string message = std::string("results sql: ") + sqlite3_errmsg(handle);
@@ -217,7 +198,7 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
     }
     std::vector<SqlValue> row;
     row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c) row.push_back(column_value(stmt.get(), c));
+    for (int c = 0; c < columns; ++c) row.push_back(stmt->get(c));
     table.add(std::move(row));
     ++outcome.rows;
   }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace torchsweep {
@@ -76,6 +77,16 @@ Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
   const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) fail(db, rc, "cannot prepare SQL");
 }
+Statement Statement::first_of(sqlite3* db, const std::string& sql, size_t offset, size_t* end) {
+  const char* begin = sql.c_str() + std::min(offset, sql.size());
+  const char* tail = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db, begin, static_cast<int>(sql.c_str() + sql.size() - begin), &stmt, &tail);
+  if (rc != SQLITE_OK) fail(db, rc, "cannot prepare SQL");
+  *end = tail ? static_cast<size_t>(tail - sql.c_str()) : sql.size();
+  return Statement(db, stmt);
+}
+bool Statement::read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
 Statement& Statement::operator=(Statement&& other) noexcept {

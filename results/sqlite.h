@@ -31,6 +31,10 @@ using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
 class Statement {
  public:
   Statement(sqlite3* db, const std::string& sql);
+  /// The first statement of `sql` from byte `offset` on, for text that may hold several
+  /// (a user's query); `*end` is set to the byte after it. empty() when only blanks and
+  /// comments remain.
+  static Statement first_of(sqlite3* db, const std::string& sql, size_t offset, size_t* end);
   ~Statement();
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
@@ -63,7 +67,15 @@ class Statement {
   std::string get_text(int index) const;
   SqlValue get(int index) const;
 
+  /// No statement (first_of found only blanks and comments).
+  bool empty() const { return stmt_ == nullptr; }
+  /// Whether running it leaves the database as it was, as SQLite itself judges
+  /// (VACUUM, which an authorizer is never asked about, is not).
+  bool read_only() const;
+
  private:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };

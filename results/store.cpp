@@ -206,29 +206,36 @@ void Store::set_engine(int64_t run_id, const std::string& engine, const std::str
       .run();
 }
 
-void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& points,
-                           const std::vector<MetricKey>& new_keys) {
+namespace {
+
+/// The one insert loop behind both forms of append_metrics. `key_of(point)` is the
+/// point's metric name; it outlives the loop, so it is bound without a copy.
+template <typename Point, typename KeyOf>
+void insert_points(Database& db, Statement& insert_key, Statement& insert_metric, int64_t run_id,
+                   const std::vector<Point>& points, const std::vector<MetricKey>& new_keys, KeyOf key_of) {
   if (points.empty() && new_keys.empty()) return;
-  Transaction tx(*db_);
-  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key.name).bind(3, to_string(key.axis)).run();
+  Transaction tx(db);
+  for (const auto& key : new_keys) insert_key.bind(1, run_id).bind(2, key.name).bind(3, to_string(key.axis)).run();
   // SQLite stores NaN as NULL; infinities are kept.
   for (const auto& p : points) {
-    insert_metric_.bind(1, run_id).bind(2, p.key).bind(3, p.step).bind(4, p.value);
-    insert_metric_.run();
+    insert_metric.bind(1, run_id).bind_borrowed(2, key_of(p)).bind(3, p.step).bind(4, p.value);
+    insert_metric.run();
   }
   tx.commit();
 }
 
+}  // namespace
+
+void Store::append_metrics(int64_t run_id, const std::vector<MetricPoint>& points,
+                           const std::vector<MetricKey>& new_keys) {
+  insert_points(*db_, insert_key_, insert_metric_, run_id, points, new_keys,
+                [](const MetricPoint& p) -> const std::string& { return p.key; });
+}
+
 void Store::append_metrics(int64_t run_id, const std::vector<std::string>& names,
                            const std::vector<NumberedPoint>& points, const std::vector<MetricKey>& new_keys) {
-  if (points.empty() && new_keys.empty()) return;
-  Transaction tx(*db_);
-  for (const auto& key : new_keys) insert_key_.bind(1, run_id).bind(2, key.name).bind(3, to_string(key.axis)).run();
-  for (const auto& p : points) {
-    insert_metric_.bind(1, run_id).bind_borrowed(2, names.at(p.key)).bind(3, p.step).bind(4, p.value);
-    insert_metric_.run();
-  }
-  tx.commit();
+  insert_points(*db_, insert_key_, insert_metric_, run_id, points, new_keys,
+                [&names](const NumberedPoint& p) -> const std::string& { return names.at(p.key); });
 }
 
 bool Store::has_metrics(int64_t run_id) {
