@@ -70,7 +70,8 @@ TracelessRead::TracelessRead(const std::string& path)
 
 bool TracelessRead::written_meanwhile() const {
   if (mode_ != Database::Mode::Immutable) return false;
-  return writer_visible(path_) || !(stamp(path_) == before_);
+  struct stat info {};
+  return ::stat((path_ + "-journal").c_str(), &info) == 0 || !(stamp(path_) == before_);
 }
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
@@ -130,7 +131,10 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
+  // Reset as run() does: a statement kept for reuse must not keep borrowed text
+  // (bind_borrowed) past the call that bound it, failed or not.
   sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
   fail(db_, rc, "SQL failed");
 }
 void Statement::run() {

@@ -120,16 +120,18 @@ void skip_sqlite_memory_statistics();
 /// writing (no -wal or -journal beside it) is opened Immutable: no locks, and no -wal or
 /// -shm created, so a file that is refused or only queried is left as it was. Otherwise
 /// it is opened ReadOnly, like any reader, to see the writer's changes.
-/// An immutable read takes no lock: a writer that starts meanwhile (another process
-/// creating or filling the same file) can change pages under it. written_meanwhile()
-/// says when that may have happened; an answer that matters is then read again ReadOnly.
+/// An immutable read takes no lock and never looks at a -wal file. A writer that starts
+/// meanwhile writes to its -wal, which leaves the read consistent (as of its start), but
+/// its checkpoint, or a writer without WAL, changes the file's pages under the read.
+/// written_meanwhile() says when that may have happened; an answer that matters is then
+/// read again ReadOnly.
 class TracelessRead {
  public:
   explicit TracelessRead(const std::string& path);
   Database::Mode mode() const { return mode_; }
-  /// Whether, since construction, the immutable read may have been disturbed by a
-  /// writer: one is visible now, or the file's size, inode or modification time moved.
-  /// Always false for a ReadOnly read, which locks.
+  /// Whether, since construction, the immutable read may have been disturbed: the
+  /// file's size, inode or modification time moved, or a rollback journal says that a
+  /// writer is changing it now. Always false for a ReadOnly read, which locks.
   bool written_meanwhile() const;
 
  private:

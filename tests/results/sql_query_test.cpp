@@ -66,18 +66,25 @@ TEST_F(SqlQueryTest, AnswersAQueryInEachFormatAndCreatesNoFile) {
   EXPECT_FALSE(outcome_.written_meanwhile);
 }
 
-/// An output that starts a run in the same database as soon as the first row arrives:
-/// a writer that appears while an unlocked query is reading.
-class WriterOnFirstRow : public std::streambuf {
+/// An output that records a run in the same database when the query writes its first
+/// bytes (the header): a writer that appears while an unlocked query is reading. It
+/// stays open (its writes stay in its -wal) or closes (they are checkpointed into the
+/// file being read).
+class WriterOnFirstOutput : public std::streambuf {
  public:
-  explicit WriterOnFirstRow(std::string path) : path_(std::move(path)) {}
+  WriterOnFirstOutput(std::string path, bool close) : path_(std::move(path)), close_(close) {}
   std::string text;
 
  protected:
   int overflow(int c) override {
-    if (!store_) {
+    if (!started_) {
+      started_ = true;
       store_ = torchsweep::Store::open(path_);
-      store_->create_sweep(make_sweep("during"), {make_run(0, 0.5, 3)});
+      const auto id = store_->create_sweep(make_sweep("during"), {make_run(0, 0.5, 3)}).second.at(0);
+      std::vector<torchsweep::MetricPoint> points;
+      for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 0.5});
+      store_->append_metrics(id, points, {"train/loss"});
+      if (close_) store_.reset();
     }
     text += static_cast<char>(c);
     return c;
@@ -85,16 +92,21 @@ class WriterOnFirstRow : public std::streambuf {
 
  private:
   std::string path_;
+  bool close_;
+  bool started_ = false;
   std::unique_ptr<torchsweep::Store> store_;
 };
 
 TEST_F(SqlQueryTest, AQueryReadWithoutALockSaysWhenAWriterChangedTheFileMeanwhile) {
-  WriterOnFirstRow output(path_);
-  std::ostream out(&output);
-  const auto outcome =
-      torchsweep::run_sql_query(path_, "SELECT id FROM runs ORDER BY id", {}, TableFormat::Csv, out);
-  EXPECT_EQ(output.text, "id\n1\n2\n");
-  EXPECT_TRUE(outcome.written_meanwhile);
+  for (const bool close : {false, true}) {
+    WriterOnFirstOutput output(path_, close);
+    std::ostream out(&output);
+    const auto outcome =
+        torchsweep::run_sql_query(path_, "SELECT id FROM runs WHERE id <= 2 ORDER BY id", {}, TableFormat::Csv, out);
+    EXPECT_EQ(output.text, "id\n1\n2\n");
+    // Left open, the writer only wrote to its -wal: the file read was not touched.
+    EXPECT_EQ(outcome.written_meanwhile, close) << (close ? "closed" : "open");
+  }
 }
 
 TEST_F(SqlQueryTest, RefusesEveryStatementThatDoesMoreThanRead) {

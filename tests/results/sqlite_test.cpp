@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "base/paths.h"
 #include "results/store.h"
@@ -33,8 +34,13 @@ TEST(TracelessReadTest, AFileNoOneWritesIsReadImmutableUntilAWriterAppears) {
   }
   EXPECT_FALSE(torchsweep::path_exists(path + "-wal"));
   EXPECT_FALSE(torchsweep::path_exists(path + "-shm"));
-  auto writer = Store::open(path);
-  EXPECT_TRUE(read.written_meanwhile()) << "a writer is open (its -wal is there)";
+  {
+    auto writer = Store::open(path);
+    writer->create_sweep(make_sweep("t"), {make_run(0, 0.2, 2)});
+    ASSERT_TRUE(torchsweep::path_exists(path + "-wal"));
+    EXPECT_FALSE(read.written_meanwhile()) << "its writes are in its -wal, which an immutable read never sees";
+  }  // closing checkpoints them into the file
+  EXPECT_TRUE(read.written_meanwhile());
 }
 
 TEST(TracelessReadTest, AWriteThatCameAndWentIsSeenInTheFile) {
@@ -43,9 +49,17 @@ TEST(TracelessReadTest, AWriteThatCameAndWentIsSeenInTheFile) {
   { Store::open(path); }
   const TracelessRead read(path);
   ASSERT_EQ(read.mode(), Database::Mode::Immutable);
+  const int64_t size = torchsweep::file_size(path);
   // A writer that opened, wrote and closed (checkpointing into the file) between two looks.
-  { Store::open(path)->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}); }
+  {
+    auto store = Store::open(path);
+    const auto id = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second.at(0);
+    std::vector<torchsweep::MetricPoint> points;
+    for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
+    store->append_metrics(id, points, {"train/loss"});
+  }
   ASSERT_FALSE(torchsweep::path_exists(path + "-wal"));
+  ASSERT_GT(torchsweep::file_size(path), size) << "the write reached the file itself";
   EXPECT_TRUE(read.written_meanwhile());
 }
 
