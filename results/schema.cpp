@@ -235,20 +235,17 @@ int schema_version(Database& db) {
 
 namespace {
 
-/// WAL lets readers work while a run writes; it persists in the file, so only the
-/// store that creates the database sets it. Setting it takes the file's exclusive lock
-/// on top of a shared one, and SQLite does not wait there (two such waiters would wait
-/// for each other): "database is locked" at once when another process is creating the
-/// same file. So the switch is tried again, for as long as the busy timeout allows.
+/// WAL lets readers work while a run writes; it persists in the file, so it is set
+/// once, by the store that creates the database (on a WAL file the pragma changes
+/// nothing). Setting it takes the file's exclusive lock on top of a shared one, and
+/// SQLite does not wait there (two such waiters would wait for each other): "database
+/// is locked" at once when another process is creating the same file. So the switch is
+/// tried again, for as long as the busy timeout would have waited.
 void use_write_ahead_log(Database& db) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto give_up = std::chrono::steady_clock::now() + Database::kBusyTimeout;
   auto pause = std::chrono::milliseconds(1);
   for (;;) {
     try {
-      {
-        auto mode = db.prepare("PRAGMA journal_mode");  // finished before the switch below
-        if (mode.step() && mode.get_text(0) == "wal") return;
-      }
       db.exec("PRAGMA journal_mode=WAL");
       return;
     } catch (const DatabaseError& e) {

@@ -131,9 +131,7 @@ SqlQueryOutcome run_sql_query(const std::string& path, const std::string& sql, c
                               TableFormat format, std::ostream& out) {
   if (!path_exists(path)) throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
   if (!is_regular_file(path)) throw InputError("--db " + path + ": not a regular file");
-  // A database no one is writing is read as an immutable file: no locks, and no -wal
-  // or -shm created. One being written is read like any reader.
-  const TracelessRead read(path);
+  const TracelessRead read(path);  // no -wal or -shm left beside a file no one writes
   Database db(path, read.mode());
   sqlite3* handle = db.handle();
   // A single string or blob (randomblob(1e9), a huge group_concat) stays below this.

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/paths.h"
+
 namespace torchsweep {
 
 namespace {
@@ -45,8 +47,7 @@ void skip_sqlite_memory_statistics() {
 
 namespace {
 bool writer_visible(const std::string& path) {
-  struct stat info {};
-  return ::stat((path + "-wal").c_str(), &info) == 0 || ::stat((path + "-journal").c_str(), &info) == 0;
+  return path_exists(path + "-wal") || path_exists(path + "-journal");
 }
 }  // namespace
 
@@ -70,8 +71,7 @@ TracelessRead::TracelessRead(const std::string& path)
 
 bool TracelessRead::written_meanwhile() const {
   if (mode_ != Database::Mode::Immutable) return false;
-  struct stat info {};
-  return ::stat((path_ + "-journal").c_str(), &info) == 0 || !(stamp(path_) == before_);
+  return path_exists(path_ + "-journal") || !(stamp(path_) == before_);
 }
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
@@ -184,7 +184,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     throw DatabaseError(path + ": cannot open the results database: " + message, rc);
   }
   // Writers from other processes wait for the lock instead of failing.
-  sqlite3_busy_timeout(db_, 60000);
+  set_busy_timeout(kBusyTimeout);
   sqlite3_extended_result_codes(db_, 1);
 }
 Database::~Database() { sqlite3_close(db_); }

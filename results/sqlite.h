@@ -100,8 +100,9 @@ class Database {
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t changes() const;
   /// How long a statement waits for another connection's lock before it fails with
-  /// a busy error (60 s unless changed).
+  /// a busy error (kBusyTimeout unless changed).
   void set_busy_timeout(std::chrono::milliseconds timeout);
+  static constexpr std::chrono::milliseconds kBusyTimeout{60000};
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

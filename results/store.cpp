@@ -17,11 +17,48 @@ std::string default_db_path() {
 
 namespace {
 
+/// Why the SQLite file at `path`, read in `mode`, cannot be opened as a results
+/// database, or "" when it can: an SQLite database of someone else's (tables but no
+/// torchsweep schema), a schema number torchsweep never wrote, a file that is not
+/// SQLite, or (Check::Pages) damaged pages.
+std::string refusal_of(const std::string& path, Database::Mode mode, Store::Check check) {
+  const auto damaged = [&](const std::string& what) {
+    return "--db " + path + ": the database is damaged (SQLite: " + what +
+           "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
+           " .recover | sqlite3 recovered.db";
+  };
+  try {
+    Database probe(path, mode);
+    // One statement, so one read transaction: the schema number and the tables are
+    // seen as of the same commit, never a creator's tables before its schema number.
+    auto header =
+        probe.prepare("SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
+    header.step();
+    const int64_t version = header.get_int(0);
+    const int64_t tables = header.get_int(1);
+    if (version < 0) return "--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's";
+    if (version == 0 && tables > 0)
+      return "--db " + path + ": an SQLite database that is not torchsweep's (it has " + std::to_string(tables) +
+             " tables or indexes and no torchsweep schema); nothing was written";
+    if (check == Store::Check::Pages) {
+      // A damaged page is found only when something reads it; a write that lands next
+      // to one would add to a file that is already wrong. So the pages are read first.
+      auto quick_check = probe.prepare("PRAGMA quick_check");
+      const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
+      if (verdict != "ok") return damaged(verdict);
+    }
+    return "";
+  } catch (const DatabaseError& e) {
+    if (e.is_busy()) throw;  // held past the busy timeout: not the file's fault
+    if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */) return damaged(e.what());
+    return "--db " + path + ": not an SQLite database (" + e.what() + ")";
+  }
+}
+
 /// Refuses, before anything is opened or written, a path that cannot hold a results
 /// database: none, an in-memory one (it would keep nothing), something that is not a
-/// regular file (a folder, /dev/null, a FIFO), a file that is not SQLite, an SQLite
-/// database of someone else's (tables but no torchsweep schema), or a schema number
-/// torchsweep never wrote. InputError naming the path.
+/// regular file (a folder, /dev/null, a FIFO), or a file refusal_of() refuses.
+/// InputError naming the path.
 void check_database_path(const std::string& path, Store::Check check) {
   if (path.empty()) throw InputError("--db: expected a database file, got an empty name");
   if (path == ":memory:" || path.rfind("file:", 0) == 0)
@@ -34,46 +71,9 @@ void check_database_path(const std::string& path, Store::Check check) {
   // or -shm files. A refusal from a read that a writer may have disturbed (another
   // process creating the same database) is read again by a reader that sees the writer.
   const TracelessRead read(path);
-  Database::Mode mode = read.mode();
-  for (int attempt = 0;; ++attempt) {
-    std::string refusal;
-    try {
-      Database probe(path, mode);
-      // One statement, so one read transaction: the schema number and the tables are
-      // seen as of the same commit, never a creator's tables before its schema number.
-      auto header =
-          probe.prepare("SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
-      header.step();
-      const int64_t version = header.get_int(0);
-      const int64_t tables = header.get_int(1);
-      if (version < 0) {
-        refusal = "--db " + path + ": schema number " + std::to_string(version) + " is not torchsweep's";
-      } else if (version == 0 && tables > 0) {
-        refusal = "--db " + path + ": an SQLite database that is not torchsweep's (it has " + std::to_string(tables) +
-                  " tables or indexes and no torchsweep schema); nothing was written";
-      } else if (check == Store::Check::Pages) {
-        // A damaged page is found only when something reads it; a write that lands next
-        // to one would add to a file that is already wrong. So the pages are read first.
-        auto quick_check = probe.prepare("PRAGMA quick_check");
-        const std::string verdict = quick_check.step() ? quick_check.get_text(0) : "no answer";
-        if (verdict != "ok") throw DatabaseError(verdict, 11 /* SQLITE_CORRUPT */);
-      }
-    } catch (const DatabaseError& e) {
-      if (e.is_busy()) throw;  // held past the busy timeout: not the file's fault
-      if ((e.code() & 0xff) == 11 /* SQLITE_CORRUPT */)
-        refusal = "--db " + path + ": the database is damaged (SQLite: " + e.what() +
-                  "); nothing was written. Restore a copy, or save what is readable with: sqlite3 " + path +
-                  " .recover | sqlite3 recovered.db";
-      else
-        refusal = "--db " + path + ": not an SQLite database (" + e.what() + ")";
-    }
-    if (refusal.empty()) return;
-    if (attempt == 0 && read.written_meanwhile()) {
-      mode = Database::Mode::ReadOnly;
-      continue;
-    }
-    throw InputError(refusal);
-  }
+  std::string refusal = refusal_of(path, read.mode(), check);
+  if (!refusal.empty() && read.written_meanwhile()) refusal = refusal_of(path, Database::Mode::ReadOnly, check);
+  if (!refusal.empty()) throw InputError(refusal);
 }
 
 }  // namespace

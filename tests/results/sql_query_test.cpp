@@ -24,6 +24,7 @@ using torchsweep::InputError;
 using torchsweep::SqlQueryLimits;
 using torchsweep::TableFormat;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::loss_curve;
 using torchsweep::testing::make_run;
 using torchsweep::testing::make_sweep;
 
@@ -81,9 +82,7 @@ class WriterOnFirstOutput : public std::streambuf {
       started_ = true;
       store_ = torchsweep::Store::open(path_);
       const auto id = store_->create_sweep(make_sweep("during"), {make_run(0, 0.5, 3)}).second.at(0);
-      std::vector<torchsweep::MetricPoint> points;
-      for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 0.5});
-      store_->append_metrics(id, points, {"train/loss"});
+      store_->append_metrics(id, loss_curve(2000), {"train/loss"});
       if (close_) store_.reset();
     }
     text += static_cast<char>(c);

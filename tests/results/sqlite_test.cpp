@@ -6,7 +6,6 @@
 
 #include <fstream>
 #include <string>
-#include <vector>
 
 #include "base/paths.h"
 #include "results/store.h"
@@ -19,6 +18,7 @@ using torchsweep::Database;
 using torchsweep::Store;
 using torchsweep::TracelessRead;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::loss_curve;
 using torchsweep::testing::make_run;
 using torchsweep::testing::make_sweep;
 
@@ -54,9 +54,7 @@ TEST(TracelessReadTest, AWriteThatCameAndWentIsSeenInTheFile) {
   {
     auto store = Store::open(path);
     const auto id = store->create_sweep(make_sweep("s"), {make_run(0, 0.1, 1)}).second.at(0);
-    std::vector<torchsweep::MetricPoint> points;
-    for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
-    store->append_metrics(id, points, {"train/loss"});
+    store->append_metrics(id, loss_curve(2000), {"train/loss"});
   }
   ASSERT_FALSE(torchsweep::path_exists(path + "-wal"));
   ASSERT_GT(torchsweep::file_size(path), size) << "the write reached the file itself";

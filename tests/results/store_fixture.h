@@ -53,6 +53,14 @@ inline torchsweep::NewRun make_run(int64_t index, double lr, int64_t seed) {
   return r;
 }
 
+/// A train/loss curve of `steps` points, 1 / (1 + step): enough of them (a few
+/// thousand) make a write that grows the file.
+inline std::vector<torchsweep::MetricPoint> loss_curve(int64_t steps) {
+  std::vector<torchsweep::MetricPoint> points;
+  for (int64_t step = 0; step < steps; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
+  return points;
+}
+
 /// All (key, step, value-or-NaN-for-NULL) points of a run in key, step order.
 struct StoredPoint {
   std::string key;

@@ -44,6 +44,7 @@ using torchsweep::SqliteSink;
 using torchsweep::SqlValue;
 using torchsweep::Store;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::loss_curve;
 using torchsweep::testing::make_run;
 using torchsweep::testing::make_sweep;
 using torchsweep::testing::metric_keys;
@@ -524,9 +525,7 @@ TEST(StoreTest, ADamagedDatabaseIsRefusedBeforeAnythingIsWrittenToIt) {
     for (int i = 0; i < 5; ++i) runs.push_back(make_run(i, 0.1 * (i + 1), i));
     const auto ids = store->create_sweep(make_sweep("s"), runs).second;
     for (const auto id : ids) {
-      std::vector<MetricPoint> points;
-      for (int64_t step = 0; step < 3000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
-      store->append_metrics(id, points, {"train/loss"});
+      store->append_metrics(id, loss_curve(3000), {"train/loss"});
       store->end_run(id, RunStatus::Finished, "", 3000, 1.0);
     }
   }
@@ -572,9 +571,7 @@ TEST(StoreTest, StoresOpenedTogetherOnANewFileAllGetIt) {
         try {
           auto store = Store::open(path, Store::Check::Pages);
           const auto ids = store->create_sweep(make_sweep("s" + std::to_string(w)), {make_run(0, 0.1, 0)}).second;
-          std::vector<MetricPoint> points;
-          for (int64_t step = 0; step < 2000; ++step) points.push_back({"train/loss", step, 1.0 / (1.0 + step)});
-          store->append_metrics(ids[0], points, {"train/loss"});
+          store->append_metrics(ids[0], loss_curve(2000), {"train/loss"});
           store->end_run(ids[0], RunStatus::Finished, "", 2000, 1.0);
         } catch (const torchsweep::DatabaseError& e) {
           errors[w] = std::string(e.what()) + " code " + std::to_string(e.code());
