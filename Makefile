@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, run the seed's learning-rate experiment
 #   make test   install what is missing, build, run every test
 #
-# Other targets: deps (apt packages; a no-op when all are there), build, clean, and
+# Other targets: deps (apt packages; a no-op when all are there), build (everything),
+#   programs (only torchsweep and torchsweep-train), clean, and
 #   make build-pytorch PYTHON=python3 [DEPS_PREFIX=$CONDA_PREFIX]
 # which builds into build-pytorch/ against the LibTorch inside that Python's torch
 # (pip or conda, with CUDA where it has it) and installs nothing (docs/gpu.md).
@@ -26,7 +27,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 DEPS_PREFIX ?=
 
-.PHONY: all deps build run test clean build-pytorch
+.PHONY: all deps build programs run test clean build-pytorch
 
 all: build
 
@@ -52,7 +53,12 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Only the two programs (`torchsweep` builds `torchsweep-train` too): what `make run` runs,
+# without the test suite and benchmarks that `build` also compiles.
+programs: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target torchsweep
+
+run: programs
 	@mkdir -p $(OUT)
 	./$(BUILD_DIR)/torchsweep run experiments/seed_backprop.yaml --db $(DB)
 	./$(BUILD_DIR)/torchsweep results compare --db $(DB) --by optimizer.lr --metric train/loss --at 1,19

@@ -10,6 +10,8 @@ python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+# The snippets call build/torchsweep, as the rest of the docs do from the source folder.
+ln -s "$binary_dir" build
 export PATH="$binary_dir:$PATH"
 spec="$source_dir/experiments/seed_backprop.yaml"
 torchsweep run "$spec" train.steps=20 sweep.repeats=2 --quiet --db torchsweep.db
