@@ -1,20 +1,50 @@
 #include "spec/override_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
-#include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <optional>
-#include <regex>
-
-#include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "base/utf8.h"
-#include "spec/spec.h"
+#include "spec/override_functions.h"
 
 namespace torchsweep {
 
-Mark override_mark(const std::string& text, int column) { return Mark{"override '" + text + "'", 1, column}; }
+namespace {
+
+/// Text for a message that stays one line: control characters escaped as describe()
+/// escapes them.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += std::string("\\x") + "0123456789abcdef"[c >> 4] + "0123456789abcdef"[c & 15];
+    else out += ch;
+  }
+  return out;
+}
+
+/// "override 'TEXT'" with TEXT cut to kShownOverrideCharacters and made one printable
+/// line. Every value of an override carries it in its mark, so it is made once per
+/// override, and its size does not grow with the override's.
+std::string override_origin(const std::string& text) {
+  // Escaping only what can be shown: 4 bytes hold at least one character.
+  const size_t bytes = std::min(text.size(), 4 * kShownOverrideCharacters + 4);
+  std::string shown = escape_invalid_utf8(text.substr(0, bytes));
+  const bool cut = bytes < text.size() || character_count(shown) > kShownOverrideCharacters;
+  if (cut) shown = first_characters(shown, kShownOverrideCharacters - 3);
+  return "override '" + one_line(shown) + (cut ? "...'" : "'");
+}
+
+}  // namespace
+
+Mark override_mark(const std::string& text, int column) { return Mark{override_origin(text), 1, column}; }
 
 namespace {
 
@@ -43,16 +73,67 @@ bool is_escapable(char c) {
   }
 }
 
-// Hydra's numbers: underscores between digits, no leading zeros, inf and nan.
-const std::regex& int_pattern() {
-  static const std::regex re(R"([+-]?(0|[1-9](_?[0-9])*))");
-  return re;
+// Hydra's numbers: underscores between digits, no leading zeros, inf and nan. Its
+// grammar's regular expressions, matched by hand: std::regex recurses once per
+// character and runs out of stack on a long number.
+constexpr size_t kNoMatch = std::string::npos;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// The end of [0-9](_?[0-9])* starting at `i`, or kNoMatch.
+size_t digits_end(const std::string& s, size_t i) {
+  if (i >= s.size() || !is_digit(s[i])) return kNoMatch;
+  ++i;
+  while (i < s.size()) {
+    if (is_digit(s[i])) ++i;
+    else if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1])) i += 2;
+    else break;
+  }
+  return i;
 }
-const std::regex& float_pattern() {
-  static const std::regex re(
-      R"([+-]?((([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*|[0-9](_?[0-9])*\.)([eE][+-]?[0-9](_?[0-9])*)?|[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*|inf|nan))",
-      std::regex::icase);
-  return re;
+
+size_t after_sign(const std::string& s) { return !s.empty() && (s[0] == '+' || s[0] == '-') ? 1 : 0; }
+
+/// [+-]?(0|[1-9](_?[0-9])*)
+bool is_int_text(const std::string& s) {
+  const size_t i = after_sign(s);
+  const size_t end = digits_end(s, i);
+  return end == s.size() && (s[i] != '0' || end == i + 1);
+}
+
+/// [+-]?((D?\.D|D\.)([eE][+-]?D)?|D[eE][+-]?D|inf|nan), case-insensitive, D the digits above.
+bool is_float_text(const std::string& s) {
+  size_t i = after_sign(s);
+  if (s.size() - i == 3) {
+    const std::string word = ascii_lower(s.substr(i));
+    if (word == "inf" || word == "nan") return true;
+  }
+  size_t end = digits_end(s, i);
+  const bool whole = end != kNoMatch;
+  if (!whole) end = i;
+  bool point = false, exponent = false;
+  if (end < s.size() && s[end] == '.') {
+    const size_t fraction = digits_end(s, end + 1);
+    if (fraction == kNoMatch && !whole) return false;
+    end = fraction == kNoMatch ? end + 1 : fraction;
+    point = true;
+  } else if (!whole) {
+    return false;
+  }
+  if (end < s.size() && (s[end] == 'e' || s[end] == 'E')) {
+    size_t digits = end + 1;
+    if (digits < s.size() && (s[digits] == '+' || s[digits] == '-')) ++digits;
+    end = digits_end(s, digits);
+    if (end == kNoMatch) return false;
+    exponent = true;
+  }
+  return (point || exponent) && end == s.size();
+}
+
+/// The text of a number for a message: long ones cut in the middle.
+std::string shown_number(const std::string& raw) {
+  if (raw.size() <= 40) return raw;
+  return raw.substr(0, 20) + "..." + raw.substr(raw.size() - 10) + " (" + std::to_string(raw.size()) + " characters)";
 }
 
 std::string without_underscores(std::string text) {
@@ -62,7 +143,8 @@ std::string without_underscores(std::string text) {
 
 class Parser {
  public:
-  explicit Parser(const std::string& text) : text_(text) {}
+  Parser(const std::string& text, const SpecLimits& limits)
+      : text_(text), limits_(limits), origin_(override_origin(text)) {}
 
   Override parse() {
     Override o;
@@ -79,11 +161,12 @@ class Parser {
     }
     o.key_column = column(pos_);
     parse_key(o);
+    depth_ = static_cast<int>(o.path.size());  // a value sits as deep as its key has parts
     if (at_end()) {
       if (o.op != Override::Op::Remove) fail(0, "expected key=value, +key=value, ++key=value or ~key, found no '='");
       return o;
     }
-    key_ = o.key;
+    key_ = one_line(o.key);
     ++pos_;  // '='
     if (o.op == Override::Op::Remove && at_end()) return o;
     o.has_value = true;
@@ -93,11 +176,55 @@ class Parser {
 
  private:
   const std::string& text_;
+  const SpecLimits& limits_;
+  const std::string origin_;  ///< override_origin(text_), shared by every mark
   size_t pos_ = 0;
   std::string key_;
+  /// How deep the value being read sits in the spec tree (see Nesting).
+  int depth_ = 0;
+  /// The last column asked for, so that the next one is counted on from there: marks
+  /// are asked for left to right, and each costs what lies between.
+  mutable size_t counted_to_ = 0;
+  mutable int counted_column_ = 1;
 
-  int column(size_t at) const { return position_of(text_, std::min(at, text_.size())).column; }
-  Mark mark_at(size_t at) const { return override_mark(text_, column(at)); }
+  /// position_of(text_, at).column, counted on from the previous call when it lies before.
+  int column(size_t at) const {
+    at = std::min(at, text_.size());
+    if (at < counted_to_) {
+      counted_to_ = 0;
+      counted_column_ = 1;
+    }
+    for (; counted_to_ < at; ++counted_to_) {
+      const char c = text_[counted_to_];
+      if (c == '\n') counted_column_ = 1;
+      else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++counted_column_;
+    }
+    return counted_column_;
+  }
+  Mark mark_at(size_t at) const { return Mark{origin_, 1, column(at)}; }
+
+  /// One level deeper for what is read while it lives: a list's or dict's items, a
+  /// call's arguments. Each element and call checks its depth before it recurses.
+  class Nesting {
+   public:
+    explicit Nesting(Parser& parser) : parser_(parser) { ++parser_.depth_; }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
+  /// Refuses what starts at `at` when it sits deeper than limits_.max_depth (as a spec
+  /// file's values do: the top-level keys' values are at depth 1).
+  void check_depth(size_t at) const {
+    if (depth_ > limits_.max_depth) too_deep(at);
+  }
+  [[noreturn]] void too_deep(size_t at) const {
+    fail(at, "nesting deeper than " + std::to_string(limits_.max_depth) +
+                 " levels (the key's parts, lists, dicts and function calls), expected a flatter value");
+  }
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return at_end() ? '\0' : text_[pos_]; }
   void skip_spaces() {
@@ -111,13 +238,15 @@ class Parser {
     if (at >= text_.size()) return "the end";
     size_t end = at + 1;
     while (end < text_.size() && (static_cast<unsigned char>(text_[end]) & 0xC0) == 0x80) ++end;
-    return "'" + text_.substr(at, end - at) + "'";
+    return "'" + one_line(text_.substr(at, end - at)) + "'";
   }
 
   void parse_key(Override& o) {
     const size_t start = pos_;
     std::vector<std::string> parts;
+    std::vector<size_t> part_starts;
     while (true) {
+      part_starts.push_back(pos_);
       if (peek() == '"' || peek() == '\'') {
         const size_t quote_at = pos_;
         parts.push_back(quoted());
@@ -127,7 +256,7 @@ class Parser {
         while (!at_end() && is_key_char(static_cast<unsigned char>(peek()))) ++pos_;
         if (pos_ == part_start)
           fail(pos_, "expected a dotted key such as optimizer.lr, found " + shown(pos_) +
-                         (parts.empty() ? "" : " after '" + text_.substr(start, pos_ - start) + "'"));
+                         (parts.empty() ? "" : " after '" + one_line(text_.substr(start, pos_ - start)) + "'"));
         parts.push_back(text_.substr(part_start, pos_ - part_start));
       }
       if (peek() != '.') break;
@@ -135,7 +264,7 @@ class Parser {
     }
     o.key = text_.substr(start, pos_ - start);
     if (!at_end() && peek() != '=') {
-      key_ = o.key;
+      key_ = one_line(o.key);
       fail(pos_, "unexpected " + shown(pos_) + " in the key, expected '=' or a '.' and another part" +
                      (peek() == ' ' ? " (no spaces around '=')" : ""));
     }
@@ -145,6 +274,10 @@ class Parser {
       for (size_t i = 3; i < parts.size(); ++i) rest += "." + parts[i];
       parts.resize(2);
       parts.push_back(rest);
+    }
+    if (parts.size() > static_cast<size_t>(limits_.max_depth)) {
+      key_ = one_line(o.key);
+      too_deep(part_starts[static_cast<size_t>(limits_.max_depth)]);
     }
     o.path = std::move(parts);
   }
@@ -192,7 +325,9 @@ class Parser {
       return;
     }
     if (const auto name = function_name()) {
-      o.value = function(*name, o.shape);
+      FunctionResult result = function(*name);
+      o.value = std::move(result.value);
+      o.shape = result.shape;
     } else {
       SpecNode first = element(false);
       skip_spaces();
@@ -224,27 +359,28 @@ class Parser {
     return text_.substr(pos_, end - pos_);
   }
 
-  struct Argument {
-    std::string name;  ///< "" when given by position
-    SpecNode value;
-    size_t at = 0;
-    /// Set when the argument is itself a function call: what that call gave.
-    std::optional<Override::Shape> call;
-    std::string call_name;
-  };
-
-  std::vector<Argument> arguments(const std::string& function) {
-    pos_ += function.size() + 1;  // name and '('
-    std::vector<Argument> args;
+  /// A call at pos_: its arguments read by the grammar, applied by the function library.
+  FunctionResult function(const std::string& name) {
+    FunctionCall call;
+    call.name = name;
+    const size_t at = pos_;
+    call.mark = mark_at(at);
+    call.key = key_;
+    const auto& known = override_functions();
+    if (std::find(known.begin(), known.end(), name) == known.end()) return call_override_function(call);  // refuses it
+    pos_ += name.size() + 1;  // name and '('
+    check_depth(at);
+    const Nesting nesting(*this);
     skip_spaces();
     if (peek() == ')') {
       ++pos_;
-      return args;
+      return call_override_function(call);
     }
     while (true) {
       skip_spaces();
-      Argument arg;
-      arg.at = pos_;
+      FunctionArgument arg;
+      const size_t arg_at = pos_;
+      arg.mark = mark_at(arg_at);
       size_t end = pos_;
       while (end < text_.size() && is_name_char(static_cast<unsigned char>(text_[end]))) ++end;
       if (end > pos_ && end < text_.size() && text_[end] == '=') {
@@ -254,235 +390,23 @@ class Parser {
       if (const auto inner = function_name()) {
         // Only the functions that take a sweep take a call: tag(log, interval(...)),
         // sort(range(...)), str(choice(...)) and the other casts.
-        if (function == "range" || function == "choice" || function == "interval")
-          fail(pos_, *inner + "(...) cannot be used inside " + function + "(...)");
-        Override::Shape shape = Override::Shape::Value;
-        arg.value = this->function(*inner, shape);
-        arg.call = shape;
+        if (!takes_calls(name)) fail(pos_, *inner + "(...) cannot be used inside " + name + "(...)");
+        FunctionResult result = function(*inner);
+        arg.value = std::move(result.value);
+        arg.call = result.shape;
         arg.call_name = *inner;
       } else {
         arg.value = element(false);
       }
-      args.push_back(std::move(arg));
+      call.args.push_back(std::move(arg));
       skip_spaces();
       if (peek() == ')') {
         ++pos_;
-        return args;
+        return call_override_function(call);
       }
-      if (peek() != ',') fail(pos_, "expected ',' or ')' in " + function + "(...), found " + shown(pos_));
+      if (peek() != ',') fail(pos_, "expected ',' or ')' in " + name + "(...), found " + shown(pos_));
       ++pos_;
     }
-  }
-
-  double number_argument(const Argument& arg, const std::string& function) const {
-    if (!arg.value.is_number())
-      fail(arg.at, function + "(...) expects numbers, got " + arg.value.describe());
-    if (!std::isfinite(arg.value.as_double()))
-      fail(arg.at, function + "(...) expects finite numbers, got " + arg.value.describe());
-    return arg.value.as_double();
-  }
-
-  /// Arguments by position or by name, in the order `names` gives.
-  std::vector<const Argument*> bind(const std::vector<Argument>& args, const std::vector<std::string>& names,
-                                    size_t required, const std::string& function, size_t at) const {
-    std::vector<const Argument*> bound(names.size(), nullptr);
-    size_t next = 0;
-    for (const auto& arg : args) {
-      size_t slot = next;
-      if (!arg.name.empty()) {
-        slot = static_cast<size_t>(std::find(names.begin(), names.end(), arg.name) - names.begin());
-        if (slot == names.size())
-          fail(arg.at, function + "(...) has no argument '" + arg.name + "', expected " + join_names(names));
-      } else if (next >= names.size()) {
-        fail(arg.at, function + "(...) takes at most " + std::to_string(names.size()) + " arguments (" +
-                         join_names(names) + ")");
-      }
-      if (bound[slot]) fail(arg.at, function + "(...): '" + names[slot] + "' is given twice");
-      bound[slot] = &arg;
-      next = slot + 1;
-    }
-    for (size_t i = 0; i < required; ++i)
-      if (!bound[i]) fail(at, function + "(...) needs " + join_names({names.begin(), names.begin() + required}));
-    return bound;
-  }
-
-  static std::string join_names(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
-  }
-
-  SpecNode function(const std::string& name, Override::Shape& shape) {
-    const size_t at = pos_;
-    const Mark mark = mark_at(at);
-    static const std::vector<std::string> known = {"range", "choice", "interval", "tag", "sort",
-                                                   "str", "int", "float", "bool"};
-    if (std::find(known.begin(), known.end(), name) == known.end())
-      fail(at, "unknown function '" + name + "', expected one of " + join_names(known) +
-                   " (quote the value if it is text)");
-    const std::vector<Argument> args = arguments(name);
-    if (name == "sort") return sort(args, shape, at, mark);
-    if (name == "str" || name == "int" || name == "float" || name == "bool") return cast_call(name, args, shape, at, mark);
-    if (name == "choice") {
-      if (args.empty()) fail(at, "choice(...) needs at least one value");
-      shape = Override::Shape::Sweep;
-      SpecNode list = SpecNode::list(mark);
-      for (const auto& arg : args) {
-        if (!arg.name.empty()) fail(arg.at, "choice(...) takes values, not named arguments");
-        list.push_back(arg.value);
-      }
-      return list;
-    }
-    if (name == "range") {
-      shape = Override::Shape::Sweep;
-      // range(stop) or range(start, stop[, step]), as Python's, with floats allowed.
-      const auto bound_args = args.size() == 1 && args[0].name.empty()
-                                  ? std::vector<const Argument*>{nullptr, &args[0], nullptr}
-                                  : bind(args, {"start", "stop", "step"}, 2, name, at);
-      const bool all_int = std::all_of(bound_args.begin(), bound_args.end(), [](const Argument* a) {
-        return !a || a->value.kind() == SpecNode::Kind::Int;
-      });
-      const double start = bound_args[0] ? number_argument(*bound_args[0], name) : 0.0;
-      const double stop = number_argument(*bound_args[1], name);
-      const double step = bound_args[2] ? number_argument(*bound_args[2], name) : 1.0;
-      if (step == 0) fail(bound_args[2]->at, "range(...) needs a step other than 0");
-      const double count = std::ceil((stop - start) / step);
-      if (!(count >= 1)) fail(at, "range(...) is empty: no value from " + bound_args[1]->value.describe() + " on");
-      if (count > static_cast<double>(kMaxRunsPerSweep))
-        fail(at, "range(...) has " + std::to_string(static_cast<long long>(count)) + " values, expected at most " +
-                     std::to_string(kMaxRunsPerSweep));
-      SpecNode list = SpecNode::list(mark);
-      for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
-        if (all_int)
-          list.push_back(SpecNode::integer(static_cast<int64_t>(start) + i * static_cast<int64_t>(step), mark));
-        else
-          list.push_back(SpecNode::floating(start + static_cast<double>(i) * step, mark));
-      }
-      return list;
-    }
-    shape = Override::Shape::Distribution;
-    if (name == "interval") {
-      const auto bound_args = bind(args, {"start", "end"}, 2, name, at);
-      const double low = number_argument(*bound_args[0], name), high = number_argument(*bound_args[1], name);
-      if (!(high > low)) fail(bound_args[1]->at, "interval(lo, hi) needs hi > lo, got " + bound_args[1]->value.describe());
-      return distribution("uniform", low, high, mark);
-    }
-    // tag(t1, ..., interval(lo, hi)): only the tag `log` changes anything.
-    if (args.empty() || args.back().call_name != "interval")
-      fail(at, "tag(...) applies to interval(lo, hi): write tag(log, interval(lo, hi))");
-    bool log = false;
-    for (size_t i = 0; i + 1 < args.size(); ++i) {
-      const auto& tag = args[i].value;
-      if (tag.kind() != SpecNode::Kind::String || tag.as_string() != "log")
-        fail(args[i].at, "unknown tag " + tag.describe() + ", expected log (log-uniform draws)");
-      log = true;
-    }
-    SpecNode drawn = args.back().value;
-    if (log) {
-      if (drawn.find("low")->as_double() <= 0)
-        fail(args.back().at, "tag(log, interval(lo, hi)) needs lo > 0, got " + drawn.find("low")->describe());
-      drawn.set("distribution", SpecNode::string("log_uniform", mark), mark);
-    }
-    drawn.set_mark(mark);
-    return drawn;
-  }
-
-  /// sort(a, b, c), sort([list]), sort(choice(...)) or sort(range(...)), with reverse=true.
-  SpecNode sort(const std::vector<Argument>& args, Override::Shape& shape, size_t at, const Mark& mark) const {
-    bool reverse = false;
-    std::vector<SpecNode> items;
-    bool sweep = true;
-    for (const auto& arg : args) {
-      if (arg.name == "reverse") {
-        if (arg.value.kind() != SpecNode::Kind::Bool) fail(arg.at, "sort(...): reverse is true or false, got " + arg.value.describe());
-        reverse = arg.value.as_bool();
-      } else if (!arg.name.empty()) {
-        fail(arg.at, "sort(...) has no argument '" + arg.name + "', expected values and reverse");
-      } else if (arg.call) {
-        if (*arg.call != Override::Shape::Sweep) fail(arg.at, "sort(...) sorts a sweep or a list, not " + arg.call_name + "(...)");
-        items.insert(items.end(), arg.value.items().begin(), arg.value.items().end());
-      } else if (args.size() == 1 && arg.value.is_list()) {
-        items = arg.value.items();
-        sweep = false;  // sort([3,1,2]) is the list [1,2,3], a value
-      } else {
-        items.push_back(arg.value);
-      }
-    }
-    if (items.empty()) fail(at, "sort(...) needs values to sort");
-    const bool numbers = std::all_of(items.begin(), items.end(), [](const SpecNode& v) { return v.is_number(); });
-    const bool strings =
-        std::all_of(items.begin(), items.end(), [](const SpecNode& v) { return v.kind() == SpecNode::Kind::String; });
-    if (!numbers && !strings) fail(at, "sort(...) sorts numbers or strings, not a mix or other values");
-    std::stable_sort(items.begin(), items.end(), [&](const SpecNode& a, const SpecNode& b) {
-      const bool less = numbers ? a.as_double() < b.as_double() : a.as_string() < b.as_string();
-      const bool more = numbers ? b.as_double() < a.as_double() : b.as_string() < a.as_string();
-      return reverse ? more : less;
-    });
-    shape = sweep ? Override::Shape::Sweep : Override::Shape::Value;
-    SpecNode list = SpecNode::list(mark);
-    for (auto& item : items) list.push_back(std::move(item));
-    return list;
-  }
-
-  /// str(x), int(x), float(x), bool(x): of a value (lists and dicts element by element)
-  /// or of each value of a sweep.
-  SpecNode cast_call(const std::string& type, const std::vector<Argument>& args, Override::Shape& shape, size_t at,
-                     const Mark& mark) const {
-    if (args.empty()) fail(at, type + "(...) needs a value");
-    if (args.size() > 1 || args[0].call) {  // a sweep: str(1, 2) or str(choice(1, 2))
-      if (args[0].call && *args[0].call != Override::Shape::Sweep)
-        fail(args[0].at, type + "(...) casts values or a sweep, not " + args[0].call_name + "(...)");
-      shape = Override::Shape::Sweep;
-      SpecNode list = SpecNode::list(mark);
-      for (const auto& arg : args)
-        for (const auto& v : arg.call ? arg.value.items() : std::vector<SpecNode>{arg.value})
-          list.push_back(cast(type, v, arg.at));
-      return list;
-    }
-    return cast(type, args[0].value, args[0].at);
-  }
-
-  SpecNode cast(const std::string& type, const SpecNode& v, size_t at) const {
-    const Mark& mark = v.mark();
-    if (v.is_list()) {
-      SpecNode list = SpecNode::list(mark);
-      for (const auto& item : v.items()) list.push_back(cast(type, item, at));
-      return list;
-    }
-    if (v.is_map()) {
-      SpecNode map = SpecNode::map(mark);
-      for (const auto& e : v.entries()) map.set(e.key, cast(type, e.value, at), e.key_mark);
-      return map;
-    }
-    auto refuse = [&]() -> SpecNode { fail(at, "cannot cast " + v.describe() + " to " + type); };
-    if (type == "str") {
-      switch (v.kind()) {
-        case SpecNode::Kind::String: return v;
-        case SpecNode::Kind::Int: return SpecNode::string(std::to_string(v.as_int()), mark);
-        case SpecNode::Kind::Float: return SpecNode::string(nlohmann::json(v.as_double()).dump(), mark);
-        case SpecNode::Kind::Bool: return SpecNode::string(v.as_bool() ? "true" : "false", mark);
-        default: return refuse();
-      }
-    }
-    // The other casts read a string as the grammar reads unquoted text.
-    SpecNode parsed = v;
-    if (v.kind() == SpecNode::Kind::String) parsed = Parser(v.as_string()).primitive_only(mark);
-    if (type == "int") {
-      if (parsed.kind() == SpecNode::Kind::Int) return parsed;
-      if (parsed.kind() == SpecNode::Kind::Float && std::isfinite(parsed.as_double()) &&
-          std::fabs(parsed.as_double()) < 9.2e18)
-        return SpecNode::integer(static_cast<int64_t>(parsed.as_double()), mark);
-      if (parsed.kind() == SpecNode::Kind::Bool) return SpecNode::integer(parsed.as_bool() ? 1 : 0, mark);
-      return refuse();
-    }
-    if (type == "float") {
-      if (parsed.is_number()) return SpecNode::floating(parsed.as_double(), mark);
-      if (parsed.kind() == SpecNode::Kind::Bool) return SpecNode::floating(parsed.as_bool() ? 1.0 : 0.0, mark);
-      return refuse();
-    }
-    if (parsed.kind() == SpecNode::Kind::Bool) return parsed;  // bool
-    if (parsed.is_number()) return SpecNode::boolean(parsed.as_double() != 0, mark);
-    return refuse();
   }
 
  public:
@@ -497,22 +421,16 @@ class Parser {
   }
 
  private:
-  static SpecNode distribution(const std::string& kind, double low, double high, const Mark& mark) {
-    SpecNode node = SpecNode::map(mark);
-    node.set("distribution", SpecNode::string(kind, mark), mark);
-    node.set("low", SpecNode::floating(low, mark), mark);
-    node.set("high", SpecNode::floating(high, mark), mark);
-    return node;
-  }
-
   /// One element: a list, a dict, a quoted string or unquoted text. `in_dict_key`: the
   /// text ends at ':'.
   SpecNode element(bool in_dict_key) {
     skip_spaces();
     const size_t start = pos_;
+    check_depth(start);
     const Mark mark = mark_at(start);
     if (peek() == '[') {
       ++pos_;
+      const Nesting nesting(*this);
       SpecNode list = SpecNode::list(mark);
       skip_spaces();
       if (peek() == ']') {
@@ -533,7 +451,9 @@ class Parser {
     }
     if (peek() == '{') {
       ++pos_;
+      const Nesting nesting(*this);
       SpecNode map = SpecNode::map(mark);
+      std::unordered_set<std::string> keys;  // SpecNode::find would look through them all, each time
       skip_spaces();
       if (peek() == '}') {
         ++pos_;
@@ -547,10 +467,11 @@ class Parser {
           fail(key_at, "expected a key before ':' in the dict, found " + key.describe());
         const std::string key_text = key.kind() == SpecNode::Kind::String ? key.as_string() : key.describe();
         skip_spaces();
-        if (peek() != ':') fail(pos_, "expected ':' after the dict key '" + key_text + "', found " + shown(pos_));
+        if (peek() != ':') fail(pos_, "expected ':' after the dict key '" + one_line(key_text) + "', found " + shown(pos_));
         ++pos_;
-        if (map.find(key_text)) fail(key_at, "the dict gives '" + key_text + "' twice");
-        map.set(key_text, element(false), mark_at(key_at));
+        if (!keys.insert(key_text).second) fail(key_at, "the dict gives '" + one_line(key_text) + "' twice");
+        Mark key_mark = mark_at(key_at);
+        map.entries().push_back({key_text, std::move(key_mark), element(false)});
         skip_spaces();
         if (peek() == '}') {
           ++pos_;
@@ -599,14 +520,17 @@ class Parser {
     }
     if (raw.empty()) fail(start, "expected a value, found " + shown(start));
     if (escaped) return SpecNode::string(text, mark);
-    if (std::regex_match(raw, int_pattern())) {
+    if (is_int_text(raw)) {
       const std::string digits = without_underscores(raw);
       errno = 0;
       const long long value = std::strtoll(digits.c_str(), nullptr, 10);
-      if (errno == ERANGE) fail(start, "the integer " + raw + " does not fit in 64 bits");
+      if (errno == ERANGE)
+        fail(start, "the integer " + shown_number(raw) + " is out of range, expected an integer from " +
+                        std::to_string(std::numeric_limits<int64_t>::min()) + " to " +
+                        std::to_string(std::numeric_limits<int64_t>::max()) + " (or a float, such as 1.8e19)");
       return SpecNode::integer(value, mark);
     }
-    if (std::regex_match(raw, float_pattern())) return SpecNode::floating(std::strtod(without_underscores(raw).c_str(), nullptr), mark);
+    if (is_float_text(raw)) return SpecNode::floating(std::strtod(without_underscores(raw).c_str(), nullptr), mark);
     const std::string word = ascii_lower(raw);
     if (word == "true") return SpecNode::boolean(true, mark);
     if (word == "false") return SpecNode::boolean(false, mark);
@@ -617,12 +541,22 @@ class Parser {
 
 }  // namespace
 
-Override parse_override(const std::string& text) {
+Override parse_override(const std::string& text, const SpecLimits& limits) {
+  // As long as a spec file may be: a longer one is refused before it is read.
+  if (text.size() > limits.max_file_bytes)
+    throw SpecError(override_mark(text, position_of(text, limits.max_file_bytes).column), "",
+                    "the override is " + std::to_string(text.size()) + " bytes long, expected at most " +
+                        std::to_string(limits.max_file_bytes) + " (as a spec file)");
   if (const auto bad = first_invalid_utf8(text)) {
-    throw SpecError(override_mark(escape_invalid_utf8(text), position_of(text, *bad).column), "",
+    throw SpecError(override_mark(text, position_of(text, *bad).column), "",
                     invalid_utf8_at(text, *bad) + ", expected UTF-8 text");
   }
-  return Parser(text).parse();
+  return Parser(text, limits).parse();
+}
+
+SpecNode parse_override_primitive(const std::string& text, const Mark& mark) {
+  const SpecLimits limits;
+  return Parser(text, limits).primitive_only(mark);
 }
 
 }  // namespace torchsweep
