@@ -1,6 +1,7 @@
 #include "base/paths.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -151,6 +152,79 @@ void remove_all(const std::string& path) {
 
 void rename_path(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) fail("rename it to " + to, from);
+}
+
+namespace {
+
+void copy_file_bytes(const std::string& from, const std::string& to, mode_t mode) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) fail("read", from);
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    errno = error;
+    fail("create", to);
+  }
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(in, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(in), ::close(out);
+      errno = error;
+      fail("read", from);
+    }
+    if (n == 0) break;
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(out, buffer + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        const int error = errno;
+        ::close(in), ::close(out);
+        errno = error;
+        fail("write", to);
+      }
+      done += w;
+    }
+  }
+  ::close(in);
+  if (::close(out) != 0) fail("write", to);
+}
+
+void copy_entry(const std::string& from, const std::string& to) {
+  struct stat info {};
+  if (::lstat(from.c_str(), &info) != 0) fail("copy", from);
+  if (S_ISDIR(info.st_mode)) {
+    if (::mkdir(to.c_str(), info.st_mode & 07777) != 0) fail("create the folder", to);
+    for (const auto& name : list_directory(from)) copy_entry(join_path(from, name), join_path(to, name));
+    return;
+  }
+  if (S_ISLNK(info.st_mode)) {
+    std::string target(4096, '\0');
+    const ssize_t n = ::readlink(from.c_str(), target.data(), target.size());
+    if (n < 0) fail("read the link", from);
+    target.resize(static_cast<size_t>(n));
+    if (::symlink(target.c_str(), to.c_str()) != 0) fail("create the link", to);
+    return;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    errno = EINVAL;
+    fail("copy (not a file or folder)", from);
+  }
+  if (::link(from.c_str(), to.c_str()) == 0) return;
+  // Another file system (EXDEV), or one without hard links: copy the bytes.
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOTSUP && errno != EOPNOTSUPP) fail("link", to);
+  copy_file_bytes(from, to, info.st_mode);
+}
+
+}  // namespace
+
+void copy_tree(const std::string& from, const std::string& to) {
+  const auto slash = to.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) create_directories(to.substr(0, slash));
+  copy_entry(from, to);
 }
 
 void add_execute_permission(const std::string& path) {

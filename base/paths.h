@@ -45,6 +45,12 @@ void create_directories(const std::string& dir);
 void remove_all(const std::string& path);
 /// Atomically replaces `to` with `from` (rename(2)).
 void rename_path(const std::string& from, const std::string& to);
+/// Copies the folder `from` with everything in it to `to` (which must not exist yet;
+/// its parent folders are created):
+/// each file as a hard link where the file system allows (no second copy of the bytes;
+/// files that are only ever replaced, never changed in place, stay independent), else
+/// as a copy of its bytes. Links inside are not followed.
+void copy_tree(const std::string& from, const std::string& to);
 /// Adds execute permission for the owner and the group.
 void add_execute_permission(const std::string& path);
 

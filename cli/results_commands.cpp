@@ -227,8 +227,11 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     auto store = Store::open(o->into, Store::Check::Pages);
     for (const auto& shard : expand_shards(o->shards)) {
       const MergeCounts counts = merge_shard(*store, shard);
-      context.out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added\n", shard,
-                                 counts.runs, counts.updated, counts.skipped, counts.sweeps);
+      std::string folders;
+      if (counts.folders_copied > 0) folders += fmt::format(", {} artifact folder(s) copied", counts.folders_copied);
+      if (counts.folders_handed > 0) folders += fmt::format(", {} artifact folder(s) handed over", counts.folders_handed);
+      context.out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added{}\n", shard,
+                                 counts.runs, counts.updated, counts.skipped, counts.sweeps, folders);
     }
     return 0;
   });
@@ -298,6 +301,13 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     std::string what = fmt::format("{} run(s)", plan.run_ids.size());
     if (!plan.sweep_ids.empty()) what += fmt::format(" in {} sweep(s)", plan.sweep_ids.size());
     if (!plan.artifact_dirs.empty()) what += fmt::format(" and {} artifact folder(s)", plan.artifact_dirs.size());
+    // Folders this database does not own stay (a copy's original, a merged shard's).
+    constexpr size_t kShownKept = 5;
+    for (size_t i = 0; i < plan.kept_dirs.size() && i < kShownKept; ++i)
+      context.out << fmt::format("keeping {}: {}\n", plan.kept_dirs[i].dir, plan.kept_dirs[i].reason);
+    if (plan.kept_dirs.size() > kShownKept)
+      context.out << fmt::format("keeping {} more folder(s) this database does not own\n",
+                                 plan.kept_dirs.size() - kShownKept);
     if (!o->yes && !confirmed("delete " + what + " from " + context.db_path + "?", context.out)) {
       context.out << "nothing deleted\n";
       return 1;

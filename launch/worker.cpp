@@ -18,12 +18,6 @@
 
 namespace torchsweep {
 
-std::string default_artifacts_root(const std::string& db_path) {
-  std::string stem = db_path;
-  if (stem.size() > 3 && stem.compare(stem.size() - 3, 3, ".db") == 0) stem.resize(stem.size() - 3);
-  return stem + "-artifacts";
-}
-
 std::string swept_label(const nlohmann::json& swept) {
   std::string label;
   for (const auto& item : swept.items())
@@ -71,6 +65,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
                             env.command_line, "", ""};
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
+  ArtifactOwnership ownership(store.db());
   std::map<int64_t, std::string> fuse_of_sweep;  // sweep.fuse, read once per sweep
   while (interrupt_signal() == 0) {
     const auto claimed = queue.claim_next(options.sweep_id, self);
@@ -114,12 +109,16 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       const std::string values = swept_label(nlohmann::json::parse(run.swept_json));
       const std::string label = fmt::format("{}run {} [{}/{}]{}{}", options.prefix, run.id, run.index + 1,
                                             run.sweep_runs, values.empty() ? "" : "  ", values);
-      const std::string dir = run.artifact_dir.empty() ? artifacts + "/run-" + std::to_string(run.id) : run.artifact_dir;
-      if (run.artifact_dir.empty()) {
+      // A checkpoint is continued only by the run that wrote it: the folder is checked
+      // against this database and run, and another's is left alone (its note says so).
+      RunFolder folder;
+      {
         // The sinks of the lanes set up before this one already write from their threads.
         std::lock_guard<std::mutex> store_lock(store.mutex());
-        store.set_artifact_dir(run.id, dir);
+        folder = prepare_run_folder(store.db(), ownership, run.id, artifacts);
       }
+      const std::string& dir = folder.dir;
+      if (!folder.note.empty()) out << options.prefix << fmt::format("run {}: {}\n", run.id, folder.note);
       if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
       // Lanes share the terminal: each reports in lines rather than redrawing one bar.
       const auto display = options.status_records                    ? ConsoleSink::Display::StatusRecords

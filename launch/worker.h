@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "results/artifact_owner.h"  // default_artifacts_root
 #include "results/store.h"
 
 namespace torchsweep {
@@ -20,7 +21,8 @@ namespace torchsweep {
 struct WorkerOptions {
   /// Which sweep's runs to take; 0: any sweep's.
   int64_t sweep_id = 0;
-  /// Runs keep checkpoints in ARTIFACTS/run-ID; "" for the database's default.
+  /// Runs keep checkpoints in ARTIFACTS/run-ID (a folder marked as theirs:
+  /// results/artifact_owner.h); "" for the database's default.
   std::string artifacts_root;
   /// Recorded with every run.
   std::string command_line;
@@ -55,9 +57,6 @@ struct WorkerOutcome {
 
 /// Takes and trains runs until none waits or a stop is requested (interrupt.h).
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options);
-
-/// The default artifacts folder for a database path: "runs.db" → "runs-artifacts".
-std::string default_artifacts_root(const std::string& db_path);
 
 /// A run's swept values as "optimizer.lr=0.1 seed=2" for progress lines.
 std::string swept_label(const nlohmann::json& swept);

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include "base/error.h"
+#include "base/paths.h"
+#include "results/artifact_owner.h"
 #include "results/schema.h"
 
 namespace torchsweep {
@@ -23,6 +25,53 @@ int64_t count(Database& db, const std::string& sql) {
   stmt.step();
   return stmt.get_int(0);
 }
+
+/// The artifact folders of the runs just merged (temp.merge_ids) that the shard owns: an
+/// added run's is copied into the target's own folder and its rows point there; an
+/// updated run's is returned, with the marker that hands it to the target, for after
+/// the commit.
+std::vector<std::pair<std::string, ArtifactOwner>> move_artifact_folders(Database& db, const DatabaseIdentity& shard,
+                                                                          MergeCounts& counts) {
+  struct Merged {
+    RunFolderRecord in_shard;
+    int64_t new_id;
+    bool updated;
+  };
+  std::vector<Merged> merged;
+  {
+    auto rows = db.prepare(
+        "SELECT i.old_id, r.uid, r.config_hash, coalesce(r.artifact_dir, ''), coalesce(r.checkpoint, ''), i.new_id, "
+        "i.old_id IN (SELECT old_id FROM temp.merge_upgrades) FROM temp.merge_ids i JOIN shard.runs r ON r.id = i.old_id "
+        "WHERE r.artifact_dir IS NOT NULL ORDER BY i.new_id");
+    while (rows.step())
+      merged.push_back({{rows.get_int(0), rows.get_text(1), rows.get_text(2), rows.get_text(3), rows.get_text(4)},
+                        rows.get_int(5), rows.get_int(6) != 0});
+  }  // finalized: the shard is detached after
+  std::vector<std::pair<std::string, ArtifactOwner>> handed;
+  if (merged.empty()) return handed;
+  ArtifactOwnership target(db);
+  ArtifactOwnership shard_ownership(shard);
+  const std::string root = default_artifacts_root(db.path());
+  for (const auto& run : merged) {
+    const FolderStanding standing = shard_ownership.standing(run.in_shard.artifact_dir, run.in_shard);
+    // An unmarked folder the shard records is its own (a shard written before markers).
+    if (standing != FolderStanding::Own && standing != FolderStanding::Unmarked) continue;
+    const RunFolderRecord here = run_folder_record(db, run.new_id);
+    if (run.updated) {
+      handed.emplace_back(run.in_shard.artifact_dir, target.marker_for(here));
+      ++counts.folders_handed;
+      continue;
+    }
+    const std::string to = free_run_folder(target, here, root);
+    if (!path_exists(to)) {
+      copy_tree(run.in_shard.artifact_dir, to);
+      write_owner(to, target.marker_for(here));
+    }
+    rebase_run_folder(db, run.new_id, run.in_shard.artifact_dir, to, true);
+    ++counts.folders_copied;
+  }
+  return handed;
+}
 }  // namespace
 
 MergeCounts merge_shard(Store& into, const std::string& shard_path) {
@@ -33,7 +82,7 @@ MergeCounts merge_shard(Store& into, const std::string& shard_path) {
     if (schema_version(probe) < 1) throw InputError(shard_path + ": not a torchsweep results database");
   }
   // Bring the shard to the current schema first (it may come from an older build).
-  Store::open(shard_path);
+  const DatabaseIdentity shard_identity = database_identity(Store::open(shard_path)->db());
   Database& db = into.db();
   db.prepare("ATTACH DATABASE ? AS shard").bind(1, shard_path).run();
   MergeCounts counts;
@@ -92,12 +141,15 @@ INSERT INTO main.summaries
 INSERT INTO main.artifacts(run_id, kind, path, epoch, created_at)
   SELECT i.new_id, a.kind, a.path, a.epoch, a.created_at FROM shard.artifacts a JOIN merge_ids i ON i.old_id = a.run_id;
 )sql");
+    const auto handed = move_artifact_folders(db, shard_identity, counts);
     counts.sweeps = count(db, "SELECT count(*) FROM main.sweeps") - sweeps_before;
     counts.runs = count(db, "SELECT count(*) FROM main.runs") - runs_before;
     counts.updated = count(db, "SELECT count(*) FROM temp.merge_upgrades");
     counts.skipped = count(db, "SELECT count(*) FROM shard.runs") - counts.runs - counts.updated;
     db.exec("DROP TABLE temp.merge_runs; DROP TABLE temp.merge_upgrades; DROP TABLE temp.merge_ids;");
     tx.commit();
+    // Handed over only once the target records the runs: a failed merge leaves them the shard's.
+    for (const auto& [dir, owner] : handed) write_owner(dir, owner);
   } catch (...) {
     try {
       db.exec("DROP TABLE IF EXISTS temp.merge_runs; DROP TABLE IF EXISTS temp.merge_upgrades; "

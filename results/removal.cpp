@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/paths.h"
+#include "results/artifact_owner.h"
 #include "results/metric_sink.h"
 #include "results/run_selection.h"
 
@@ -45,16 +46,35 @@ Removal plan_removal(Database& db, const std::vector<int64_t>& run_ids, const st
   std::sort(plan.run_ids.begin(), plan.run_ids.end());
   plan.run_ids.erase(std::unique(plan.run_ids.begin(), plan.run_ids.end()), plan.run_ids.end());
 
-  auto run = db.prepare("SELECT status, artifact_dir, host, pid FROM runs WHERE id = ?");
+  auto run = db.prepare("SELECT status, host, pid FROM runs WHERE id = ?");
+  ArtifactOwnership ownership(db);
+  const std::string own_root = default_artifacts_root(db.path());
   for (const auto id : plan.run_ids) {
     run.bind(1, id);
     if (!run.step()) throw InputError("no run with id " + std::to_string(id) + " in " + db.path());
     if (run.get_text(0) == to_string(RunStatus::Running))
       throw InputError("run " + std::to_string(id) + " is running (pid " +
-                       (run.is_null(3) ? std::string("?") : std::to_string(run.get_int(3))) + " on " +
-                       (run.is_null(2) ? std::string("?") : run.get_text(2)) + "): stop it first, or wait for it to end");
-    if (!run.is_null(1) && is_directory(run.get_text(1))) plan.artifact_dirs.push_back(run.get_text(1));
+                       (run.is_null(2) ? std::string("?") : std::to_string(run.get_int(2))) + " on " +
+                       (run.is_null(1) ? std::string("?") : run.get_text(1)) + "): stop it first, or wait for it to end");
     run.reset();
+    const RunFolderRecord record = run_folder_record(db, id);
+    std::optional<ArtifactOwner> owner;
+    switch (ownership.standing(record.artifact_dir, record, &owner)) {
+      case FolderStanding::Missing: break;
+      case FolderStanding::Own: plan.artifact_dirs.push_back(record.artifact_dir); break;
+      case FolderStanding::Unmarked:
+        // Written before markers existed: this database's when it lies in its own folder.
+        if (is_inside(record.artifact_dir, own_root))
+          plan.artifact_dirs.push_back(record.artifact_dir);
+        else
+          plan.kept_dirs.push_back({record.artifact_dir, "it has no owner.json and lies outside " + own_root});
+        break;
+      case FolderStanding::SameRun:
+      case FolderStanding::Foreign:
+        plan.kept_dirs.push_back(
+            {record.artifact_dir, owner ? "it belongs to " + describe_owner(*owner) : "it is not a folder"});
+        break;
+    }
   }
   return plan;
 }

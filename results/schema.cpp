@@ -188,6 +188,17 @@ SELECT r.id AS run_id, r.sweep_id, s.name AS sweep, r.run_index, r.status, r.see
   (SELECT json_group_object(key, last) FROM summaries u WHERE u.run_id = r.id) AS summaries
 FROM runs r JOIN sweeps s ON s.id = r.sweep_id;
 )sql",
+      // 10: the database's identity, made once with the file (or at this upgrade) and kept
+      // by copies of it: run folders name it in their owner.json, so that a checkpoint is
+      // continued, and a folder deleted, only by the database it belongs to
+      // (results/artifact_owner.h).
+      R"sql(
+CREATE TABLE meta (
+  key    TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('uid', lower(hex(randomblob(16))));
+)sql",
   };
   return steps;
 }

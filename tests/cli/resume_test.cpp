@@ -312,3 +312,150 @@ TEST(ResumeTest, TheContinueHintIsACommandThatContinues) {
 }
 
 }  // namespace
+
+namespace {
+
+/// What a file holds ("" when it cannot be read).
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// `cp from to`, for a database no process has open.
+void copy_file(const std::string& from, const std::string& to) { std::ofstream(to, std::ios::binary) << file_text(from); }
+
+std::vector<std::string> seed_run(const std::string& rates, const std::string& db) {
+  return {TORCHSWEEP_BINARY, "run", seed_spec(), "optimizer.lr=" + rates, "train.steps=30",
+          "train.deterministic=true", "--db", db};
+}
+
+/// Issue 22, item 2: a new database at a deleted one's path continued the old run's
+/// finished checkpoint ("resuming after epoch 30 (step 30)") and recorded the new run
+/// finished with no metrics. Now the old folder is named, left alone, and the run
+/// trains from scratch to the numbers of a run in a database of its own.
+TEST(ResumeTest, ANewDatabaseNeverContinuesAnotherDatabasesCheckpoint) {
+  TempDir dir;
+  const std::string db = dir.file("ar.db"), old_folder = dir.file("ar-artifacts/run-1");
+  ASSERT_EQ(wait_for(spawn(seed_run("0.05", db))), 0);
+  ASSERT_TRUE(torchsweep::path_exists(old_folder + "/latest")) << "the run checkpoints after its last step";
+  const std::string old_latest = file_text(old_folder + "/latest");
+  torchsweep::remove_all(db);
+
+  ASSERT_EQ(wait_for(spawn(seed_run("0.01", db), dir.file("out.txt"))), 0);
+  const std::string printed = file_text(dir.file("out.txt"));
+  EXPECT_EQ(printed.find("resuming after"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("run 1: " + old_folder + " holds run 1 of database "), std::string::npos) << printed;
+  EXPECT_NE(printed.find("training from scratch in " + old_folder + "-"), std::string::npos) << printed;
+  EXPECT_EQ(query(db, "SELECT status || ' ' || steps FROM runs"), "finished 30");
+  EXPECT_EQ(file_text(old_folder + "/latest"), old_latest) << "the old folder is left as it was";
+
+  torchsweep::create_directories(dir.file("alone"));
+  const std::string reference = dir.file("alone/reference.db");
+  ASSERT_EQ(wait_for(spawn(seed_run("0.01", reference))), 0);
+  const std::string expected = all_metrics(reference);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(all_metrics(db), expected);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics"), query(reference, "SELECT count(*) FROM metrics"));
+}
+
+/// Issue 22, item 3: deleting runs in a copy of a database, or in a database they were
+/// merged into, removed the original's folders, which it still records.
+TEST(ResumeTest, DeletingInACopyOrAMergedDatabaseKeepsTheOriginalsFiles) {
+  TempDir dir;
+  const std::string a = dir.file("a.db"), b = dir.file("b.db"), merged = dir.file("merged.db");
+  ASSERT_EQ(wait_for(spawn(seed_run("0.1,0.2", a))), 0);
+  const std::string checkpoint = query(a, "SELECT checkpoint FROM runs WHERE id = 2");
+  ASSERT_EQ(checkpoint.rfind(dir.file("a-artifacts/run-2/"), 0), 0u) << checkpoint;
+  ASSERT_TRUE(torchsweep::is_directory(checkpoint));
+  copy_file(a, b);
+
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", b}, dir.file("b.txt"))), 0);
+  EXPECT_EQ(query(b, "SELECT count(*) FROM runs"), "1");
+  EXPECT_TRUE(torchsweep::is_directory(checkpoint)) << "a.db's checkpoint of run 2 is still there";
+  EXPECT_NE(file_text(dir.file("b.txt")).find("keeping " + dir.file("a-artifacts/run-2") + ": it belongs to run 2 of"),
+            std::string::npos)
+      << file_text(dir.file("b.txt"));
+
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "merge", a, "--into", merged})), 0);
+  EXPECT_EQ(query(merged, "SELECT group_concat(artifact_dir, ' ') FROM runs"),
+            dir.file("merged-artifacts/run-1") + " " + dir.file("merged-artifacts/run-2"));
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "--sweep", "1", "--yes", "--db", merged})), 0);
+  EXPECT_EQ(query(merged, "SELECT count(*) FROM runs"), "0");
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("merged-artifacts/run-1"))) << "the merged database's own copies go";
+  EXPECT_TRUE(torchsweep::is_directory(checkpoint));
+  EXPECT_TRUE(torchsweep::is_directory(query(a, "SELECT checkpoint FROM runs WHERE id = 1")));
+
+  // The original deletes its own folders.
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", a})), 0);
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("a-artifacts/run-2")));
+}
+
+}  // namespace
+
+namespace {
+
+/// Waits (up to 5 minutes) until the file holds `text`; false when it never did.
+bool wait_for_output(const std::string& path, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string seen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (seen.find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+/// The seed's CNN on Fashion-MNIST with an evaluation of 5,000 test images (seconds on one
+/// thread) after each of few, short steps: a signal sent after the first evaluation's
+/// line lands in the next evaluation.
+std::vector<std::string> evaluating_args(const std::string& db, const std::vector<std::string>& budget) {
+  std::vector<std::string> args = {TORCHSWEEP_BINARY, "run",
+                                   torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
+                                   "data.test_limit=5000", "train.deterministic=true", "train.threads=1",
+                                   "train.log_every=1", "device=cpu", "--db", db};
+  args.insert(args.begin() + 3, budget.begin(), budget.end());
+  return args;
+}
+
+/// SIGINT after `line` appeared (the first evaluation ended): the run stops in the
+/// second evaluation, recorded interrupted after step 2 with none of that evaluation
+/// recorded; the same command continues it to exactly the metrics of an undisturbed run.
+void stop_in_second_evaluation(const std::vector<std::string>& budget, const std::string& line,
+                               const std::string& evaluated_rows) {
+  TempDir dir;
+  const std::string reference = dir.file("reference.db"), stopped = dir.file("stopped.db");
+  ASSERT_EQ(wait_for(spawn(evaluating_args(reference, budget))), 0);
+  ASSERT_EQ(query(reference, "SELECT count(*) FROM metrics WHERE key = 'test/acc'"), "3");
+
+  const pid_t pid = spawn(evaluating_args(stopped, budget), dir.file("out.txt"));
+  ASSERT_TRUE(wait_for_output(dir.file("out.txt"), line)) << "no line \"" << line << "\" in the run's output";
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  EXPECT_EQ(wait_for(pid), 130);
+  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || error FROM runs"),
+            "interrupted 2 stopped by SIGINT after step 2");
+  EXPECT_EQ(query(stopped, evaluated_rows), "1") << "the evaluation the stop cut short is not recorded";
+  EXPECT_EQ(query(stopped, "SELECT count(*) FROM metrics WHERE key IN ('test/loss', 'test/acc')"), "2");
+  EXPECT_NE(query(stopped, "SELECT checkpoint FROM runs"), "");
+
+  ASSERT_EQ(wait_for(spawn(evaluating_args(stopped, budget))), 0);
+  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 3 2");
+  EXPECT_EQ(all_metrics(stopped), all_metrics(reference));
+}
+
+TEST(ResumeTest, SigintDuringAnEvaluationEveryNStepsStopsThereAndTheContinuedRunEvaluates) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // Steps of 128 images, 10 an epoch: the evaluation after step 2 is mid-epoch.
+  stop_in_second_evaluation({"~train.epochs", "train.steps=3", "~scheduler", "train.eval_every=1 steps",
+                             "data.train_limit=1280"},
+                            "step 1  test/loss", "SELECT count(*) FROM metrics WHERE key = 'test/acc'");
+}
+
+TEST(ResumeTest, SigintDuringAnEpochsEvaluationLeavesTheEpochUnrecordedUntilTheContinuedRunEndsIt) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // One step an epoch: epoch 2's evaluation follows its one step at once.
+  stop_in_second_evaluation({"train.epochs=3", "data.train_limit=128"}, "epoch 1/3",
+                            "SELECT count(*) FROM metrics WHERE key = 'train/loss_epoch'");
+}
+
+}  // namespace

@@ -114,3 +114,95 @@ TEST(MergeTest, ShardRunsFurtherAlongUpdateTheirPendingRows) {
 }
 
 }  // namespace
+
+#include <fstream>
+
+#include "base/paths.h"
+#include "results/artifact_owner.h"
+#include "results/removal.h"
+
+namespace {
+
+/// Marks run `id`'s folder under `root` as `store`'s and writes a checkpoint it records.
+std::string checkpointed_folder(torchsweep::Store& store, int64_t id, const std::string& root) {
+  torchsweep::ArtifactOwnership owns(store.db());
+  const std::string dir = torchsweep::prepare_run_folder(store.db(), owns, id, root).dir;
+  torchsweep::create_directories(dir + "/step-2");
+  std::ofstream(dir + "/step-2/model.pt") << "weights of run " << id;
+  std::ofstream(dir + "/latest") << "step-2\n";
+  store.record_checkpoint(id, dir + "/step-2", 1);
+  return dir;
+}
+
+std::string text(torchsweep::Store& store, const std::string& sql) {
+  auto stmt = store.db().prepare(sql);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.get_text(0);
+}
+
+/// Issue 22, item 3: after `results merge a.db --into merged.db`, deleting the sweep in
+/// merged.db removed a's folders. The merged runs get copies of their own.
+TEST(MergeTest, AddedRunsGetCopiesOfTheirFoldersAndDeletingThemLeavesTheShards) {
+  TempDir dir;
+  write_shard(dir.file("a.db"), 2, 3);
+  std::vector<std::string> shard_folders;
+  {
+    auto a = torchsweep::Store::open(dir.file("a.db"));
+    for (const int64_t id : {1, 2}) shard_folders.push_back(checkpointed_folder(*a, id, dir.file("a-artifacts")));
+  }
+  auto merged = torchsweep::Store::open(dir.file("merged.db"));
+  const auto counts = torchsweep::merge_shard(*merged, dir.file("a.db"));
+  EXPECT_EQ(counts.runs, 2);
+  EXPECT_EQ(counts.folders_copied, 2);
+  const std::string root = dir.file("merged-artifacts");
+  for (const int64_t id : {1, 2}) {
+    const std::string own = root + "/run-" + std::to_string(id);
+    EXPECT_EQ(text(*merged, "SELECT artifact_dir || ' ' || checkpoint FROM runs WHERE id = " + std::to_string(id)),
+              own + " " + own + "/step-2");
+    std::ifstream weights(own + "/step-2/model.pt");
+    std::string line;
+    std::getline(weights, line);
+    EXPECT_EQ(line, "weights of run " + std::to_string(id));
+    EXPECT_EQ(torchsweep::read_owner(own)->database_path, dir.file("merged.db"));
+  }
+  EXPECT_EQ(torchsweep::merge_shard(*merged, dir.file("a.db")).folders_copied, 0) << "merging again copies nothing";
+
+  const auto plan = torchsweep::plan_removal(merged->db(), {}, {"1"});
+  EXPECT_EQ(plan.artifact_dirs, (std::vector<std::string>{root + "/run-1", root + "/run-2"}));
+  torchsweep::remove(merged->db(), plan);
+  for (const auto& folder : shard_folders) EXPECT_TRUE(torchsweep::path_exists(folder + "/step-2/model.pt")) << folder;
+  EXPECT_FALSE(torchsweep::path_exists(root + "/run-1"));
+}
+
+/// A Slurm task's shard hands its runs' folders to the main database, which then
+/// continues and deletes them; paths stay as the task wrote them.
+TEST(MergeTest, AnUpdatedRunsFolderIsHandedToTheTarget) {
+  TempDir dir;
+  auto main = torchsweep::Store::open(dir.file("main.db"));
+  torchsweep::NewRun run;
+  run.config_hash = "h";
+  run.config_json = "{}";
+  torchsweep::NewSweep sweep{"s", "{}", "x", "s.yaml"};
+  const auto [sweep_id, ids] = main->create_sweep(sweep, {run});
+  sweep.uid = text(*main, "SELECT uid FROM sweeps");
+  run.uid = main->sweep_runs(sweep_id).front().uid;
+  std::string folder;
+  {
+    auto shard = torchsweep::Store::open(dir.file("task-0.db"));
+    const auto shard_ids = shard->create_sweep(sweep, {run}).second;
+    folder = checkpointed_folder(*shard, shard_ids[0], dir.file("artifacts/task-0"));
+    shard->end_run(shard_ids[0], torchsweep::RunStatus::Finished, "", 2, 0.1);
+  }
+  const auto counts = torchsweep::merge_shard(*main, dir.file("task-0.db"));
+  EXPECT_EQ(counts.updated, 1);
+  EXPECT_EQ(counts.folders_handed, 1);
+  EXPECT_EQ(text(*main, "SELECT artifact_dir FROM runs"), folder);
+  const auto owner = torchsweep::read_owner(folder);
+  ASSERT_TRUE(owner.has_value());
+  EXPECT_EQ(owner->database_path, dir.file("main.db"));
+  EXPECT_EQ(owner->run_id, ids[0]);
+  const auto plan = torchsweep::plan_removal(main->db(), {ids[0]}, {});
+  EXPECT_EQ(plan.artifact_dirs, (std::vector<std::string>{folder}));
+}
+
+}  // namespace

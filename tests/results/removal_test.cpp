@@ -2,8 +2,12 @@
 // and nothing of the others.
 #include "results/removal.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "base/paths.h"
 #include "results/annotations.h"
+#include "results/artifact_owner.h"
 #include "tests/results/results_fixture.h"
 #include "tests/results/store_fixture.h"
 
@@ -67,6 +71,79 @@ TEST_F(QueriesTest, AReRunOfADeletedRunKeepsItsRecord) {
   db().exec("UPDATE runs SET rerun_of = " + std::to_string(r1) + " WHERE id = " + std::to_string(r4));
   torchsweep::remove(db(), torchsweep::plan_removal(db(), {r1}, {}));
   EXPECT_EQ(scalar_int(db(), "SELECT count(*) FROM runs WHERE id = ? AND rerun_of IS NULL", r4), 1);
+}
+
+}  // namespace
+
+namespace {
+
+using torchsweep::testing::TempDir;
+
+/// A database of two runs, each with a marked folder holding a checkpoint it recorded.
+void two_runs_with_checkpoints(const std::string& db_path) {
+  auto store = torchsweep::Store::open(db_path);
+  const auto ids = store->create_sweep(torchsweep::testing::make_sweep("s"),
+                                       {torchsweep::testing::make_run(0, 0.1, 1), torchsweep::testing::make_run(1, 0.2, 1)})
+                       .second;
+  torchsweep::ArtifactOwnership owns(store->db());
+  for (const auto id : ids) {
+    const auto folder =
+        torchsweep::prepare_run_folder(store->db(), owns, id, torchsweep::default_artifacts_root(db_path));
+    torchsweep::create_directories(folder.dir + "/step-4");
+    std::ofstream(folder.dir + "/step-4/model.pt") << "weights";
+    store->record_checkpoint(id, folder.dir + "/step-4", 1);
+  }
+}
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream(to, std::ios::binary) << in.rdbuf();
+}
+
+/// Issue 22, item 3: `cp a.db b.db; results delete 2 --db b.db` removed a-artifacts/run-2,
+/// which a.db still records as its checkpoint.
+TEST(RemovalTest, DeletingInACopyKeepsTheOriginalsFolders) {
+  TempDir dir;
+  const std::string a = dir.file("a.db"), b = dir.file("b.db"), folder = dir.file("a-artifacts/run-2");
+  two_runs_with_checkpoints(a);
+  ASSERT_TRUE(torchsweep::is_directory(folder));
+  copy_file(a, b);
+  {
+    auto copy = torchsweep::Store::open(b);
+    const auto plan = torchsweep::plan_removal(copy->db(), {2}, {});
+    EXPECT_TRUE(plan.artifact_dirs.empty());
+    ASSERT_EQ(plan.kept_dirs.size(), 1u);
+    EXPECT_EQ(plan.kept_dirs[0].dir, folder);
+    EXPECT_NE(plan.kept_dirs[0].reason.find("(" + a + ")"), std::string::npos) << plan.kept_dirs[0].reason;
+    torchsweep::remove(copy->db(), plan);
+    EXPECT_EQ(scalar_int(copy->db(), "SELECT count(*) FROM runs WHERE id = 2"), 0);
+  }
+  EXPECT_TRUE(torchsweep::path_exists(folder + "/step-4/model.pt")) << "a's checkpoint is still there";
+  // The original deletes its own.
+  auto original = torchsweep::Store::open(a);
+  EXPECT_EQ(torchsweep::testing::scalar_text(original->db(), "SELECT checkpoint FROM runs WHERE id = 2"), folder + "/step-4");
+  const auto plan = torchsweep::plan_removal(original->db(), {2}, {});
+  EXPECT_EQ(plan.artifact_dirs, (std::vector<std::string>{folder}));
+  EXPECT_TRUE(plan.kept_dirs.empty());
+  torchsweep::remove(original->db(), plan);
+  EXPECT_FALSE(torchsweep::path_exists(folder));
+  EXPECT_TRUE(torchsweep::path_exists(dir.file("a-artifacts/run-1/step-4/model.pt")));
+}
+
+TEST(RemovalTest, AnUnmarkedFolderOutsideTheDatabasesOwnFolderIsKept) {
+  TempDir dir;
+  auto store = torchsweep::Store::open(dir.file("x.db"));
+  const auto ids = store->create_sweep(torchsweep::testing::make_sweep("s"), {torchsweep::testing::make_run(0, 0.1, 1)})
+                       .second;
+  const std::string elsewhere = dir.file("elsewhere/run-1");
+  torchsweep::create_directories(elsewhere);
+  store->set_artifact_dir(ids[0], elsewhere);
+  const auto plan = torchsweep::plan_removal(store->db(), {ids[0]}, {});
+  EXPECT_TRUE(plan.artifact_dirs.empty());
+  ASSERT_EQ(plan.kept_dirs.size(), 1u);
+  EXPECT_NE(plan.kept_dirs[0].reason.find("no owner.json"), std::string::npos);
+  torchsweep::remove(store->db(), plan);
+  EXPECT_TRUE(torchsweep::is_directory(elsewhere));
 }
 
 }  // namespace

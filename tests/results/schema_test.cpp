@@ -138,3 +138,34 @@ TEST(SchemaTest, TheUpgradeFoldsSlurmColumnsIntoTheLaunchersState) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Schema 10: every database, new or upgraded, records its own identity once.
+TEST(SchemaTest, EveryDatabaseGetsAUidOfItsOwnOnce) {
+  TempDir dir;
+  const std::string old_path = dir.file("v4.db");
+  {
+    Database raw(old_path, Database::Mode::ReadWrite);
+    raw.exec(fixture("schema_v4.sql"));
+  }
+  std::string upgraded, fresh;
+  {
+    auto store = torchsweep::Store::open(old_path);
+    upgraded = text(store->db(), "SELECT value FROM meta WHERE key = 'uid'");
+    EXPECT_EQ(scalar(store->db(), "SELECT count(*) FROM meta"), 1);
+  }
+  {
+    auto store = torchsweep::Store::open(dir.file("new.db"));
+    fresh = text(store->db(), "SELECT value FROM meta WHERE key = 'uid'");
+  }
+  EXPECT_EQ(upgraded.size(), 32u);
+  EXPECT_EQ(upgraded.find_first_not_of("0123456789abcdef"), std::string::npos) << upgraded;
+  EXPECT_EQ(fresh.size(), 32u);
+  EXPECT_NE(upgraded, fresh);
+  // Opening again keeps it: the identity is made once.
+  auto again = torchsweep::Store::open(old_path);
+  EXPECT_EQ(text(again->db(), "SELECT value FROM meta WHERE key = 'uid'"), upgraded);
+}
+
+}  // namespace
