@@ -470,7 +470,7 @@ class Parser {
         if (peek() != ':') fail(pos_, "expected ':' after the dict key '" + one_line(key_text) + "', found " + shown(pos_));
         ++pos_;
         if (!keys.insert(key_text).second) fail(key_at, "the dict gives '" + one_line(key_text) + "' twice");
-        Mark key_mark = mark_at(key_at);
+        Mark key_mark = key.mark();  // mark_at(key_at) would count the columns again from the start
         map.entries().push_back({key_text, std::move(key_mark), element(false)});
         skip_spaces();
         if (peek() == '}') {
