@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/interrupt.h"
+#include "base/number_text.h"
 #include "device/devices.h"
 #include "launch/environment.h"
 #include "results/run_queue.h"
@@ -20,9 +21,14 @@ namespace torchsweep {
 
 std::string swept_label(const nlohmann::json& swept) {
   std::string label;
-  for (const auto& item : swept.items())
-    label += (label.empty() ? "" : " ") + item.key() + "=" +
-             (item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
+  for (const auto& item : swept.items()) {
+    const auto& value = item.value();
+    // Numbers as `results list` shows them (base/number_text.h): 1000, not 1000.0.
+    const std::string text = value.is_string()            ? value.get<std::string>()
+                             : value.is_number_float()    ? readable_number(value.get<double>())
+                                                          : value.dump();
+    label += (label.empty() ? "" : " ") + item.key() + "=" + text;
+  }
   return label;
 }
 

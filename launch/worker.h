@@ -58,7 +58,8 @@ struct WorkerOutcome {
 /// Takes and trains runs until none waits or a stop is requested (interrupt.h).
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options);
 
-/// A run's swept values as "optimizer.lr=0.1 seed=2" for progress lines.
+/// A run's swept values as "optimizer.lr=0.1 seed=2" for progress lines, numbers as
+/// people read them everywhere (0.238629, 1000: base/number_text.h).
 std::string swept_label(const nlohmann::json& swept);
 
 }  // namespace torchsweep

@@ -141,6 +141,7 @@ Table list_runs(Database& db, const RunSelection& selection) {
   table.columns = {"run", "sweep", "status"};
   for (const auto& k : swept_keys) table.columns.push_back(k);
   for (const auto& c : {"config_hash", "steps", "train/loss", "seconds"}) table.columns.push_back(c);
+  table.durations = {"seconds"};
   ParamLookup param(db);
   SummaryLookup summary(db);
   for (const auto& run : runs) {

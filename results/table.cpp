@@ -8,6 +8,8 @@
 #include <cstdio>
 
 #include "base/error.h"
+#include "base/number_text.h"
+#include "base/utf8.h"
 
 namespace torchsweep {
 
@@ -19,18 +21,10 @@ TableFormat parse_table_format(const std::string& text) {
 }
 
 namespace {
-std::string format_double(double v, int digits) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
-  return buffer;
-}
-
 /// The shortest text that reads back as the same double (0.1, not 0.10000000000000001;
 /// 1, not 1.0), as the JSON output's numbers do.
 std::string format_shortest(double v) {
-  if (!std::isfinite(v)) return format_double(v, 17);
+  if (!std::isfinite(v)) return readable_number(v);  // nan, inf, -inf
   return fmt::format("{}", v);
 }
 
@@ -49,7 +43,7 @@ nlohmann::ordered_json to_json_value(const SqlValue& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) return *i;
   // JSON has no NaN or infinity: those travel as strings.
   if (const auto* d = std::get_if<double>(&v))
-    return std::isfinite(*d) ? nlohmann::ordered_json(*d) : nlohmann::ordered_json(format_double(*d, 17));
+    return std::isfinite(*d) ? nlohmann::ordered_json(*d) : nlohmann::ordered_json(readable_number(*d));
   return std::get<std::string>(v);
 }
 }  // namespace
@@ -58,8 +52,62 @@ std::string format_cell(const SqlValue& value, TableFormat format) {
   if (std::holds_alternative<std::nullptr_t>(value)) return format == TableFormat::Table ? "-" : "";
   if (const auto* i = std::get_if<int64_t>(&value)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&value))
-    return format == TableFormat::Table ? format_double(*d, 10) : format_shortest(*d);
+    return format == TableFormat::Table ? readable_number(*d) : format_shortest(*d);
   return std::get<std::string>(value);
+}
+
+namespace {
+
+/// Aligned text's cells: durations for the duration columns, else format_cell's.
+std::vector<std::vector<std::string>> text_cells(const Table& table) {
+  std::vector<bool> duration(table.columns.size());
+  for (size_t c = 0; c < table.columns.size(); ++c) duration[c] = table.durations.count(table.columns[c]) > 0;
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : table.rows) {
+    cells.emplace_back();
+    for (size_t c = 0; c < row.size(); ++c) {
+      const auto* d = std::get_if<double>(&row[c]);
+      const auto* i = std::get_if<int64_t>(&row[c]);
+      if ((d || i) && c < duration.size() && duration[c])
+        cells.back().push_back(readable_duration(d ? *d : static_cast<double>(*i)));
+      else
+        cells.back().push_back(format_cell(row[c], TableFormat::Table));
+    }
+  }
+  return cells;
+}
+
+std::vector<size_t> widths_of(const Table& table, const std::vector<std::vector<std::string>>& cells) {
+  std::vector<size_t> width(table.columns.size());
+  for (size_t c = 0; c < table.columns.size(); ++c) width[c] = character_count(table.columns[c]);
+  for (const auto& row : cells)
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], character_count(row[c]));
+  return width;
+}
+
+}  // namespace
+
+std::vector<size_t> column_widths(const Table& table) { return widths_of(table, text_cells(table)); }
+
+size_t rendered_width(const Table& table) {
+  size_t total = 0;
+  const auto widths = column_widths(table);
+  for (size_t c = 0; c < widths.size(); ++c) total += (c ? 2 : 0) + widths[c];
+  return total;
+}
+
+Table select_columns(const Table& table, const std::vector<size_t>& keep) {
+  Table out;
+  for (const size_t c : keep) {
+    out.columns.push_back(table.columns.at(c));
+    if (table.durations.count(table.columns[c])) out.durations.insert(table.columns[c]);
+  }
+  for (const auto& row : table.rows) {
+    std::vector<SqlValue> cells;
+    for (const size_t c : keep) cells.push_back(row.at(c));
+    out.rows.push_back(std::move(cells));
+  }
+  return out;
 }
 
 void render(const Table& table, TableFormat format, std::ostream& out) {
@@ -72,20 +120,12 @@ void render(const Table& table, TableFormat format, std::ostream& out) {
       break;
     }
     case TableFormat::Table: {
-      std::vector<size_t> width(table.columns.size());
-      std::vector<std::vector<std::string>> cells;
-      for (size_t c = 0; c < table.columns.size(); ++c) width[c] = table.columns[c].size();
-      for (const auto& row : table.rows) {
-        cells.emplace_back();
-        for (size_t c = 0; c < row.size(); ++c) {
-          cells.back().push_back(format_cell(row[c], format));
-          width[c] = std::max(width[c], cells.back().back().size());
-        }
-      }
+      const auto cells = text_cells(table);
+      const auto width = widths_of(table, cells);
       auto line = [&](const std::vector<std::string>& values, const std::vector<bool>& right) {
         std::string text;
         for (size_t c = 0; c < values.size(); ++c) {
-          const std::string pad(width[c] - values[c].size(), ' ');
+          const std::string pad(width[c] - character_count(values[c]), ' ');
           text += (c ? "  " : "") + (right[c] ? pad + values[c] : values[c] + pad);
         }
         while (!text.empty() && text.back() == ' ') text.pop_back();

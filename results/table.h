@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,22 @@ TableFormat parse_table_format(const std::string& text);
 struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<SqlValue>> rows;
+  /// Columns that hold seconds: aligned text shows them as durations ("12.3 s",
+  /// "4m05s"); CSV and JSON keep the numbers.
+  std::set<std::string> durations;
 };
 
-/// Text for one cell: numbers with up to 10 significant digits in tables, full
-/// round-trip precision in CSV and JSON; NULL as empty (CSV) or "-" (table).
+/// Text for one cell: in tables a number as people read it (base/number_text.h:
+/// shortest form, at most 6 significant digits, nan and inf spelled alike), in CSV
+/// and JSON at full round-trip precision; NULL as empty (CSV) or "-" (table).
 std::string format_cell(const SqlValue& value, TableFormat format);
+
+/// The columns of an aligned text rendering, each as wide as its widest cell.
+std::vector<size_t> column_widths(const Table& table);
+/// The characters of the widest line of its aligned text rendering.
+size_t rendered_width(const Table& table);
+/// The table with only the columns at these indices, in the order given.
+Table select_columns(const Table& table, const std::vector<size_t>& keep);
 
 void render(const Table& table, TableFormat format, std::ostream& out);
 

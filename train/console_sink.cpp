@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/number_text.h"
 #include "base/utf8.h"
 
 namespace torchsweep {
@@ -59,9 +60,9 @@ std::string ConsoleSink::progress_line(const Progress& p, int width) const {
       fmt::format("{:3.0f}%", 100 * run_fraction),
       "ETA " + run_eta(p),
       fmt::format("epoch {}{} {}/{}", p.epoch, of, p.batch, p.batches),
-      fmt::format("epoch loss {:.4f}", p.loss),
+      "epoch loss " + readable_number(p.loss),
   };
-  if (p.accuracy >= 0) parts.push_back(fmt::format("epoch acc {:.4f}", p.accuracy));
+  if (p.accuracy >= 0) parts.push_back("epoch acc " + readable_number(p.accuracy));
   parts.push_back(fmt::format("{:.0f} samples/s", p.samples_per_second));
   auto join_parts = [&](size_t count) {
     std::string text;
@@ -110,7 +111,7 @@ void ConsoleSink::log(int64_t step, const MetricRow& row) {
       last_loss_ = value;
       have_loss_ = true;
     }
-    if (key.rfind("val/", 0) == 0 || key.rfind("test/", 0) == 0) eval_line += fmt::format("  {} {:.4g}", key, value);
+    if (key.rfind("val/", 0) == 0 || key.rfind("test/", 0) == 0) eval_line += "  " + key + " " + readable_number(value);
   }
   if (!eval_line.empty()) {
     end_bar();
@@ -121,7 +122,7 @@ void ConsoleSink::log(int64_t step, const MetricRow& row) {
 void ConsoleSink::log_epoch(int64_t epoch, const MetricRow& row) {
   std::string line;
   for (const auto& [key, value] : row)
-    if (key != "train/steps") line += fmt::format("  {} {:.4g}", key, value);
+    if (key != "train/steps") line += "  " + key + " " + readable_number(value);
   end_bar();
   const std::string of = epochs_ > 0 ? fmt::format("/{}", epochs_) : "";
   out_ << fmt::format("{}  epoch {}{}{}\n", label_, epoch, of, line) << std::flush;
@@ -141,10 +142,10 @@ void ConsoleSink::progress(const Progress& p) {
   } else if (display_ == Display::StatusRecords) {
     out_ << kStatusRecord << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\n" << std::flush;
   } else {
-    const std::string accuracy = p.accuracy >= 0 ? fmt::format("  epoch acc {:.4f}", p.accuracy) : "";
+    const std::string accuracy = p.accuracy >= 0 ? "  epoch acc " + readable_number(p.accuracy) : "";
     const std::string of = p.epochs > 0 ? fmt::format("/{}", p.epochs) : "";
-    out_ << fmt::format("{}  epoch {}{} batch {}/{}  epoch loss {:.4f}{}  {:.0f} samples/s  step {}/{}  ETA {}\n",
-                        label_, p.epoch, of, p.batch, p.batches, p.loss, accuracy, p.samples_per_second, p.step,
+    out_ << fmt::format("{}  epoch {}{} batch {}/{}  epoch loss {}{}  {:.0f} samples/s  step {}/{}  ETA {}\n",
+                        label_, p.epoch, of, p.batch, p.batches, readable_number(p.loss), accuracy, p.samples_per_second, p.step,
                         p.total_steps, run_eta(p))
          << std::flush;
   }
@@ -154,8 +155,8 @@ void ConsoleSink::run_ended(const RunEnded& outcome) {
   end_bar();
   std::string line = fmt::format("{}  {:<8}  {} steps on {}", label_, to_string(outcome.status), outcome.steps,
                                  device_.empty() ? "-" : device_);
-  if (have_loss_) line += fmt::format("  train/loss {:.6g}", last_loss_);
-  line += fmt::format("  {:.2f} s", outcome.wall_seconds);
+  if (have_loss_) line += "  train/loss " + readable_number(last_loss_);
+  line += "  " + readable_duration(outcome.wall_seconds);
   if (!outcome.error.empty()) line += "  (" + outcome.error + ")";
   out_ << line << "\n" << std::flush;
 }

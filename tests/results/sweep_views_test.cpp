@@ -11,7 +11,7 @@ TEST_F(QueriesTest, ListSweepsCountsEachSweepsRunsByStatus) {
   const Table t = torchsweep::list_sweeps(db());
   EXPECT_EQ(t.columns, (std::vector<std::string>{"sweep", "name", "mode", "launcher", "created", "runs", "pending",
                                                  "running", "finished", "diverged", "failed", "interrupted", "seconds",
-                                                 "spec"}));
+                                                 "spec", "overrides"}));
   ASSERT_EQ(t.rows.size(), 2u);
   // alpha: r1, r2 finished (1.5 s, 2.5 s), r3 failed (0.75 s).
   const std::vector<SqlValue> alpha = {I(alpha_id), SqlValue("alpha"), SqlValue("grid"), SqlValue("local")};
@@ -22,6 +22,27 @@ TEST_F(QueriesTest, ListSweepsCountsEachSweepsRunsByStatus) {
   EXPECT_CELL(t.rows[1][1], SqlValue("beta"));
   const std::vector<SqlValue> beta_counts = {I(3), I(1), I(0), I(1), I(1), I(0), I(0), D(6.25)};
   for (size_t c = 0; c < beta_counts.size(); ++c) EXPECT_CELL(t.rows[1][5 + c], beta_counts[c]) << "col " << 5 + c;
+}
+
+TEST(SweepViewsTest, TwoSweepsOfOneSpecShowTheirOverrides) {
+  TempDir dir;
+  auto store = Store::open(dir.file("two.db"));
+  NewSweep plain;
+  plain.name = "seed-backprop";
+  plain.spec_text = "name: seed-backprop\n";
+  plain.spec_hash = "h";
+  NewSweep with = plain;
+  with.overrides_json = R"(["optimizer.momentum=0.9", "sweep={mode: random, samples: 4}", "optimizer.lr=[0.1,0.2]"])";
+  store->create_sweep(plain, {});
+  store->create_sweep(with, {});
+  const Table t = torchsweep::list_sweeps(store->db());
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_CELL(t.rows[0].back(), SqlValue(""));
+  // Each word quoted as a shell needs it: the line can be pasted after `torchsweep run SPEC`.
+  EXPECT_CELL(t.rows[1].back(),
+              SqlValue("optimizer.momentum=0.9 'sweep={mode: random, samples: 4}' 'optimizer.lr=[0.1,0.2]'"));
+  const std::string text = render_to_string(t, TableFormat::Table);
+  EXPECT_NE(text.find("optimizer.momentum=0.9"), std::string::npos) << text;
 }
 
 TEST(SweepViewsTest, AnEmptyDatabaseHasNoSweeps) {

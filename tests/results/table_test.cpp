@@ -81,12 +81,42 @@ TEST(QueriesRenderTest, TextTableAlignsNumbersRight) {
             " 12  failed       -\n");
 }
 
-TEST(QueriesRenderTest, TextTableShowsTenSignificantDigits) {
-  EXPECT_EQ(torchsweep::format_cell(D(1.0 / 3.0), TableFormat::Table), "0.3333333333");
+TEST(QueriesRenderTest, TextTableShowsNumbersAsPeopleReadThem) {
+  // Six significant digits at most, whole numbers as integers, nan never "-nan".
+  EXPECT_EQ(torchsweep::format_cell(D(1.0 / 3.0), TableFormat::Table), "0.333333");
+  EXPECT_EQ(torchsweep::format_cell(D(0.23862864348220497), TableFormat::Table), "0.238629");
+  EXPECT_EQ(torchsweep::format_cell(D(1000.0), TableFormat::Table), "1000");
+  EXPECT_EQ(torchsweep::format_cell(D(-std::nan("")), TableFormat::Table), "nan");
   EXPECT_EQ(torchsweep::format_cell(D(0.1), TableFormat::Table), "0.1");
   EXPECT_EQ(torchsweep::format_cell(N, TableFormat::Table), "-");
   EXPECT_EQ(torchsweep::format_cell(N, TableFormat::Csv), "");
   EXPECT_EQ(torchsweep::format_cell(I(-7), TableFormat::Json), "-7");
+}
+
+TEST(QueriesRenderTest, DurationColumnsReadAsDurationsInTextOnly) {
+  Table t;
+  t.columns = {"run", "seconds"};
+  t.rows = {{I(1), D(0.123456789)}, {I(2), D(245.4)}, {I(3), N}};
+  t.durations = {"seconds"};
+  EXPECT_EQ(render_to_string(t, TableFormat::Table),
+            "run  seconds\n"
+            "---  -------\n"
+            "  1   123 ms\n"
+            "  2    4m05s\n"
+            "  3        -\n");
+  EXPECT_EQ(render_to_string(t, TableFormat::Csv), "run,seconds\n1,0.123456789\n2,245.4\n3,\n");
+}
+
+TEST(QueriesRenderTest, WidthsAndColumnSelection) {
+  Table t;
+  t.columns = {"a", "long name", "c"};
+  t.rows = {{I(1), T("é"), D(0.5)}, {I(22), T("x"), N}};
+  // "a" is 2 wide (22), "long name" 9, "c" 3 ("0.5"), two spaces between: 2 + 2 + 9 + 2 + 3.
+  EXPECT_EQ(torchsweep::rendered_width(t), 18u);
+  const Table kept = torchsweep::select_columns(t, {2, 0});
+  ASSERT_EQ(kept.columns, (std::vector<std::string>{"c", "a"}));
+  EXPECT_CELL(kept.rows[1][1], I(22));
+  EXPECT_TRUE(is_null(kept.rows[1][0]));
 }
 
 TEST(QueriesRenderTest, CsvPrintsTheShortestTextThatReadsBackExactly) {

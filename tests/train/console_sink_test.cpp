@@ -4,6 +4,7 @@
 
 #include "base/utf8.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "tests/test_helpers.h"
@@ -69,6 +70,22 @@ TEST(ConsoleSink, RedrawsInPlaceWithTheGivenWidth) {
   ASSERT_EQ(text.substr(0, 1), "\r");
   EXPECT_EQ(text.substr(text.size() - 3), "\x1b[K");
   EXPECT_LT(character_count(text.substr(1, text.size() - 4)), 60u) << text;
+}
+
+TEST(ConsoleSink, RunLinesReadNumbersAsTablesDo) {
+  // base/number_text.h: six significant digits at most, nan never "-nan", the time
+  // sized for a person (not 0.123456789 s).
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 1 [1/1]", false);
+  sink.run_started({"cpu", "", 0, 0});
+  sink.log_epoch(1, {{"test/acc", 0.87654321}, {"test/loss", -std::nan("")}});
+  sink.log(5, {{"train/loss", 0.23862864348220497}, {"val/acc", 1.0}});
+  sink.run_ended({RunStatus::Diverged, "", 5, 0.123456789});
+  const std::string text = out.str();
+  EXPECT_NE(text.find("epoch 1  test/acc 0.876543  test/loss nan\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("step 5  val/acc 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("5 steps on cpu  train/loss 0.238629  123 ms\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("-nan"), std::string::npos) << text;
 }
 
 }  // namespace
