@@ -1,6 +1,7 @@
 #include "results/annotations.h"
 
 #include "base/error.h"
+#include "base/utf8.h"
 
 namespace torchsweep {
 
@@ -18,8 +19,26 @@ void check_runs_exist(Database& db, const std::vector<int64_t>& run_ids) {
 
 }  // namespace
 
+namespace {
+
+/// InputError naming `what` when the text is not UTF-8: the database keeps text as
+/// UTF-8, and specs are refused for the same bytes.
+void check_utf8(const std::string& what, const std::string& text) {
+  const auto bad = first_invalid_utf8(text);
+  if (!bad) return;
+  std::string shown = escape_invalid_utf8(text);
+  if (character_count(shown) > 60) shown = first_characters(shown, 57) + "...";
+  throw InputError(what + " \"" + shown + "\": " + invalid_utf8_at(text, *bad) + " at character " +
+                   std::to_string(character_count(text.substr(0, *bad)) + 1) + "; expected UTF-8 text");
+}
+
+}  // namespace
+
+void check_note(const std::string& note) { check_utf8("--note", note); }
+
 void check_tag(const std::string& tag) {
   if (tag.empty()) throw InputError("a tag cannot be empty");
+  check_utf8("tag", tag);
   if (tag.size() > 100) throw InputError("tag \"" + tag.substr(0, 40) + "...\" is longer than 100 characters");
   for (const unsigned char c : tag)
     if (c == ',' || c == ' ' || c < 0x20 || c == 0x7f)
@@ -41,6 +60,7 @@ void tag_runs(Database& db, const std::vector<int64_t>& run_ids, const std::vect
 }
 
 void set_note(Database& db, int64_t run_id, const std::string& note) {
+  check_note(note);
   Transaction tx(db);
   check_runs_exist(db, {run_id});
   db.prepare("UPDATE runs SET note = ? WHERE id = ?")

@@ -11,7 +11,7 @@
 
 namespace torchsweep {
 
-/// Checks a tag: non-empty, at most 100 characters, no commas, spaces or control
+/// Checks a tag: non-empty, UTF-8, at most 100 characters, no commas, spaces or control
 /// characters (tags are listed comma-separated). InputError naming the tag otherwise.
 void check_tag(const std::string& tag);
 
@@ -20,7 +20,12 @@ void check_tag(const std::string& tag);
 void tag_runs(Database& db, const std::vector<int64_t>& run_ids, const std::vector<std::string>& add,
               const std::vector<std::string>& remove);
 
-/// Sets a run's note ("" clears it). InputError for an unknown run id.
+/// Checks a note: UTF-8 text (the database keeps text as UTF-8). InputError naming
+/// --note, the byte and its place otherwise.
+void check_note(const std::string& note);
+
+/// Sets a run's note ("" clears it). InputError for an unknown run id or a note
+/// check_note() refuses.
 void set_note(Database& db, int64_t run_id, const std::string& note);
 
 /// A run's tags, sorted.

@@ -62,7 +62,7 @@ SqlValue std_of(const std::vector<double>& values) {
 
 }  // namespace
 
-Table compare_runs(Database& db, const CompareOptions& options) {
+Table compare_runs(Database& db, const CompareOptions& options, std::vector<RunGroup>* groups_out) {
   if (options.agg != "last" && options.agg != "min" && options.agg != "max" && options.agg != "mean_last_k")
     throw InputError("--agg: expected last, min, max or mean_last_k, got \"" + options.agg + "\"");
   if (!options.goal.empty() && options.goal != "min" && options.goal != "max")
@@ -78,6 +78,7 @@ Table compare_runs(Database& db, const CompareOptions& options) {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less);
   };
   std::map<Key, std::vector<CurveStats>, decltype(key_less)> groups(key_less);
+  std::map<Key, std::vector<int64_t>, decltype(key_less)> group_runs(key_less);
   ParamLookup param(db);
   SummaryLookup summary(db);
   auto at_stmt = db.prepare("SELECT value FROM metrics WHERE run_id = ? AND key = ? AND step = ?");
@@ -93,6 +94,7 @@ Table compare_runs(Database& db, const CompareOptions& options) {
     Key key;
     for (const auto& k : options.by) key.push_back(param(run.id, k));
     groups[key].push_back(std::move(stats));
+    group_runs[key].push_back(run.id);
   }
   if (groups.empty()) throw InputError("--metric: no selected run logged '" + options.metric + "'");
 
@@ -108,6 +110,13 @@ Table compare_runs(Database& db, const CompareOptions& options) {
   std::optional<double> best_value;
   size_t best_row = 0;
   for (const auto& [key, members] : groups) {
+    if (groups_out) {
+      RunGroup group;
+      for (size_t i = 0; i < key.size(); ++i)
+        group.label += (i ? ", " : "") + options.by[i] + " = " + value_text(key[i]);
+      group.run_ids = group_runs[key];
+      groups_out->push_back(std::move(group));
+    }
     std::vector<SqlValue> row(key.begin(), key.end());
     row.emplace_back(static_cast<int64_t>(members.size()));
     auto column = [&](auto field) {
@@ -142,6 +151,36 @@ Table compare_runs(Database& db, const CompareOptions& options) {
   }
   if (best_value) table.rows[best_row].back() = std::string("*");
   return table;
+}
+
+Table fit_comparison(const Table& full, const CompareOptions& options, size_t width) {
+  auto index_of = [&](const std::string& name) {
+    const auto it = std::find(full.columns.begin(), full.columns.end(), name);
+    return it == full.columns.end() ? full.columns.size() : static_cast<size_t>(it - full.columns.begin());
+  };
+  std::vector<size_t> keep;
+  for (size_t c = 0; c < options.by.size() + 1; ++c) keep.push_back(c);  // the keys and n
+  for (const auto& name : {options.agg + "_mean", options.agg + "_std", std::string("best")}) keep.push_back(index_of(name));
+  // What else fits, most telling first.
+  std::vector<std::string> optional;
+  for (int64_t step : options.at) optional.push_back("@" + std::to_string(step));
+  if (options.agg != "min") optional.push_back("min");
+  optional.push_back(options.metric + "@first");
+  optional.push_back("half_at");
+  optional.push_back("last_step");
+  if (options.agg != "last") optional.push_back("last");
+  auto in_order = [&](std::vector<size_t> columns) {
+    std::sort(columns.begin(), columns.end());
+    columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+    return select_columns(full, columns);
+  };
+  for (const auto& name : optional) {
+    const size_t c = index_of(name);
+    if (c == full.columns.size()) continue;
+    keep.push_back(c);
+    if (rendered_width(in_order(keep)) > width) keep.pop_back();
+  }
+  return in_order(keep);
 }
 
 }  // namespace torchsweep

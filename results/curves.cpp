@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "base/number_text.h"
 
 namespace torchsweep {
 
@@ -35,13 +36,34 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
   check_params_exist(db, runs, by);
   std::vector<std::pair<std::vector<SqlValue>, Curve>> keyed;
   ParamLookup param(db);
+  std::vector<std::vector<SqlValue>> keys;
   for (const auto& run : runs) {
+    keys.emplace_back();
+    for (const auto& k : by) keys.back().push_back(param(run.id, k));
+  }
+  // Each key's numbers with as many digits as tell its values apart (six, mostly): runs
+  // with equal labels form one group.
+  std::vector<int> digits(by.size(), kReadableDigits);
+  for (size_t k = 0; k < by.size(); ++k) {
+    std::set<double> values;
+    for (const auto& key : keys)
+      if (const auto* d = std::get_if<double>(&key[k]); d && !std::isnan(*d)) values.insert(*d);
+    auto distinct_at = [&](int n) {
+      std::set<std::string> texts;
+      for (const double v : values) texts.insert(readable_number(v, n));
+      return texts.size() == values.size();
+    };
+    while (digits[k] < 17 && !distinct_at(digits[k])) ++digits[k];
+  }
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const auto& run = runs[r];
     Curve curve;
     curve.run_id = run.id;
-    std::vector<SqlValue> key;
-    for (const auto& k : by) {
-      key.push_back(param(run.id, k));
-      curve.label += (curve.label.empty() ? "" : ", ") + k + " = " + value_text(key.back());
+    const std::vector<SqlValue>& key = keys[r];
+    for (size_t k = 0; k < by.size(); ++k) {
+      const auto* d = std::get_if<double>(&key[k]);
+      curve.label += (curve.label.empty() ? "" : ", ") + by[k] + " = " +
+                     (d ? readable_number(*d, digits[k]) : value_text(key[k]));
     }
     if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
     curve.axis = metric_axis(db, run.id, metric);
@@ -49,7 +71,7 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
       curve.steps.push_back(step);
       curve.values.push_back(value);
     }
-    if (!curve.steps.empty()) keyed.emplace_back(std::move(key), std::move(curve));
+    if (!curve.steps.empty()) keyed.emplace_back(key, std::move(curve));
   }
   if (keyed.empty()) throw InputError("--metric: no selected run logged '" + metric + "'");
   // One x axis per chart and table: steps and epochs do not mix.

@@ -3,13 +3,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "base/error.h"
+#include "base/number_text.h"
 #include "base/paths.h"
 #include "base/utf8.h"
 
@@ -25,6 +28,18 @@ std::string gnuplot_quoted(const std::string& s) {
     out += c;
   }
   return out + "'";
+}
+
+/// A gnuplot string literal in double quotes, where "\n" breaks the line (a title of
+/// several lines).
+std::string gnuplot_lines(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '"' || c == '\\') out += std::string("\\") + c;
+    else out += c;
+  }
+  return out + "\"";
 }
 
 bool on_path(const std::string& program) {
@@ -55,30 +70,92 @@ class DataBlocks {
  public:
   explicit DataBlocks(std::ostream& out) : out_(out) { out_.precision(17); }
   void comment(const std::string& text) { out_ << "# " << text << '\n'; }
-  void row(int64_t step, const std::vector<double>& values) {
-    out_ << step;
+  void row(double x, const std::vector<double>& values) {
+    out_ << x;
     for (double v : values) out_ << ' ' << v;
     out_ << '\n';
     at_gap_ = false;
+    ++segment_;
   }
   /// A missing row: one blank line breaks the line. Never two in a row, and none
   /// at the start of a block: two blank lines would end the block.
   void gap() {
+    end_segment();
     if (!at_gap_) out_ << '\n';
     at_gap_ = true;
   }
   /// Ends the block (with two blank lines); returns its index.
   int end() {
+    end_segment();
     out_ << "\n\n";
     at_gap_ = true;
+    had_lone_point_ = lone_;
+    lone_ = false;
     return next_++;
   }
+  /// Whether the block last ended had a point with no neighbour: a line alone does not
+  /// show it (a run with one evaluation), so it needs a mark.
+  bool had_lone_point() const { return had_lone_point_; }
 
  private:
+  void end_segment() {
+    if (segment_ == 1) lone_ = true;
+    segment_ = 0;
+  }
+
   std::ostream& out_;
   bool at_gap_ = true;
   int next_ = 0;
+  int segment_ = 0;  // points since the last break
+  bool lone_ = false;
+  bool had_lone_point_ = false;
 };
+
+/// A style's plot clause part: colour, dash type, and points where there are any.
+std::string style_clause(const PlotStyle& style, bool marks, int line_width = 2) {
+  const int point = style.point ? style.point : 7;
+  std::string out = (marks || style.point ? "with linespoints pt " + std::to_string(point) + " ps 0.7 "
+                                          : std::string("with lines "));
+  out += "lw " + std::to_string(line_width) + " ";
+  if (style.dash != 1) out += "dt " + std::to_string(style.dash) + " ";  // solid is gnuplot's default
+  return out + "lc rgb '" + style.colour + "'";
+}
+
+/// The script's opening: terminal, output, title and the key's place.
+void script_header(std::ostream& gp, const PlotFiles& files, const std::string& ext, const PlotOptions& options,
+                   const std::string& title) {
+  gp << "# Written by torchsweep; run `gnuplot " << files.script << "` to redraw.\n";
+  if (ext == ".png")
+    gp << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,11'\n";
+  else
+    gp << "set terminal svg size " << options.width << "," << options.height << " dynamic noenhanced font 'sans,11'\n";
+  gp << "set output " << gnuplot_quoted(files.chart) << "\n";
+  gp << "set title " << gnuplot_lines(title) << "\n";
+  gp << "set grid\nset key outside right top box\n";
+}
+
+void draw(const PlotFiles& files) {
+  if (!on_path("gnuplot"))
+    throw RuntimeFailure("gnuplot is not installed (Debian package gnuplot-nox), so " + files.chart +
+                         " was not drawn; the data is in " + files.data + " and the script in " + files.script +
+                         ": run `gnuplot " + files.script + "` once gnuplot is there");
+  std::string output;
+  if (run_gnuplot(files.script, output) != 0)
+    throw RuntimeFailure("gnuplot failed on " + files.script + ": " + output);
+}
+
+PlotFiles files_for(const std::string& output, std::string& ext) {
+  ext = ascii_lower(path_extension(output));
+  if (ext != ".png" && ext != ".svg")
+    throw InputError("-o " + output + ": expected a file name ending in .png or .svg");
+  const std::string stem = output.substr(0, output.size() - ext.size());
+  return PlotFiles{output, stem + ".dat", stem + ".gp"};
+}
+
+void write_plot_command(std::ostream& gp, const std::vector<std::string>& clauses) {
+  gp << "plot \\\n";
+  for (size_t i = 0; i < clauses.size(); ++i) gp << "  " << clauses[i] << (i + 1 < clauses.size() ? ", \\\n" : "\n");
+}
 
 }  // namespace
 
@@ -86,6 +163,52 @@ const std::vector<std::string>& plot_palette() {
   static const std::vector<std::string> colours = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
   return colours;
+}
+
+PlotStyle plot_style(size_t index) {
+  const auto& palette = plot_palette();
+  const size_t n = palette.size();
+  PlotStyle style;
+  style.colour = palette[index % n];
+  style.dash = static_cast<int>(1 + (index / n) % 5);
+  // Past 5 × 10: every point type gnuplot's cairo and svg terminals draw (1 to 13).
+  style.point = index < 5 * n ? 0 : static_cast<int>(1 + (index / (5 * n) - 1) % 13);
+  return style;
+}
+
+std::string default_title(const std::string& metric, const RunsInCommon& common, const std::string& what) {
+  std::string title = what.empty() ? metric : metric + " (" + what + ")";
+  if (!common.sweeps.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [id, name] : common.sweeps)
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    std::string ids;
+    const size_t listed = std::min<size_t>(common.sweeps.size(), 5);
+    for (size_t i = 0; i < listed; ++i) ids += (i ? ", " : "") + std::to_string(common.sweeps[i].first);
+    if (common.sweeps.size() > listed) ids += ", ...";
+    std::string named;
+    for (size_t i = 0; i < names.size() && i < 3; ++i) named += (i ? ", " : "") + names[i];
+    if (names.size() > 3) named += " and " + std::to_string(names.size() - 3) + " more";
+    title += " - " + named + (common.sweeps.size() == 1 ? " (sweep " : " (sweeps ") + ids + ")";
+  }
+  // The fixed parameters, on lines of their own.
+  std::string line;
+  for (const auto& [key, value] : common.fixed) {
+    const auto* d = std::get_if<double>(&value);
+    const auto* i = std::get_if<int64_t>(&value);
+    const std::string text = key + "=" +
+                             (d   ? readable_number(*d)
+                              : i ? std::to_string(*i)
+                              : std::holds_alternative<std::string>(value) ? std::get<std::string>(value)
+                                                                            : std::string("-"));
+    if (!line.empty() && character_count(line) + 2 + character_count(text) > 90) {
+      title += "\n" + line;
+      line.clear();
+    }
+    line += (line.empty() ? "" : "  ") + text;
+  }
+  if (!line.empty()) title += "\n" + line;
+  return title;
 }
 
 PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& options) {
@@ -102,16 +225,12 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
 }
 
 PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& options) {
-  const std::string ext = ascii_lower(path_extension(options.output));
-  if (ext != ".png" && ext != ".svg")
-    throw InputError("-o " + options.output + ": expected a file name ending in .png or .svg");
-  const std::string stem = options.output.substr(0, options.output.size() - ext.size());
-  PlotFiles files{options.output, stem + ".dat", stem + ".gp"};
+  std::string ext;
+  const PlotFiles files = files_for(options.output, ext);
 
   // Epochs are whole numbers with one point each: ticks on whole epochs, and a mark at
   // every point (a line alone would hide a run of one epoch).
   const bool epochs = !groups.empty() && groups.front().axis == MetricAxis::Epoch;
-  const std::string style = epochs ? "with linespoints pt 7 ps 0.6 lw 2 " : "with lines lw 2 ";
   int64_t last_x = 1;
   for (const auto& group : groups)
     for (const auto& run : group.runs)
@@ -129,7 +248,8 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
     auto plottable = [&](double v) { return std::isfinite(v) && (!options.log_y || v > 0); };
     for (size_t g = 0; g < groups.size(); ++g) {
       const CurveGroup& group = groups[g];
-      const std::string colour = "lc rgb '" + plot_palette()[g % plot_palette().size()] + "'";
+      const PlotStyle style = plot_style(g);
+      const std::string colour = "lc rgb '" + style.colour + "'";
       const size_t n = group.runs.size();
       const std::string title = n > 1 ? group.label + " (n=" + std::to_string(n) + ")" : group.label;
       if (n > 1 && options.band != Band::None) {
@@ -138,29 +258,36 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
                      " at each step");
         for (size_t i = 0; i < group.steps.size(); ++i) {
           const double lo = group.lower(i, options.band), hi = group.upper(i, options.band);
-          if (plottable(lo) && plottable(hi)) data.row(group.steps[i], {lo, hi});
+          if (plottable(lo) && plottable(hi)) data.row(static_cast<double>(group.steps[i]), {lo, hi});
           else data.gap();
         }
-        bands.push_back(data_name + " index " + std::to_string(data.end()) +
-                        " using 1:2:3 with filledcurves fs transparent solid 0.2 noborder " + colour + " notitle");
+        const std::string band_block = data_name + " index " + std::to_string(data.end());
+        bands.push_back(band_block + " using 1:2:3 with filledcurves fs transparent solid 0.2 noborder " + colour +
+                        " notitle");
+        // A band at a step with no neighbour has no area: an error bar shows it.
+        if (data.had_lone_point())
+          bands.push_back(band_block + " using 1:2:2:3 with yerrorbars pt 0 lw 1 " + colour + " notitle");
         data.comment(title + ": mean at each step");
         for (size_t i = 0; i < group.steps.size(); ++i) {
-          if (plottable(group.mean[i])) data.row(group.steps[i], {group.mean[i]});
+          if (plottable(group.mean[i])) data.row(static_cast<double>(group.steps[i]), {group.mean[i]});
           else data.gap();
         }
-        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 " + style + colour +
-                        " title " + gnuplot_quoted(title));
+        const int index = data.end();
+        lines.push_back(data_name + " index " + std::to_string(index) + " using 1:2 " +
+                        style_clause(style, epochs || data.had_lone_point()) + " title " + gnuplot_quoted(title));
         continue;
       }
       for (size_t r = 0; r < n; ++r) {
         const Curve& run = group.runs[r];
         data.comment(run.label + " (run " + std::to_string(run.run_id) + ")");
         for (size_t j = 0; j < run.steps.size(); ++j) {
-          if (plottable(run.values[j])) data.row(run.steps[j], {run.values[j]});
+          if (plottable(run.values[j])) data.row(static_cast<double>(run.steps[j]), {run.values[j]});
           else data.gap();
         }
-        // The group's runs share its colour and one legend entry.
-        lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 " + style + colour +
+        const int index = data.end();
+        // The group's runs share its style and one legend entry.
+        lines.push_back(data_name + " index " + std::to_string(index) + " using 1:2 " +
+                        style_clause(style, epochs || data.had_lone_point()) +
                         (r == 0 ? " title " + gnuplot_quoted(title) : std::string(" notitle")));
       }
     }
@@ -168,34 +295,79 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
   {
     std::ofstream gp(files.script);
     if (!gp) throw RuntimeFailure(files.script + ": cannot write the gnuplot script");
-    gp << "# Written by torchsweep; run `gnuplot " << files.script << "` to redraw.\n";
-    if (ext == ".png")
-      gp << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,11'\n";
-    else
-      gp << "set terminal svg size " << options.width << "," << options.height << " dynamic noenhanced font 'sans,11'\n";
-    gp << "set output " << gnuplot_quoted(files.chart) << "\n";
-    gp << "set title " << gnuplot_quoted(options.title.empty() ? options.metric : options.title) << "\n";
+    script_header(gp, files, ext, options, options.title.empty() ? options.metric : options.title);
     gp << "set xlabel '" << to_string(epochs ? MetricAxis::Epoch : MetricAxis::Step) << "'\nset ylabel "
        << gnuplot_quoted(options.metric) << "\n";
     if (epochs) gp << "set xtics " << std::max<int64_t>(1, (last_x + 9) / 10) << "\nset format x '%.0f'\n";
-    gp << "set grid\nset key outside right top box\n";
     // The legend says what the lines and the shading are.
     if (banded)
       gp << "set key title "
          << gnuplot_quoted(options.band == Band::MinMax ? "mean; shaded: min to max" : "mean; shaded: +/- 1 std") << "\n";
     if (options.log_y) gp << "set logscale y\n";
-    gp << "plot \\\n";
     std::vector<std::string> clauses = bands;
     clauses.insert(clauses.end(), lines.begin(), lines.end());
-    for (size_t i = 0; i < clauses.size(); ++i) gp << "  " << clauses[i] << (i + 1 < clauses.size() ? ", \\\n" : "\n");
+    write_plot_command(gp, clauses);
   }
-  if (!on_path("gnuplot"))
-    throw RuntimeFailure("gnuplot is not installed (Debian package gnuplot-nox), so " + files.chart +
-                         " was not drawn; the data is in " + files.data + " and the script in " + files.script +
-                         ": run `gnuplot " + files.script + "` once gnuplot is there");
-  std::string output;
-  if (run_gnuplot(files.script, output) != 0)
-    throw RuntimeFailure("gnuplot failed on " + files.script + ": " + output);
+  draw(files);
+  return files;
+}
+
+PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& summary, const PlotOptions& options) {
+  std::string ext;
+  const PlotFiles files = files_for(options.output, ext);
+  std::vector<std::string> clauses;
+  {
+    std::ofstream file(files.data);
+    if (!file) throw RuntimeFailure(files.data + ": cannot write the plot data");
+    DataBlocks data(file);
+    const std::string data_name = gnuplot_quoted(files.data);
+    for (size_t s = 0; s < scan.series.size(); ++s) {
+      const ScanSeries& series = scan.series[s];
+      PlotStyle style = plot_style(s);
+      if (!style.point) style.point = 7;  // every run is a mark
+      // Each run's point; then the mean of the runs at each x (seeds, repeats), joined.
+      data.comment(series.label + ": " + x + ", " + options.metric + " " + summary + ", run id");
+      std::map<double, std::vector<double>> at;
+      for (const auto& p : series.points) {
+        if (options.log_y && p.y <= 0) continue;  // no place on a log axis
+        data.row(p.x, {p.y, static_cast<double>(p.run_id)});
+        at[p.x].push_back(p.y);
+      }
+      const int points = data.end();
+      bool repeated = false;
+      data.comment(series.label + ": mean at each " + x);
+      for (const auto& [xv, ys] : at) {
+        double sum = 0;
+        for (const double y : ys) sum += y;
+        data.row(xv, {sum / static_cast<double>(ys.size())});
+        repeated = repeated || ys.size() > 1;
+      }
+      const int means = data.end();
+      const std::string colour = "lc rgb '" + style.colour + "'";
+      const std::string title = series.label + " (" + std::to_string(series.points.size()) + " runs)";
+      // Without repeats the mean line joins the points themselves: it carries the legend.
+      clauses.push_back(data_name + " index " + std::to_string(points) + " using 1:2 with points pt " +
+                        std::to_string(style.point) + " ps 0.9 " + colour +
+                        (repeated ? " notitle" : " title " + gnuplot_quoted(title)));
+      clauses.push_back(data_name + " index " + std::to_string(means) + " using 1:2 with lines lw 1.5 dt " +
+                        std::to_string(style.dash) + " " + colour +
+                        (repeated ? " title " + gnuplot_quoted(title + ", mean") : std::string(" notitle")));
+    }
+  }
+  {
+    std::ofstream gp(files.script);
+    if (!gp) throw RuntimeFailure(files.script + ": cannot write the gnuplot script");
+    std::string title = options.title.empty() ? options.metric + " (" + summary + ")" : options.title;
+    if (scan.left_out > 0)
+      title += "\n" + std::to_string(scan.left_out) + " run(s) left out: no finite value (diverged?)";
+    script_header(gp, files, ext, options, title);
+    gp << "set xlabel " << gnuplot_quoted(x + (scan.log_x ? " (log scale)" : "")) << "\nset ylabel "
+       << gnuplot_quoted(options.metric + " (" + summary + " of each run)") << "\n";
+    if (scan.log_x) gp << "set logscale x\n";
+    if (options.log_y) gp << "set logscale y\n";
+    write_plot_command(gp, clauses);
+  }
+  draw(files);
   return files;
 }
 

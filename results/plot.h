@@ -9,6 +9,8 @@
 
 #include "results/curve_groups.h"
 #include "results/curves.h"
+#include "results/param_scan.h"
+#include "results/param_spread.h"
 
 namespace torchsweep {
 
@@ -16,6 +18,8 @@ struct PlotOptions {
   /// Output file; .png or .svg picks the format.
   std::string output;
   std::string metric = "train/loss";
+  /// The chart's title; "" shows the metric. default_title() names the runs' sweeps and
+  /// the parameters they share; a title of several lines is split at '\n'.
   std::string title;
   bool log_y = false;
   /// How a group of several runs is drawn: its mean with a min-to-max band (default),
@@ -34,6 +38,21 @@ struct PlotFiles {
 /// The line colours, in order (matplotlib's "tab10").
 const std::vector<std::string>& plot_palette();
 
+/// How the i-th group (or series) is drawn: the palette's colours in order, solid;
+/// then the colours again with each of four dash types; past 50, with point marks of
+/// 13 kinds too. No two of the first 700 are alike, more than a legend can list.
+struct PlotStyle {
+  std::string colour;  ///< "#1f77b4"
+  int dash = 1;        ///< gnuplot's dash type: 1 solid, 2 dashed, 3 dotted, 4 dash-dot, 5 dash-dot-dot
+  int point = 0;       ///< gnuplot's point type; 0 for none
+};
+PlotStyle plot_style(size_t index);
+
+/// A chart's default title: the metric (with `what`, e.g. "last", when given) and the
+/// sweeps its runs come from; below, the parameters chosen for the runs that have one
+/// value across all of them (runs_in_common), lines of at most about 90 characters.
+std::string default_title(const std::string& metric, const RunsInCommon& common, const std::string& what = "");
+
 /// Writes data and script, then runs gnuplot. InputError for a bad output name;
 /// RuntimeFailure when gnuplot is missing or fails (data and script are kept).
 /// Each curve is drawn on its own, in its own colour.
@@ -43,5 +62,11 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
 /// larger one its mean, with a band as `options.band` says, titled "LABEL (n=3)".
 /// Bands are drawn first, so no band covers another group's line.
 PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& options);
+
+/// A search's picture: each run's summary (`summary`: last, min, ...) of the metric
+/// against the parameter `x` (on a log axis when scan.log_x), one point per run, each
+/// series in its own style with a line through its mean at each x. A curve or series
+/// with a point that has no neighbour draws point marks, so one point is seen.
+PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& summary, const PlotOptions& options);
 
 }  // namespace torchsweep

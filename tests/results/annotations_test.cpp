@@ -36,4 +36,19 @@ TEST_F(QueriesTest, BadTagsAndUnknownRunsAreRefusedAndNothingIsWritten) {
   EXPECT_EQ(scalar_int(db(), "SELECT count(*) FROM run_tags"), 0) << "one transaction: all or nothing";
 }
 
+TEST_F(QueriesTest, NotesAndTagsThatAreNotUtf8AreRefusedAndNothingIsWritten) {
+  // Specs refuse these bytes; so does the database's text.
+  ASSERT_THROWS_WITH(torchsweep::set_note(db(), r1, "ab\xff"), InputError,
+                     "--note \"ab\\xFF\": invalid UTF-8 (byte 0xFF) at character 3");
+  ASSERT_THROWS_WITH(torchsweep::check_note("é\xC3"), InputError, "at character 2");
+  ASSERT_THROWS_WITH(torchsweep::tag_runs(db(), {r1}, {"ok", "b\xC0\xAF" "d"}, {}), InputError,
+                     "tag \"b\\xC0\\xAFd\": invalid UTF-8 (byte 0xC0) at character 2");
+  EXPECT_EQ(scalar_int(db(), "SELECT count(*) FROM runs WHERE note IS NOT NULL"), 0);
+  EXPECT_EQ(scalar_int(db(), "SELECT count(*) FROM run_tags"), 0);
+  // Valid UTF-8 beyond ASCII is fine.
+  torchsweep::set_note(db(), r1, "E_total ½ Σ (t − a)²");
+  torchsweep::tag_runs(db(), {r1}, {"größte"}, {});
+  EXPECT_EQ(torchsweep::tags_of(db(), r1), (std::vector<std::string>{"größte"}));
+}
+
 }  // namespace

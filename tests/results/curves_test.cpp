@@ -1,4 +1,5 @@
 // Curves of a metric per run, on its axis, side by side.
+#include "results/curve_groups.h"
 #include "tests/results/results_fixture.h"
 
 namespace {
@@ -58,6 +59,38 @@ TEST_F(QueriesTest, CurvesTableIsWide) {
   ASSERT_EQ(t.rows.size(), want.size());
   for (size_t r = 0; r < want.size(); ++r)
     for (size_t c = 0; c < want[r].size(); ++c) EXPECT_CELL(t.rows[r][c], want[r][c]) << " row " << r;
+}
+
+TEST(QueriesCurvesTest, LabelsReadAsTablesDoYetTellEveryValueApart) {
+  // Drawn rates: six significant digits in a label, more only where two would
+  // otherwise read alike (and so be drawn as one group).
+  TempDir dir;
+  auto store = Store::open(dir.file("labels.db"));
+  NewSweep s;
+  s.name = "drawn";
+  s.spec_text = "name: drawn\n";
+  s.spec_hash = "h";
+  std::vector<NewRun> runs;
+  for (const double lr : {0.23862864348220497, 0.1234567, 0.1234568, 2.2, 0.2}) {
+    NewRun r;
+    r.index = static_cast<int64_t>(runs.size());
+    r.config_hash = "c" + std::to_string(r.index);
+    r.config_json = "{}";
+    r.seed = 1;
+    r.device = "cpu";
+    r.params = {{"optimizer.lr", SqlValue(lr)}, {"momentum", SqlValue(0.23862864348220497)}};
+    runs.push_back(std::move(r));
+  }
+  for (const int64_t id : store->create_sweep(s, runs).second) store->append_metrics(id, {{"train/loss", 0, 1.0}}, {"train/loss"});
+  const auto curves = load_curves(store->db(), RunSelection{}, "train/loss", {"optimizer.lr", "momentum"});
+  std::vector<std::string> labels;
+  for (const auto& c : curves) labels.push_back(c.label);
+  EXPECT_EQ(labels, (std::vector<std::string>{"optimizer.lr = 0.1234567, momentum = 0.238629",
+                                              "optimizer.lr = 0.1234568, momentum = 0.238629",
+                                              "optimizer.lr = 0.2, momentum = 0.238629",
+                                              "optimizer.lr = 0.2386286, momentum = 0.238629",
+                                              "optimizer.lr = 2.2, momentum = 0.238629"}));
+  EXPECT_EQ(torchsweep::group_curves(curves).size(), 5u);
 }
 
 TEST(QueriesCurvesTest, CurvesTableFillsMissingStepsWithNull) {

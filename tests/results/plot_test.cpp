@@ -34,6 +34,9 @@ using torchsweep::InputError;
 using torchsweep::plot_curves;
 using torchsweep::plot_groups;
 using torchsweep::plot_palette;
+using torchsweep::plot_scan;
+using torchsweep::plot_style;
+using torchsweep::SqlValue;
 using torchsweep::PlotOptions;
 using torchsweep::RuntimeFailure;
 using torchsweep::testing::TempDir;
@@ -684,6 +687,110 @@ TEST(PlotTest, LogScaleLeavesOutBandEdgesAtOrBelowZero) {
     EXPECT_NEAR(band[2], 2.0 + std::sqrt(2.0), 1e-12);
   }
   EXPECT_EQ(blocks[1].size(), 4u) << "the mean is positive at every step";
+}
+
+TEST(PlotTest, OnePointSeriesAreDrawnAsMarks) {
+  // Runs with one evaluation each (test/acc at the last step): a line through one point
+  // draws nothing, so the chart was empty.
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("one.png");
+  options.metric = "test/acc";
+  const auto files = plot_curves({Curve{1, "lr = 0.1", {100}, {0.8}}, Curve{2, "lr = 1", {100}, {0.6}}}, options);
+  const std::string script = read_file(files.script);
+  EXPECT_EQ(count_of(script, "with linespoints"), 2u) << script;
+  Image image;
+  decode_png(read_file(files.chart), image);
+  if (HasFatalFailure()) return;
+  // Each mark covers some tens of pixels (legend samples aside, a line would cover none).
+  for (size_t i = 0; i < 2; ++i) EXPECT_GE(count_colour(image, kTab10[i], 8), 40) << plot_palette()[i];
+}
+
+TEST(PlotTest, EveryGroupIsDrawnInAStyleOfItsOwn) {
+  // tab10 has ten colours: the 11th group (lr = 2.2 after lr = 0.2) shared the first's blue.
+  for (size_t i = 0; i < 700; ++i)
+    for (size_t j = 0; j < i; ++j) {
+      const auto a = plot_style(i), b = plot_style(j);
+      ASSERT_FALSE(a.colour == b.colour && a.dash == b.dash && a.point == b.point) << i << " and " << j;
+    }
+  EXPECT_EQ(plot_style(0).colour, "#1f77b4");
+  EXPECT_EQ(plot_style(0).dash, 1);
+  EXPECT_EQ(plot_style(10).colour, "#1f77b4");
+  EXPECT_EQ(plot_style(10).dash, 2);
+  EXPECT_EQ(plot_style(49).dash, 5);
+  EXPECT_EQ(plot_style(50).point, 1);
+
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("twelve.svg");
+  std::vector<Curve> curves;
+  for (int i = 0; i < 12; ++i) curves.push_back(Curve{i + 1, "g" + std::to_string(i), {0, 1}, {1.0 * i, 1.0 * i}});
+  const std::string script = read_file(plot_curves(curves, options).script);
+  EXPECT_NE(script.find("with lines lw 2 lc rgb '#1f77b4' title 'g0'"), std::string::npos) << script;
+  EXPECT_NE(script.find("with lines lw 2 dt 2 lc rgb '#1f77b4' title 'g10'"), std::string::npos) << script;
+  EXPECT_NE(script.find("dt 2 lc rgb '#ff7f0e' title 'g11'"), std::string::npos) << script;
+}
+
+TEST(PlotTest, DefaultTitleNamesTheSweepAndTheSharedParameters) {
+  torchsweep::RunsInCommon common;
+  common.sweeps = {{3, "seed-backprop"}};
+  common.fixed = {{"optimizer.momentum", SqlValue(0.9)}, {"train.steps", SqlValue(int64_t{50})}};
+  const std::string title = torchsweep::default_title("train/loss", common);
+  EXPECT_EQ(title, "train/loss - seed-backprop (sweep 3)\noptimizer.momentum=0.9  train.steps=50");
+  common.sweeps = {{3, "a"}, {4, "a"}, {9, "b"}};
+  common.fixed.clear();
+  for (int i = 0; i < 12; ++i) common.fixed.push_back({"optimizer.parameter" + std::to_string(i), SqlValue(0.123456789)});
+  const std::string many = torchsweep::default_title("test/acc", common, "max");
+  EXPECT_EQ(many.substr(0, many.find('\n')), "test/acc (max) - a, b (sweeps 3, 4, 9)");
+  std::istringstream lines(many);
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_LE(line.size(), 90u) << line;
+  EXPECT_NE(many.find("optimizer.parameter11=0.123457"), std::string::npos) << many;
+
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("titled.svg");
+  options.title = title;
+  const auto files = plot_curves(six_curves(), options);
+  const std::string svg = read_file(files.chart);
+  EXPECT_NE(svg.find(">train/loss - seed-backprop (sweep 3)<"), std::string::npos) << "the first line";
+  EXPECT_NE(svg.find(">optimizer.momentum=0.9  train.steps=50<"), std::string::npos) << "the second line";
+}
+
+TEST(PlotTest, ScanDrawsEachRunAgainstItsParameterOnALogAxis) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  torchsweep::Scan scan;
+  scan.log_x = true;
+  scan.left_out = 1;
+  // Momentum 0: rates 0.001, 0.01 (two seeds), 0.1; momentum 0.9: one run at 0.01.
+  scan.series = {{"optimizer.momentum = 0", {{1, 0.001, 0.9}, {2, 0.01, 0.4}, {3, 0.01, 0.6}, {4, 0.1, 0.3}}},
+                 {"optimizer.momentum = 0.9", {{5, 0.01, 0.2}}}};
+  PlotOptions options;
+  options.output = dir.file("scan.png");
+  const auto files = plot_scan(scan, "optimizer.lr", "last", options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 4u);
+  // The runs (x, y, run id), then the mean at each x.
+  EXPECT_EQ(blocks[0], (std::vector<std::string>{"# optimizer.momentum = 0: optimizer.lr, train/loss last, run id",
+                                                 "0.001 0.90000000000000002 1", "0.01 0.40000000000000002 2",
+                                                 "0.01 0.59999999999999998 3", "0.10000000000000001 0.29999999999999999 4"}));
+  ASSERT_EQ(blocks[1].size(), 4u);
+  EXPECT_EQ(numbers(blocks[1][2]), (std::vector<double>{0.01, 0.5}));
+  const std::string script = read_file(files.script);
+  EXPECT_NE(script.find("set logscale x"), std::string::npos);
+  EXPECT_NE(script.find("set xlabel 'optimizer.lr (log scale)'"), std::string::npos) << script;
+  EXPECT_NE(script.find("1 run(s) left out"), std::string::npos) << script;
+  EXPECT_NE(script.find("title 'optimizer.momentum = 0 (4 runs), mean'"), std::string::npos) << script;
+  EXPECT_NE(script.find("title 'optimizer.momentum = 0.9 (1 runs)'"), std::string::npos) << script;
+  Image image;
+  decode_png(read_file(files.chart), image);
+  if (HasFatalFailure()) return;
+  // The second series is one run: its mark and its legend sample (a line alone would show neither).
+  for (size_t i = 0; i < 2; ++i) EXPECT_GE(count_colour(image, kTab10[i], 8), 20) << plot_palette()[i];
 }
 
 }  // namespace
