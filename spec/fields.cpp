@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/cadence.h"
+#include "base/error_list.h"
 
 namespace torchsweep {
 
@@ -100,25 +101,28 @@ nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fi
   std::vector<std::string> known;
   for (const auto& f : fields) known.push_back(f.key);
   for (const auto& p : passthrough) known.push_back(p);
+  // Each key is checked on its own: every unknown key and every bad value is reported.
+  ErrorList errors;
   for (const auto& entry : map.entries()) {
     if (passthrough.count(entry.key) || find_field(fields, entry.key)) continue;
     std::string message = "unknown key";
     const std::string close = closest_match(entry.key, known);
     if (!close.empty()) message += ", did you mean '" + qualified(prefix, close) + "'?";
     message += known.empty() ? " (this entry takes no options)" : " (expected one of: " + join(known) + ")";
-    throw SpecError(entry.key_mark, qualified(prefix, entry.key), message);
+    errors.add(SpecError(entry.key_mark, qualified(prefix, entry.key), message));
   }
   nlohmann::json out = nlohmann::json::object();
   for (const auto& field : fields) {
     const std::string path = qualified(prefix, field.key);
     if (const SpecNode* value = map.find(field.key)) {
-      out[field.key] = validate_value(*value, field, path);
+      errors.attempt([&] { out[field.key] = validate_value(*value, field, path); });
     } else if (field.required) {
-      throw SpecError(map.mark(), path, "missing required key, expected " + field.expected());
+      errors.add(SpecError(map.mark(), path, "missing required key, expected " + field.expected()));
     } else {
       out[field.key] = field.default_value;
     }
   }
+  errors.throw_if_any();
   return out;
 }
 

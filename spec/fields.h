@@ -18,6 +18,7 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
 
 /// Checks a mapping against fields: unknown keys (with a suggestion), missing
 /// required keys, each value; fills defaults. Keys in `passthrough` are skipped.
+/// Every problem is reported: one as a SpecError, several as SpecErrors.
 nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fields, const std::string& prefix,
                                const std::set<std::string>& passthrough = {});
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/error_list.h"
 #include "device/devices.h"
 #include "spec/registries.h"
 #include "spec/training_plan.h"
@@ -175,6 +176,33 @@ void check_training_plan(const SpecNode& root, const nlohmann::json& config) {
   }
 }
 
+/// A budget is steps or epochs, one of them. Given both (an override of one on a spec
+/// that has the other), the message says how to take the other away.
+void check_budget(const SpecNode& train, const nlohmann::json& resolved) {
+  const bool has_steps = !resolved["steps"].is_null();
+  const bool has_epochs = !resolved["epochs"].is_null();
+  if (!has_steps && !has_epochs)
+    throw SpecError(train.mark(), "train", "expected steps or epochs, got neither");
+  if (!has_steps || !has_epochs) return;
+  const SpecNode::Entry& steps = *train.find_entry("steps");
+  const SpecNode::Entry& epochs = *train.find_entry("epochs");
+  // The one given last (on the command line, or further down) is most likely the one
+  // meant: point at it and name the other for removal.
+  const bool steps_later = steps.key_mark.origin != epochs.key_mark.origin
+                               ? steps.key_mark.origin.rfind("override ", 0) == 0
+                               : std::make_pair(steps.key_mark.line, steps.key_mark.column) >
+                                     std::make_pair(epochs.key_mark.line, epochs.key_mark.column);
+  const SpecNode::Entry& kept = steps_later ? steps : epochs;
+  const SpecNode::Entry& other = steps_later ? epochs : steps;
+  throw SpecError(kept.key_mark, "train." + kept.key,
+                  "expected either steps or epochs, got both (train." + other.key + ": " + other.value.describe() +
+                      " at " +
+                      (other.key_mark.origin == kept.key_mark.origin ? "line " + std::to_string(other.key_mark.line)
+                                                                     : other.key_mark.str()) +
+                      "); to train by " + kept.key + ", remove " + other.key + " with the override ~train." +
+                      other.key);
+}
+
 }  // namespace
 
 nlohmann::json validate_section(const SpecNode& root, const std::string& section) {
@@ -255,35 +283,45 @@ nlohmann::json validate_run_spec(const SpecNode& root) {
   std::set<std::string> sections(registry_sections().begin(), registry_sections().end());
   sections.insert("train");
   sections.insert("sweep");
+  // The top-level keys, each section and the train budget are checked independently,
+  // so that every mistake among them is reported at once; the checks that join
+  // sections need them all valid.
+  ErrorList errors;
+  std::set<std::string> reported = sections;
   // A section's key written at the top level (`steps: 100`): say where it belongs.
   for (const auto& entry : root.entries()) {
     if (sections.count(entry.key) || find_field(top_fields(), entry.key)) continue;
     for (const auto& section : sections) {
-      if (field_at(root, {section, entry.key}))
-        throw SpecError(entry.key_mark, entry.key,
-                        "unknown key at the top level, did you mean '" + section + "." + entry.key +
-                            "'? (it belongs under " + section + ":)");
+      if (!field_at(root, {section, entry.key})) continue;
+      errors.add(SpecError(entry.key_mark, entry.key,
+                           "unknown key at the top level, did you mean '" + section + "." + entry.key +
+                               "'? (it belongs under " + section + ":)"));
+      reported.insert(entry.key);
+      break;
     }
   }
-  nlohmann::json config = validate_fields(root, top_fields(), "", sections);
-  if (const SpecNode* device = root.find("device")) {
+  nlohmann::json config;
+  const bool top_valid = errors.attempt([&] { config = validate_fields(root, top_fields(), "", reported); });
+  if (const SpecNode* device = root.find("device"); device && top_valid) {
     const std::string problem = check_device(config["device"].get<std::string>());
-    if (!problem.empty()) throw SpecError(device->mark(), "device", problem);
+    if (!problem.empty()) errors.add(SpecError(device->mark(), "device", problem));
   }
   for (const auto& section : registry_sections()) {
     const bool optional = section == "scheduler";
     const SpecNode* node = root.find(section);
-    config[section] = optional && (!node || node->is_null()) ? nlohmann::json(nullptr) : validate_section(root, section);
+    errors.attempt([&] {
+      config[section] = optional && (!node || node->is_null()) ? nlohmann::json(nullptr) : validate_section(root, section);
+    });
   }
 
   const SpecNode::Entry* train = root.find_entry("train");
-  if (!train) throw SpecError(Mark{root.mark().origin, 1, 1}, "train", "missing required key, expected `train: { steps: N }` or `train: { epochs: N }`");
-  config["train"] = validate_fields(train->value, train_fields(), "train");
-  const bool has_steps = !config["train"]["steps"].is_null();
-  const bool has_epochs = !config["train"]["epochs"].is_null();
-  if (has_steps == has_epochs)
-    throw SpecError(train->value.mark(), "train",
-                    has_steps ? "expected either steps or epochs, got both" : "expected steps or epochs, got neither");
+  if (!train)
+    errors.add(SpecError(Mark{root.mark().origin, 1, 1}, "train",
+                         "missing required key, expected `train: { steps: N }` or `train: { epochs: N }`"));
+  else
+    errors.attempt([&] { config["train"] = validate_fields(train->value, train_fields(), "train"); });
+  errors.throw_if_any();
+  check_budget(train->value, config["train"]);
   // The budget says where training stops; evaluation and checkpoints default to every
   // epoch when it counts epochs, and to the end when it counts steps.
   for (const char* key : {"eval_every", "checkpoint_every"})
@@ -336,20 +374,26 @@ nlohmann::json validate_sweep_section(const SpecNode& root) {
   if (!sweep->is_map()) throw SpecError(sweep->mark(), "sweep", "expected a mapping with mode and parameters, got " + sweep->describe());
   for (const auto& e : sweep->entries())
     if (e.key != "parameters") own.entries().push_back(e);
-  const auto resolved = validate_fields(own, sweep_fields(), "sweep", {});
+  ErrorList errors;
+  nlohmann::json resolved;
+  const bool valid = errors.attempt([&] { resolved = validate_fields(own, sweep_fields(), "sweep", {}); });
   if (const SpecNode* parameters = sweep->find("parameters")) {
     if (!parameters->is_map())
-      throw SpecError(parameters->mark(), "sweep.parameters",
-                      "expected a mapping of dotted keys to lists, such as `optimizer.lr: [0.1, 0.2]`, got " +
-                          parameters->describe());
+      errors.add(SpecError(parameters->mark(), "sweep.parameters",
+                           "expected a mapping of dotted keys to lists, such as `optimizer.lr: [0.1, 0.2]`, got " +
+                               parameters->describe()));
   }
-  const bool random = resolved["mode"] == "random";
-  if (random && resolved["samples"].is_null())
-    throw SpecError(sweep->mark(), "sweep.samples", "expected the number of points to draw (mode random), e.g. samples: 20");
-  for (const char* key : {"samples", "seed"})
-    if (!random && !resolved[key].is_null())
-      throw SpecError(sweep->find_entry(key)->key_mark, std::string("sweep.") + key,
-                      "only applies to mode random, got mode " + resolved["mode"].get<std::string>());
+  if (valid) {
+    const bool random = resolved["mode"] == "random";
+    if (random && resolved["samples"].is_null())
+      errors.add(SpecError(sweep->mark(), "sweep.samples",
+                           "expected the number of points to draw (mode random), e.g. samples: 20"));
+    for (const char* key : {"samples", "seed"})
+      if (!random && !resolved[key].is_null())
+        errors.add(SpecError(sweep->find_entry(key)->key_mark, std::string("sweep.") + key,
+                             "only applies to mode random, got mode " + resolved["mode"].get<std::string>()));
+  }
+  errors.throw_if_any();
   return resolved;
 }
 

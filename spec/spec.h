@@ -33,7 +33,9 @@ const Field* field_at(const SpecNode& root, const std::vector<std::string>& path
 SpecNode* parent_for(SpecNode& root, const std::vector<std::string>& path, const Mark& mark, std::string& blocked);
 
 /// Validates a spec tree in which every swept list has been replaced by one of its
-/// values; returns the resolved config. Throws SpecError at the first bad value.
+/// values; returns the resolved config. Reports every problem it finds among the
+/// top-level keys, the sections and the budget (SpecError for one, SpecErrors for
+/// several); the checks that join sections run once those are valid.
 nlohmann::json validate_run_spec(const SpecNode& root);
 
 /// How often a run evaluates and checkpoints when the spec does not say: every epoch

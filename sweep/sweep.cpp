@@ -2,10 +2,12 @@
 
 #include <c10/util/hash.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
 
+#include "base/error_list.h"
 #include "spec/overrides.h"
 #include "spec/spec.h"
 #include "spec/spec_loader.h"
@@ -53,20 +55,20 @@ void add_axis(std::vector<SweepAxis>& axes, const std::string& key, const SpecNo
 
 std::string sha1_hex(const std::string& text) { return c10::sha1(text).str(); }
 
-}  // namespace
-
-std::vector<SweepAxis> collect_axes(const SpecNode& root) {
+/// The axes, each checked on its own: the problems of the ones that cannot be axes
+/// go to `errors`, and those are left out.
+std::vector<SweepAxis> collect_axes(const SpecNode& root, ErrorList& errors) {
   std::vector<SweepAxis> axes;
   for (const auto& entry : root.entries()) {
     if (entry.key == "sweep") continue;
     if (sweeps_at(root, {entry.key}, entry.value)) {
-      add_axis(axes, entry.key, entry.value);
+      errors.attempt([&] { add_axis(axes, entry.key, entry.value); });
       continue;
     }
     if (!entry.value.is_map()) continue;
     for (const auto& option : entry.value.entries())
       if (sweeps_at(root, {entry.key, option.key}, option.value))
-        add_axis(axes, entry.key + "." + option.key, option.value);
+        errors.attempt([&] { add_axis(axes, entry.key + "." + option.key, option.value); });
   }
   const SpecNode* sweep = root.find("sweep");
   const SpecNode* parameters = sweep && sweep->is_map() ? sweep->find("parameters") : nullptr;
@@ -75,33 +77,93 @@ std::vector<SweepAxis> collect_axes(const SpecNode& root) {
     const bool random = mode && mode->kind() == SpecNode::Kind::String && mode->as_string() == "random";
     for (const auto& p : parameters->entries()) {
       const std::string key = "sweep.parameters." + p.key;
-      if (is_distribution(p.value)) {
-        if (!random)
-          throw SpecError(p.value.mark(), key, "a distribution needs sweep.mode: random; in grid and zip mode give a list");
-        check_new_axis_key(p.key, p.key_mark);
-        check_new_axis(axes, p.key, p.key_mark);
-        SweepAxis axis;
-        axis.key = p.key;
-        axis.distribution = parse_distribution(p.value, key);
-        axis.is_distribution = true;
-        axis.mark = p.key_mark;
-        axes.push_back(std::move(axis));
-        continue;
-      }
-      if (!p.value.is_list())
-        throw SpecError(p.value.mark(), key,
-                        random ? "expected a list to choose from or a distribution, got " + p.value.describe()
-                               : "expected a list of values to sweep, got " + p.value.describe());
-      add_axis(axes, p.key, p.value);
-      axes.back().mark = p.key_mark;
+      errors.attempt([&] {
+        if (is_distribution(p.value)) {
+          if (!random)
+            throw SpecError(p.value.mark(), key, "a distribution needs sweep.mode: random; in grid and zip mode give a list");
+          check_new_axis_key(p.key, p.key_mark);
+          check_new_axis(axes, p.key, p.key_mark);
+          SweepAxis axis;
+          axis.key = p.key;
+          axis.distribution = parse_distribution(p.value, key);
+          axis.is_distribution = true;
+          axis.mark = p.key_mark;
+          axes.push_back(std::move(axis));
+          return;
+        }
+        if (!p.value.is_list())
+          throw SpecError(p.value.mark(), key,
+                          random ? "expected a list to choose from or a distribution, got " + p.value.describe()
+                                 : "expected a list of values to sweep, got " + p.value.describe());
+        add_axis(axes, p.key, p.value);
+        axes.back().mark = p.key_mark;
+      });
     }
   }
+  return axes;
+}
+
+}  // namespace
+
+std::vector<SweepAxis> collect_axes(const SpecNode& root) {
+  ErrorList errors;
+  std::vector<SweepAxis> axes = collect_axes(root, errors);
+  errors.throw_if_any();
   return axes;
 }
 
 std::string config_hash(const nlohmann::json& config) { return sha1_hex(config.dump()).substr(0, 16); }
 
 namespace {
+
+/// Most problems one expansion reports: beyond them, more runs would mostly repeat them.
+constexpr size_t kMostErrorsReported = 20;
+
+/// The spec as its first run when the sweep cannot be expanded: each list in place at
+/// its first value, without the sweep section.
+SpecNode first_run_tree(const SpecNode& root) {
+  SpecNode tree = root;
+  tree.erase("sweep");
+  for (auto& entry : tree.entries()) {
+    if (sweeps_at(root, {entry.key}, entry.value)) {
+      if (!entry.value.items().empty()) entry.value = SpecNode(entry.value.items().front());
+      continue;
+    }
+    if (!entry.value.is_map()) continue;
+    for (auto& option : entry.value.entries())
+      if (sweeps_at(root, {entry.key, option.key}, option.value) && !option.value.items().empty())
+        option.value = SpecNode(option.value.items().front());
+  }
+  return tree;
+}
+
+/// Why a random sweep over finite axes cannot draw `samples` different points, and
+/// the ways out: fewer samples, the grid, or a distribution for an axis of real
+/// numbers (bounded by its list's smallest and largest values, so that the hint runs
+/// as shown).
+std::string too_few_points(const std::vector<SweepAxis>& axes, double space, int64_t samples) {
+  std::string sizes;
+  const SweepAxis* real = nullptr;
+  for (const auto& axis : axes) {
+    sizes += (sizes.empty() ? "" : ", ") + axis.key + ": " +
+             std::to_string(static_cast<long long>(distinct_values(axis.distribution))) + " values";
+    const bool numbers = std::all_of(axis.values.begin(), axis.values.end(), [](const SpecNode& v) { return v.is_number(); });
+    const bool fractions = std::any_of(axis.values.begin(), axis.values.end(),
+                                       [](const SpecNode& v) { return v.kind() == SpecNode::Kind::Float; });
+    if (!real && numbers && fractions && axis.values.size() > 1) real = &axis;
+  }
+  const auto count = static_cast<long long>(space);
+  std::string message = "the axes have " + std::to_string(count) + " distinct points (" + sizes + "), fewer than the " +
+                        std::to_string(samples) + " samples asked for: ask for at most " + std::to_string(count) +
+                        ", take every point with mode grid, or sweep a key over a distribution";
+  if (!real) return message;
+  const auto [low, high] = std::minmax_element(real->values.begin(), real->values.end(),
+                                               [](const SpecNode& a, const SpecNode& b) { return a.as_double() < b.as_double(); });
+  if (!(high->as_double() > low->as_double())) return message;
+  const std::string interval = "interval(" + low->describe() + ", " + high->describe() + ")";
+  return message + ", e.g. the override '" + real->key + "=" +
+         (low->as_double() > 0 ? "tag(log, " + interval + ")" : interval) + "'";
+}
 
 /// Each point of the sweep as one value per axis, in run order.
 std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& axes, const nlohmann::json& settings,
@@ -124,10 +186,7 @@ std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& ax
     double space = 1;
     for (const auto& axis : axes) space *= distinct_values(axis.distribution);
     if (space < static_cast<double>(samples))
-      throw SpecError(sweep->find_entry("samples")->key_mark, "sweep.samples",
-                      "the axes have " + std::to_string(static_cast<long long>(space)) +
-                          " distinct points, fewer than the " + std::to_string(samples) +
-                          " samples asked for; draw at most that many, or take every point with mode: grid");
+      throw SpecError(sweep->find_entry("samples")->key_mark, "sweep.samples", too_few_points(axes, space, samples));
     Sampler sampler(seed);
     std::set<std::string> drawn;
     while (static_cast<int64_t>(points.size()) < samples) {
@@ -175,18 +234,33 @@ std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& ax
   return points;
 }
 
-}  // namespace
 
-SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, const std::vector<std::string>& overrides) {
-  const SpecNode root = with_native_sweep(written);
+/// The plan of a spec whose sweep section is `root`'s (translated from W&B's spelling,
+/// with the translation's problems already in `errors`).
+SweepPlan expand(const SpecNode& written, const SpecNode& root, ErrorList& errors, const std::string& spec_path,
+                 const std::vector<std::string>& overrides) {
   SweepPlan plan;
   plan.spec_path = spec_path;
   plan.overrides = overrides;
-  const nlohmann::json settings = validate_sweep_section(root);
+  // The sweep's settings, its axes and the rest of the spec are checked each on its
+  // own, so that every mistake among them is reported at once. Whether a
+  // distribution may be drawn depends on the mode, so the axes of a sweep section
+  // that did not translate or validate are not checked yet.
+  const bool translated = errors.empty();
+  nlohmann::json settings;
+  const bool settled = errors.attempt([&] { settings = validate_sweep_section(root); }) && translated;
+  const std::vector<SweepAxis> axes = settled ? collect_axes(root, errors) : std::vector<SweepAxis>{};
+  if (!errors.empty()) {
+    // What the spec's first run would show, less what was said already (`lr: []` is
+    // not a sweep, and not a learning rate either).
+    ErrorList run_errors;
+    run_errors.attempt([&] { validate_run_spec(first_run_tree(root)); });
+    for (const auto& error : run_errors.errors()) errors.add_unless_reported(error);
+    errors.throw_if_any();
+  }
   plan.mode = settings["mode"].get<std::string>();
   plan.repeats = settings["repeats"].get<int64_t>();
   plan.fuse = settings["fuse"].get<std::string>();
-  const std::vector<SweepAxis> axes = collect_axes(root);
   for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
   for (const auto& axis : axes)
     if (axis.key == "seed" && plan.repeats > 1)
@@ -221,25 +295,36 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
         parent->set(path.back(), points.front()[a], points.front()[a].mark());
     }
   }
+  // Every run is validated, and the problems of all of them reported, up to
+  // kMostErrorsReported: each once (a distribution's bad draws are one problem).
   for (const auto& point : points) {
-    SpecNode tree = base;
-    for (size_t a = 0; a < axes.size(); ++a) {
-      const SpecNode& value = point[a];
-      const auto path = split_path(axes[a].key);
-      std::string blocked;
-      SpecNode* parent = parent_for(tree, path, value.mark(), blocked);
-      if (!parent)
-        throw SpecError(axes[a].mark, axes[a].key, "cannot sweep it: '" + blocked + "' is not a mapping");
-      parent->set(path.back(), value, value.mark());
-    }
-    const nlohmann::json config = validate_run_spec(tree);
-    // Repeats count seeds up from the spec's: the last must still be a seed.
-    if (config["seed"].get<int64_t>() > std::numeric_limits<int64_t>::max() - (plan.repeats - 1)) {
-      const SpecNode* seed = tree.find("seed");
-      throw SpecError(seed ? seed->mark() : root.find("sweep")->find("repeats")->mark(), "seed",
-                      config["seed"].dump() + " + " + std::to_string(plan.repeats - 1) +
-                          " repeats would pass the largest seed (" +
-                          std::to_string(std::numeric_limits<int64_t>::max()) + "), expected a smaller seed");
+    nlohmann::json config;
+    ErrorList run_errors;
+    const bool valid = run_errors.attempt([&] {
+      SpecNode tree = base;
+      for (size_t a = 0; a < axes.size(); ++a) {
+        const SpecNode& value = point[a];
+        const auto path = split_path(axes[a].key);
+        std::string blocked;
+        SpecNode* parent = parent_for(tree, path, value.mark(), blocked);
+        if (!parent)
+          throw SpecError(axes[a].mark, axes[a].key, "cannot sweep it: '" + blocked + "' is not a mapping");
+        parent->set(path.back(), value, value.mark());
+      }
+      config = validate_run_spec(tree);
+      // Repeats count seeds up from the spec's: the last must still be a seed.
+      if (config["seed"].get<int64_t>() > std::numeric_limits<int64_t>::max() - (plan.repeats - 1)) {
+        const SpecNode* seed = tree.find("seed");
+        throw SpecError(seed ? seed->mark() : root.find("sweep")->find("repeats")->mark(), "seed",
+                        config["seed"].dump() + " + " + std::to_string(plan.repeats - 1) +
+                            " repeats would pass the largest seed (" +
+                            std::to_string(std::numeric_limits<int64_t>::max()) + "), expected a smaller seed");
+      }
+    });
+    if (!valid) {
+      for (const auto& error : run_errors.errors()) errors.add_unless_reported(error);
+      if (errors.size() >= kMostErrorsReported) break;
+      continue;
     }
     for (int64_t r = 0; r < plan.repeats; ++r) {
       RunConfig run;
@@ -256,6 +341,7 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
       plan.runs.push_back(std::move(run));
     }
   }
+  errors.throw_if_any();
   if (!settings["max_runs"].is_null() && plan.runs.size() > settings["max_runs"].get<size_t>())
     throw SpecError(root.find("sweep")->find_entry("max_runs")->key_mark, "sweep.max_runs",
                     "the sweep expands to " + std::to_string(plan.runs.size()) + " runs, more than its cap of " +
@@ -276,6 +362,25 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
   plan.spec_text = spec.dump(2);
   plan.spec_hash = sha1_hex(spec.dump()).substr(0, 16);
   return plan;
+}
+
+}  // namespace
+
+SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, const std::vector<std::string>& overrides) {
+  ErrorList errors;
+  const NativeSweep native = translate_wandb_sweep(written, errors);
+  // Whatever is found after the translation names the keys as the user wrote them.
+  ErrorList found;
+  try {
+    return expand(written, native.root, errors, spec_path, overrides);
+  } catch (const SpecErrors& e) {
+    for (const auto& error : e.errors()) found.add(error);
+  } catch (const SpecError& e) {
+    found.add(e);
+  }
+  found.rename_keys([&](const std::string& key) { return native.user_key(key); });
+  found.throw_if_any();
+  throw std::logic_error("plan_sweep: an error without errors");
 }
 
 SweepPlan load_sweep(const std::string& spec_path, const std::vector<std::string>& overrides) {

@@ -16,14 +16,39 @@
 // int_uniform for integers, else uniform (W&B's inference). What torchsweep cannot do
 // (bayes, early_terminate, W&B's launcher keys, the q_ and normal distributions) is
 // refused with the reason. Native entries pass through, so both spellings may mix.
+//
+// Each W&B parameter is one of W&B's shapes — {value}, {values}, a distribution
+// {distribution, min, max} or {parameters} — as W&B's own schema has them: a key that
+// another shape uses, or that no shape uses, is an error at its position, and so is a
+// key given twice (`optimizer.lr` and `optimizer: {parameters: {lr: ...}}`). Errors name
+// the keys as the user wrote them, also those found after the translation.
 #pragma once
 
+#include <map>
+#include <string>
+
+#include "base/error_list.h"
 #include "base/spec_node.h"
 
 namespace torchsweep {
 
-/// The spec with its sweep section in torchsweep's own spelling; marks stay where the
-/// user wrote each value. A spec without W&B keys comes back unchanged.
+/// A spec with its sweep section in torchsweep's own spelling.
+struct NativeSweep {
+  /// The spec; marks stay where the user wrote each value. A spec without W&B keys is unchanged.
+  SpecNode root;
+  /// Each translated key and the key the user wrote: "sweep.max_runs" → "sweep.run_cap",
+  /// "sweep.parameters.optimizer.lr.high" → "sweep.parameters.optimizer.parameters.lr.max".
+  std::map<std::string, std::string> user_keys;
+
+  /// `key` as the user wrote it: its longest translated prefix replaced.
+  std::string user_key(const std::string& key) const;
+};
+
+/// Translates the W&B keys of the spec's sweep section. Every problem with them is
+/// added to `errors`, and the entries at fault are left out of the result.
+NativeSweep translate_wandb_sweep(const SpecNode& root, ErrorList& errors);
+
+/// The spec with its sweep section in torchsweep's own spelling; throws the problems.
 SpecNode with_native_sweep(const SpecNode& root);
 
 }  // namespace torchsweep

@@ -231,6 +231,33 @@ TEST_F(CliTest, ValidateAndModels) {
 
 /// Eight processes write runs into one database at once: all finish, every row is
 /// there, and no "database is locked" reaches the user.
+/// A spec with three mistakes: one pass of validate (or run) reports all three, one
+/// line each in the order of the file, exit 2, and run writes nothing.
+TEST(CliValidateTest, ThreeMistakesAreThreeLinesInOnePass) {
+  TempDir dir;
+  std::string text = read_file(kSpec);
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"seed: 1", "seed: -1"}, {"loss: half_sse", "loss: hinge"}, {"  steps: 100", "  stepz: 100"}}) {
+    ASSERT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), to);
+  }
+  const std::string spec = dir.write("three.yaml", text);
+  for (const std::string command : {"validate", "run"}) {
+    std::vector<std::string> args = {command, spec};
+    if (command == "run") args.insert(args.end(), {"--db", dir.file("fresh.db")});
+    const auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << command << ": " << r.out << r.err;
+    std::vector<std::string> lines;
+    std::stringstream in(r.err);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 3u) << command << ": " << r.err;
+    EXPECT_EQ(lines[0], spec + ":5:7: seed: expected an integer >= 0, got -1");
+    EXPECT_EQ(lines[1].rfind(spec + ":11:7: loss: unknown loss 'hinge', expected one of: ", 0), 0u) << lines[1];
+    EXPECT_EQ(lines[2].rfind(spec + ":16:3: train.stepz: unknown key, did you mean 'train.steps'?", 0), 0u) << lines[2];
+    EXPECT_FALSE(torchsweep::path_exists(dir.file("fresh.db")));
+  }
+}
+
 TEST(CliConcurrencyTest, EightWritersShareOneDatabase) {
   TempDir dir;
   std::string command = "cd " + shell_quote(dir.path()) + " || exit 1; ";
@@ -269,6 +296,7 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
     std::string text;
     std::vector<std::string> overrides;
     std::string expected_prefix;
+    long lines = 1;  ///< lines of the report: one per problem
   };
   const std::vector<Case> cases = {
       {replace("  steps: 100", "  stepz: 100"), {}, "bad.yaml:16:3: train.stepz: unknown key, did you mean 'train.steps'?"},
@@ -279,7 +307,8 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {replace("steps: 100", "steps: -5"), {}, "bad.yaml:16:10: train.steps: expected an integer >= 1, got -5"},
       {replace("[0.1, 0.2, 0.5, 0.8, 1.0, 2.0]", "[]"), {}, "bad.yaml:14:7: optimizer.lr: expected a non-empty list"},
       {replace("name: sgd", "name: sgx"), {}, "bad.yaml:13:9: optimizer.name: unknown optimizer 'sgx', expected one of: "},
-      {replace("name: seed-backprop", "title: x"), {}, "bad.yaml:3:1: title: unknown key"},
+      // Two problems: the unknown key, and the name it was meant to be.
+      {replace("name: seed-backprop", "title: x"), {}, "bad.yaml:3:1: title: unknown key", 2},
       {replace("seed: 1", "seed: 1\nseed: 2"), {}, "bad.yaml:6:1: seed: duplicate key"},
       {replace("loss: half_sse", "loss: [half_sse"), {}, "bad.yaml:"},
       {replace("seed: 1", "seed: &a [*a]"), {}, "bad.yaml:"},
@@ -306,7 +335,7 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
     const std::string prefix =
         c.expected_prefix.rfind("bad.yaml", 0) == 0 ? dir.path() + "/" + c.expected_prefix : c.expected_prefix;
     EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << "got: " << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), c.lines) << r.err;
     EXPECT_FALSE(torchsweep::path_exists(dir.file("fresh.db"))) << c.expected_prefix;
 
     // Into an existing database: not a byte changes.

@@ -200,3 +200,80 @@ TEST(SpecTest, AModelThatDoesNotFitTheDataIsRefusedAtTheModelSection) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line.substr(line.find("spec.yaml")));
+  return out;
+}
+
+TEST(SpecTest, EveryIndependentMistakeIsReportedInOnePass) {
+  // Four mistakes in four places: a top-level value, a registry name, an option, a
+  // misspelt key of train. One pass shows them all, in the order of the file.
+  std::string text = with_line(2, "seed: -1");
+  text = text.replace(text.find("loss: half_sse"), 14, "loss: hinge");
+  text = text.replace(text.find("lr: 0.5"), 7, "lr: -0.5");
+  text = text.replace(text.find("steps: 10"), 9, "stepz: 10");
+  const auto lines = lines_of(error_of(text));
+  ASSERT_EQ(lines.size(), 4u) << error_of(text);
+  EXPECT_EQ(lines[0], "spec.yaml:2:7: seed: expected an integer >= 0, got -1");
+  EXPECT_EQ(lines[1].rfind("spec.yaml:5:7: loss: unknown loss 'hinge', expected one of: ", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2], "spec.yaml:8:7: optimizer.lr: expected a positive number, got -0.5");
+  EXPECT_EQ(lines[3].rfind("spec.yaml:10:3: train.stepz: unknown key, did you mean 'train.steps'?", 0), 0u) << lines[3];
+}
+
+TEST(SpecTest, TheSweepSectionsMistakesAreReportedWithTheSpecs) {
+  // The sweep cannot expand (a misspelt mode), and the spec has a mistake of its own.
+  const std::string text = with_line(8, "  lr: [0.1, -0.5]") + "  stepz: 3\nsweep: {mode: gird}\n";
+  const auto lines = lines_of(error_of(text));
+  ASSERT_EQ(lines.size(), 2u) << error_of(text);
+  EXPECT_EQ(lines[0], "spec.yaml:11:3: train.stepz: unknown key, did you mean 'train.steps'? (expected one of: steps, "
+                      "epochs, log_every, eval_every, checkpoint_every, threads, deterministic, cuda_graph)");
+  EXPECT_EQ(lines[1], "spec.yaml:12:15: sweep.mode: expected one of grid, zip, random, got \"gird\" (did you mean "
+                      "'grid'?)");
+  // The spec is checked as its first run (lr 0.1): the runs, and so lr's -0.5, depend
+  // on the mode and are checked once the sweep expands.
+}
+
+TEST(SpecTest, EachRunsMistakesAreReportedOnce) {
+  // Two bad values of one swept list, and an unknown key every run has: three lines.
+  const std::string text = with_line(8, "  lr: [-1, 0.5, -2]") + "  stepz: 3\n";
+  const auto lines = lines_of(error_of(text));
+  ASSERT_EQ(lines.size(), 3u) << error_of(text);
+  EXPECT_EQ(lines[0], "spec.yaml:8:8: optimizer.lr: expected a positive number, got -1");
+  EXPECT_EQ(lines[1], "spec.yaml:8:17: optimizer.lr: expected a positive number, got -2");
+  EXPECT_EQ(lines[2].rfind("spec.yaml:11:3: train.stepz: unknown key", 0), 0u);
+}
+
+TEST(SpecTest, ChecksThatNeedEarlierValuesStillStopAtTheFirst) {
+  // Whether the model fits the data needs every section valid: with a bad learning
+  // rate, only the learning rate is reported.
+  const std::string text = with_line(3, "model: mlp");
+  EXPECT_EQ(error_of(text.substr(0, text.find("lr: 0.5")) + "lr: -0.5" + text.substr(text.find("lr: 0.5") + 7)),
+            "spec.yaml:8:7: optimizer.lr: expected a positive number, got -0.5");
+  // A budget of both steps and epochs is checked once train's keys are valid.
+  EXPECT_EQ(error_of(kGood + std::string("  epochs: 2\n  stepz: 1\n")).find("got both"), std::string::npos);
+}
+
+TEST(SpecTest, StepsAndEpochsTogetherSayHowToRemoveTheOther) {
+  // Both in the file: the later one is taken as meant.
+  EXPECT_EQ(error_of(kGood + std::string("  epochs: 2\n")),
+            "spec.yaml:11:3: train.epochs: expected either steps or epochs, got both (train.steps: 10 at line 10); to "
+            "train by epochs, remove steps with the override ~train.steps");
+  // A step budget given on the command line to a spec that counts epochs: the message
+  // says to remove epochs, and that override works.
+  TempDir dir;
+  const std::string path = dir.write("spec.yaml", with_line(10, "  epochs: 3"));
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(path, {"train.steps=50"}), SpecError,
+                     "override 'train.steps=50':1:1: train.steps: expected either steps or epochs, got both "
+                     "(train.epochs: 3 at " + path + ":10:3); to train by steps, remove epochs with the override "
+                     "~train.epochs");
+  const auto plan = torchsweep::load_sweep(path, {"train.steps=50", "~train.epochs"});
+  EXPECT_EQ(plan.runs[0].config["train"]["steps"], 50);
+  EXPECT_TRUE(plan.runs[0].config["train"]["epochs"].is_null());
+}
+
+}  // namespace

@@ -291,7 +291,9 @@ TEST(SweepTest, NoConfigurationIsTrainedTwiceInOneSweep) {
   // ...and say so when the space is smaller than the samples asked for.
   ASSERT_THROWS_WITH(plan_of(spec, {"sweep={mode: random, samples: 5}", "sweep.parameters.seed=[1,2]",
                                     "sweep.parameters.optimizer.lr=[0.1,0.2]"}),
-                     SpecError, "the axes have 4 distinct points, fewer than the 5 samples asked for");
+                     SpecError, "the axes have 4 distinct points (seed: 2 values, optimizer.lr: 2 values), fewer than "
+                                "the 5 samples asked for: ask for at most 4, take every point with mode grid, or sweep "
+                                "a key over a distribution, e.g. the override 'optimizer.lr=tag(log, interval(0.1, 0.2))'");
   // What changes nothing of the training is not swept.
   ASSERT_THROWS_WITH(plan_of(spec, {"description=[a,b]"}), SpecError, "description: cannot be swept");
   ASSERT_THROWS_WITH(plan_of(spec, {R"(name="a,b","c,d")"}), SpecError, "name: cannot be swept");
@@ -305,6 +307,48 @@ TEST(SweepTest, LeftoverOverrideTextIsBadInputNotDropped) {
   const std::string spec = kBase + "optimizer: {name: sgd, lr: 0.1}\n";
   ASSERT_THROWS_WITH(plan_of(spec, {"seed=[3] junk"}), SpecError, "override 'seed=[3] junk':1:10:");
   ASSERT_THROWS_WITH(plan_of(spec, {"optimizer.lr=[1,2,3]'"}), SpecError, "override 'optimizer.lr=[1,2,3]'':1:21:");
+}
+
+TEST(SweepTest, TooFewPointsForARandomSearchSayWhatToDoAndTheHintRuns) {
+  // The README's random search on the seed's spec: its six learning rates are six
+  // points, fewer than 20 samples.
+  const std::string spec = torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml";
+  std::string message;
+  try {
+    torchsweep::load_sweep(spec, {"sweep={mode: random, samples: 20, repeats: 3}"});
+  } catch (const SpecError& e) {
+    message = e.what();
+  }
+  const std::string hint = "e.g. the override '";
+  ASSERT_NE(message.find("sweep.samples: the axes have 6 distinct points (optimizer.lr: 6 values), fewer than the 20 "
+                         "samples asked for: ask for at most 6, take every point with mode grid, or sweep a key over a "
+                         "distribution, " + hint + "optimizer.lr=tag(log, interval(0.1, 2))'"),
+            std::string::npos)
+      << message;
+  // The override the message shows, added as shown, gives the 20 points x 3 seeds,
+  // each learning rate within the list's range.
+  const size_t at = message.find(hint) + hint.size();
+  const std::string suggested = message.substr(at, message.rfind('\'') - at);
+  const auto plan = torchsweep::load_sweep(spec, {"sweep={mode: random, samples: 20, repeats: 3}", suggested});
+  ASSERT_EQ(plan.runs.size(), 60u);
+  std::set<double> lrs;
+  for (const auto& run : plan.runs) {
+    const double lr = run.config["optimizer"]["lr"].get<double>();
+    EXPECT_GE(lr, 0.1);
+    EXPECT_LT(lr, 2.0);
+    lrs.insert(lr);
+  }
+  EXPECT_EQ(lrs.size(), 20u);
+}
+
+TEST(SweepTest, TheReadmesRandomSearchRunsAsWritten) {
+  // README.md, "At scale": the same line, less --workers.
+  const auto plan = torchsweep::load_sweep(torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml",
+                                           {"optimizer.lr=tag(log, interval(0.01, 5))",
+                                            "sweep={mode: random, samples: 20, repeats: 3}"});
+  ASSERT_EQ(plan.runs.size(), 60u);
+  EXPECT_EQ(plan.mode, "random");
+  EXPECT_EQ(plan.repeats, 3);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 namespace {
 
 using torchsweep::SpecError;
+using torchsweep::SpecErrors;
 using torchsweep::testing::TempDir;
 
 const std::string kBase =
@@ -92,7 +93,8 @@ TEST(WandbSweepTest, WhatCannotRunHereIsRefusedWithTheReason) {
                      SpecError, "sweep.early_terminate: early termination is not supported");
   ASSERT_THROWS_WITH(plan_of(head + "  method: random\n  run_cap: 3\n  parameters:\n"
                                     "    optimizer.lr: {distribution: q_log_uniform_values, min: 0.01, max: 1, q: 2}\n"),
-                     SpecError, "sweep.parameters.optimizer.lr.q: not used by a q_log_uniform_values distribution");
+                     SpecError, "s.yaml:11:34: sweep.parameters.optimizer.lr.distribution: W&B's q_log_uniform_values is "
+                                "not supported");
   ASSERT_THROWS_WITH(plan_of(head + "  method: random\n  run_cap: 3\n  parameters:\n"
                                     "    optimizer.lr: {distribution: normal, min: 0.01, max: 1}\n"),
                      SpecError, "W&B's normal is not supported");
@@ -101,12 +103,114 @@ TEST(WandbSweepTest, WhatCannotRunHereIsRefusedWithTheReason) {
   // A grid runs every point: a run_cap below the grid's size is refused, not cut.
   ASSERT_THROWS_WITH(plan_of(head + "  method: grid\n  run_cap: 2\n  parameters:\n"
                                     "    optimizer.lr: {values: [0.1, 0.2, 0.5]}\n"),
-                     SpecError, "sweep.max_runs: the sweep expands to 3 runs, more than its cap of 2");
+                     SpecError, "s.yaml:9:3: sweep.run_cap: the sweep expands to 3 runs, more than its cap of 2");
   EXPECT_EQ(plan_of(head + "  method: grid\n  run_cap: 3\n  parameters:\n"
                            "    optimizer.lr: {values: [0.1, 0.2, 0.5]}\n").runs.size(),
             3u);
   // The native spelling misspelled still gets its "did you mean".
   ASSERT_THROWS_WITH(plan_of(head + "  mdoe: random\n"), SpecError, "did you mean 'sweep.mode'");
+}
+
+/// The lines of the error `text` gives (the spec's folder left out).
+std::vector<std::string> errors_of(const std::string& text) {
+  std::vector<std::string> lines;
+  try {
+    plan_of(text);
+  } catch (const torchsweep::InputError& e) {
+    std::stringstream in(e.what());
+    for (std::string line; std::getline(in, line);) lines.push_back(line.substr(line.find("s.yaml")));
+  }
+  return lines;
+}
+
+using Lines = std::vector<std::string>;
+
+const std::string kGrid = kBase + "sweep:\n  method: grid\n  parameters:\n";  // parameters from line 10
+
+TEST(WandbSweepTest, KeysThatConflictAreErrorsAtTheirPositions) {
+  const std::string shapes =
+      "a W&B parameter is one of {value: x}, {values: [...]}, a distribution {distribution, min, max} or "
+      "{parameters: ...}; keep one";
+  // A list and a constant: W&B's schema allows one of them.
+  EXPECT_EQ(errors_of(kGrid + "    optimizer.lr: {values: [0.1, 0.2], value: 0.3}\n"),
+            Lines{"s.yaml:10:40: sweep.parameters.optimizer.lr.value: conflicts with values at 10:20: " + shapes});
+  // A list and bounds: both bounds are reported.
+  EXPECT_EQ(errors_of(kGrid + "    optimizer.lr: {values: [0.1, 0.2], min: 0.01, max: 1}\n"),
+            (Lines{"s.yaml:10:40: sweep.parameters.optimizer.lr.min: conflicts with values at 10:20: " + shapes,
+                   "s.yaml:10:51: sweep.parameters.optimizer.lr.max: conflicts with values at 10:20: " + shapes}));
+  // Nested parameters and a constant for the same section.
+  EXPECT_EQ(errors_of(kGrid + "    optimizer: {parameters: {lr: {values: [0.1, 0.2]}}, value: {name: adam}}\n"),
+            Lines{"s.yaml:10:57: sweep.parameters.optimizer.value: conflicts with parameters at 10:17: " + shapes});
+  // One key swept twice, once dotted and once nested: the second is named as written.
+  EXPECT_EQ(errors_of(kGrid + "    optimizer.lr: {values: [0.1, 0.2]}\n    optimizer:\n      parameters:\n"
+                              "        lr: {values: [0.5, 1.0]}\n"),
+            Lines{"s.yaml:13:9: sweep.parameters.optimizer.parameters.lr: is optimizer.lr again, also given as "
+                  "sweep.parameters.optimizer.lr at 10:5; expected each parameter once"});
+  // A constant over a list the spec itself sweeps.
+  std::string swept = kGrid + "    optimizer.lr: {value: 0.3}\n";
+  swept.replace(swept.find("lr: 0.1"), 7, "lr: [0.1, 0.2]");
+  EXPECT_EQ(errors_of(swept), Lines{"s.yaml:10:5: sweep.parameters.optimizer.lr: sets optimizer.lr to one value, but "
+                                    "the spec sweeps it at 6:28; give it in one place"});
+}
+
+TEST(WandbSweepTest, TheMetricIsChecked) {
+  EXPECT_EQ(errors_of(kBase + "sweep:\n  method: grid\n  metric: {name: train/loss, goal: sideways}\n"),
+            Lines{"s.yaml:9:36: sweep.metric.goal: expected minimize or maximize, got \"sideways\""});
+  EXPECT_EQ(errors_of(kBase + "sweep:\n  method: grid\n  metric: {name: train/loss, gaol: maximize}\n"),
+            Lines{"s.yaml:9:30: sweep.metric.gaol: unknown key for W&B's metric, expected name, goal, target, impute "
+                  "or impute_while_running"});
+  EXPECT_EQ(plan_of(kBase + "sweep:\n  method: grid\n  metric: {name: test/acc, goal: maximize, target: 0.9}\n")
+                .runs.size(),
+            1u);
+}
+
+TEST(WandbSweepTest, ErrorsNameTheKeysAsWritten) {
+  // run_cap, not the sweep.max_runs or sweep.samples it stands for.
+  EXPECT_EQ(errors_of(kBase + "sweep:\n  method: random\n  run_cap: 0\n"),
+            Lines{"s.yaml:9:12: sweep.run_cap: expected an integer >= 1, got 0"});
+  const auto few = errors_of(kBase + "sweep:\n  method: random\n  run_cap: 20\n  parameters:\n"
+                                     "    optimizer.lr: {values: [0.1, 0.2, 0.5]}\n");
+  ASSERT_EQ(few.size(), 1u);
+  EXPECT_EQ(few[0].rfind("s.yaml:9:3: sweep.run_cap: the axes have 3 distinct points (optimizer.lr: 3 values), fewer "
+                         "than the 20 samples asked for",
+                         0),
+            0u)
+      << few[0];
+  // Nested keys and their bounds: min and max, not the low and high they become.
+  EXPECT_EQ(errors_of(kBase + "sweep:\n  method: random\n  run_cap: 2\n  parameters:\n"
+                              "    optimizer: {parameters: {lr: {distribution: uniform, min: 1, max: 0.5}}}\n"),
+            Lines{"s.yaml:11:71: sweep.parameters.optimizer.parameters.lr.max: expected max > min (1), got 0.5"});
+  // What the native checks find after the translation is named as written too.
+  EXPECT_EQ(errors_of(kGrid + "    optimizer: {parameters: {lr: {min: 0.1, max: 1.0}}}\n"),
+            Lines{"s.yaml:10:34: sweep.parameters.optimizer.parameters.lr: a distribution needs sweep.mode: random; in "
+                  "grid and zip mode give a list"});
+}
+
+TEST(WandbSweepTest, LogUniformBoundsBeyondADoubleAreReportedAsWritten) {
+  // W&B's log_uniform takes exponents: e^1000 is no double, and the message says 1000, not inf.
+  const auto lines = errors_of(kBase + "sweep:\n  method: random\n  run_cap: 2\n  parameters:\n"
+                                       "    optimizer.lr: {distribution: log_uniform, min: -5, max: 1000}\n");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("s.yaml:11:61: sweep.parameters.optimizer.lr.max: W&B's log_uniform bounds are natural "
+                           "logarithms, and e^1000 is no double",
+                           0),
+            0u)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("inf"), std::string::npos) << lines[0];
+}
+
+TEST(WandbSweepTest, EveryW_BMistakeIsReportedInOnePass) {
+  const auto lines = errors_of(kBase +
+                               "sweep:\n"                                              // 7
+                               "  method: grid\n"                                      // 8
+                               "  metric: {name: train/loss, goal: sideways}\n"        // 9
+                               "  parameters:\n"                                       // 10
+                               "    optimizer.lr: {values: [0.1, 0.2], value: 0.3}\n"  // 11
+                               "    seed: {values: [1, 2], max: 3}\n");                // 12
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].rfind("s.yaml:9:36: sweep.metric.goal:", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("s.yaml:11:40: sweep.parameters.optimizer.lr.value: conflicts with values", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("s.yaml:12:28: sweep.parameters.seed.max: conflicts with values", 0), 0u) << lines[2];
 }
 
 }  // namespace
