@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace torchsweep {
@@ -12,5 +13,8 @@ std::string utc_iso(std::chrono::system_clock::time_point at);
 
 /// The current time as utc_iso writes it.
 std::string utc_now();
+
+/// The time utc_iso wrote as `text` (milliseconds optional); nullopt when it is not one.
+std::optional<std::chrono::system_clock::time_point> parse_utc_iso(const std::string& text);
 
 }  // namespace torchsweep

@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <cctype>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -42,6 +43,37 @@ std::string unknown_command(const CLI::App& app, int argc, const char* const* ar
   return "";
 }
 
+/// For arguments a command does not take (`results list --formt csv`): which command,
+/// what it did not expect, and the closest of its flags; "" when nothing was left over.
+std::string unexpected_arguments(const CLI::App& app) {
+  const std::vector<std::string> extras = app.remaining(/*recurse=*/true);
+  if (extras.empty()) return "";
+  const CLI::App* at = &app;
+  std::string path = "torchsweep";
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : at->get_subcommands()) {  // the parsed ones
+      at = sub;
+      path += " " + sub->get_name();
+      deeper = true;
+      break;
+    }
+  }
+  std::vector<std::string> flags = {"--help"};
+  for (const CLI::Option* option : at->get_options()) {
+    for (const auto& name : option->get_lnames()) flags.push_back("--" + name);
+    for (const auto& name : option->get_snames()) flags.push_back("-" + name);
+  }
+  const std::string help = " (" + path + " --help lists what it takes)";
+  for (const auto& word : extras) {
+    if (word.size() < 2 || word[0] != '-' || std::isdigit(static_cast<unsigned char>(word[1]))) continue;
+    const std::string flag = word.substr(0, word.find('='));
+    const std::string near = closest_match(flag, flags);
+    return path + ": unknown flag '" + flag + "'" + (near.empty() ? "" : ", did you mean '" + near + "'?") + help;
+  }
+  return path + ": unexpected argument" + (extras.size() > 1 ? "s '" : " '") + join(extras, "', '") + "'" + help;
+}
+
 }  // namespace
 
 std::unique_ptr<CLI::App> make_app() {
@@ -68,8 +100,9 @@ int parse_and_run(CLI::App& app, const Commands& commands, CliContext& context) 
     out << "torchsweep " << TORCHSWEEP_VERSION << "\n";
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    const std::string mistyped = unknown_command(app, argc, argv);
-    err << (mistyped.empty() ? "torchsweep: " + std::string(e.what()) : mistyped) << "\n";
+    std::string message = unknown_command(app, argc, argv);
+    if (message.empty() && dynamic_cast<const CLI::ExtrasError*>(&e)) message = unexpected_arguments(app);
+    err << (message.empty() ? "torchsweep: " + std::string(e.what()) : message) << "\n";
     // Subcommand help goes to stdout through the exception's own app.
     return kExitBadInput;
   }
@@ -81,7 +114,10 @@ int parse_and_run(CLI::App& app, const Commands& commands, CliContext& context) 
     err << e.what() << "\n";
     return kExitBadInput;
   } catch (const DatabaseError& e) {
-    err << "torchsweep: results database " << context.db_path << ": " << e.what() << "\n";
+    // SQLite's messages from opening the file name it already.
+    const std::string what = e.what();
+    err << "torchsweep: results database "
+        << (what.rfind(context.db_path + ":", 0) == 0 ? what : context.db_path + ": " + what) << "\n";
     return kExitFailure;
   } catch (const std::exception& e) {
     err << "torchsweep: " << e.what() << "\n";

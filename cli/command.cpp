@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "cli/cli.h"
+#include "results/store.h"
 
 namespace torchsweep {
 
@@ -29,6 +30,17 @@ void add_overrides_argument(CLI::App* command, std::vector<std::string>& overrid
                       "key=value, key=a,b,c (a sweep), key=[a,b], key=range(1,5), key=interval(lo,hi), +key=value, "
                       "~key (docs/spec.md)");
   command->add_flag("-m,--multirun", "accepted for Hydra users and ignored: every run here is a multirun");
+}
+
+void print_from_database(const std::string& path, std::ostream& out,
+                         const std::function<void(Database& db, std::ostream& out)>& query) {
+  std::string text;
+  Store::read(path, [&](Store& store) {
+    std::ostringstream buffer;
+    query(store.db(), buffer);
+    text = buffer.str();
+  });
+  out << text;
 }
 
 std::vector<std::string> split_list(const std::string& text) {

@@ -14,6 +14,8 @@
 
 namespace torchsweep {
 
+class Database;
+
 /// Where a command writes, and the command line it was given (recorded with runs).
 struct CliContext {
   std::ostream& out;
@@ -42,6 +44,12 @@ CLI::Option* add_db_option(CLI::App* command, CliContext& context);
 /// A spec command's overrides (key=value ..., docs/spec.md) and Hydra's -m/--multirun,
 /// accepted and ignored: every torchsweep run is a multirun.
 void add_overrides_argument(CLI::App* command, std::vector<std::string>& overrides);
+
+/// Writes to `out` what `query` prints about the database at `path`, opened for reading
+/// without leaving a file beside it (Store::read): the output is buffered and written
+/// once, from a read no writer disturbed.
+void print_from_database(const std::string& path, std::ostream& out,
+                         const std::function<void(Database& db, std::ostream& out)>& query);
 
 /// "a,b,,c" → {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);

@@ -144,12 +144,13 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     cmd->add_option("--every", o->every, "keep every Nth step of each curve (and its last)");
     cmd->add_option("--points", o->points, "keep N evenly spaced steps of each curve, first and last included");
   };
-  // A query: its flags are checked, then the database is opened read-only.
-  auto reading = [o, &context](std::function<void(Database&, TableFormat)> query) {
+  // A query: its flags are checked, then the database is read (print_from_database:
+  // no file left beside it).
+  auto reading = [o, &context](std::function<void(Database&, TableFormat, std::ostream&)> query) {
     return [o, &context, query] {
       const TableFormat format = parse_table_format(o->format);
-      auto store = Store::open_read_only(context.db_path);
-      query(store->db(), format);
+      print_from_database(context.db_path, context.out,
+                          [&](Database& db, std::ostream& out) { query(db, format, out); });
       return 0;
     };
   };
@@ -157,15 +158,15 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   auto* list = results->add_subcommand("list", "one line per run");
   add_common(list);
   add_format(list);
-  commands.add(list, reading([o, &context](Database& db, TableFormat format) {
-                 render(list_runs(db, o->selection()), format, context.out);
+  commands.add(list, reading([o](Database& db, TableFormat format, std::ostream& out) {
+                 render(list_runs(db, o->selection()), format, out);
                }));
 
   auto* sweeps = results->add_subcommand("sweeps", "one line per sweep: its runs by status");
   add_db_option(sweeps, context);
   add_format(sweeps);
-  commands.add(sweeps, reading([&context](Database& db, TableFormat format) {
-                 render(list_sweeps(db), format, context.out);
+  commands.add(sweeps, reading([](Database& db, TableFormat format, std::ostream& out) {
+                 render(list_sweeps(db), format, out);
                }));
 
   auto* compare = results->add_subcommand("compare", "one row per group of runs: a metric's first, last, min, ...");
@@ -181,19 +182,19 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
                            o->goal};
     if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
     const TableFormat format = parse_table_format(o->format);
-    auto store = Store::open_read_only(context.db_path);
-    render(compare_runs(store->db(), options), format, context.out);
+    print_from_database(context.db_path, context.out,
+                        [&](Database& db, std::ostream& out) { render(compare_runs(db, options), format, out); });
     return 0;
   });
 
   auto* show = results->add_subcommand("show", "one run: its record, parameters and metric summaries");
   show->add_option("run", o->run_id, "the run id")->required();
   add_db_option(show, context);
-  commands.add(show, reading([o, &context](Database& db, TableFormat format) {
+  commands.add(show, reading([o](Database& db, TableFormat format, std::ostream& out) {
                  for (const auto& [title, table] : show_run(db, o->run_id)) {
-                   context.out << title << "\n";
-                   render(table, format, context.out);
-                   context.out << "\n";
+                   out << title << "\n";
+                   render(table, format, out);
+                   out << "\n";
                  }
                }));
 
@@ -243,8 +244,9 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   commands.add(curves, [o, &context, curves] {
     const TableFormat format = parse_table_format(o->format);
     const CurveRequest request = curve_request(curves, *o);
-    auto store = Store::open_read_only(context.db_path);
-    render(groups_table(load_groups(store->db(), *o, request), request.band), format, context.out);
+    print_from_database(context.db_path, context.out, [&](Database& db, std::ostream& out) {
+      render(groups_table(load_groups(db, *o, request), request.band), format, out);
+    });
     return 0;
   });
 
@@ -261,12 +263,12 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     if (export_cmd->count("run") && many)
       throw InputError("results export: a run id, or --sweep/--where/--wide for many runs, not both");
     if (!export_cmd->count("run") && !many) throw InputError("results export: expected a run id, or --sweep S");
-    auto store = Store::open_read_only(context.db_path);
-    if (!many)
-      render(export_run(store->db(), o->run_id), format, context.out);
-    else
-      render(o->wide ? export_wide(store->db(), o->selection()) : export_points(store->db(), o->selection()), format,
-             context.out);
+    print_from_database(context.db_path, context.out, [&](Database& db, std::ostream& out) {
+      if (!many)
+        render(export_run(db, o->run_id), format, out);
+      else
+        render(o->wide ? export_wide(db, o->selection()) : export_points(db, o->selection()), format, out);
+    });
     return 0;
   });
 
@@ -324,14 +326,15 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   plot->add_flag("--logy", o->log_y, "logarithmic y axis");
   commands.add(plot, [o, &context, plot] {
     const CurveRequest request = curve_request(plot, *o);
-    auto store = Store::open_read_only(context.db_path);
+    std::vector<CurveGroup> groups;
+    Store::read(context.db_path, [&](Store& store) { groups = load_groups(store.db(), *o, request); });
     PlotOptions options;
     options.output = o->output;
     options.metric = o->metric;
     options.title = o->title;
     options.log_y = o->log_y;
     options.band = request.band.value_or(Band::MinMax);
-    const auto files = plot_groups(load_groups(store->db(), *o, request), options);
+    const auto files = plot_groups(groups, options);
     context.out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
     return 0;
   });

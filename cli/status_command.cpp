@@ -14,8 +14,8 @@ void add_status_command(CLI::App& app, CliContext& context, Commands& commands) 
   status->add_option("sweep", *sweep, "latest (default), all, a sweep id or a name");
   add_db_option(status, context);
   commands.add(status, [sweep, &context] {
-    auto store = Store::open_read_only(context.db_path);
-    print_status(store->db(), *sweep, context.out);
+    print_from_database(context.db_path, context.out,
+                        [&](Database& db, std::ostream& out) { print_status(db, *sweep, out); });
     return 0;
   });
 }

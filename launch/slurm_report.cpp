@@ -24,7 +24,8 @@ LauncherReport slurm_report(const nlohmann::json& state) {
       const std::string path = join_path(dir, "task-" + std::to_string(t) + ".db");
       if (::stat(path.c_str(), &info) != 0) break;
       try {
-        Database shard(path, Database::Mode::ReadOnly);
+        const TracelessRead read(path);  // status leaves no -wal or -shm beside a shard
+        Database shard(path, read.mode());
         auto runs = shard.prepare("SELECT uid, status FROM runs");
         while (runs.step()) report.run_statuses[runs.get_text(0)] = runs.get_text(1);
       } catch (const std::exception&) {  // a shard being written right now: its main row stands

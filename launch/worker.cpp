@@ -19,6 +19,34 @@
 
 namespace torchsweep {
 
+namespace {
+
+/// Numbers as spans where they are consecutive: {7, 8, 9, 11} → "7-9,11".
+std::string spans(const std::vector<int64_t>& numbers) {
+  std::string out;
+  for (size_t i = 0; i < numbers.size();) {
+    size_t j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(numbers[i]) + (j > i ? "-" + std::to_string(numbers[j]) : "");
+    i = j + 1;
+  }
+  return out;
+}
+
+/// The label of the one status line a fused group shows: its runs and their places in
+/// the sweep ("runs 7-12 [7-12/12]"); each lane's own lines carry its run's label.
+std::string group_label(const std::string& prefix, const std::vector<ClaimedRun>& group) {
+  std::vector<int64_t> ids, places;
+  for (const auto& run : group) {
+    ids.push_back(run.id);
+    places.push_back(run.index + 1);
+  }
+  return fmt::format("{}runs {} [{}/{}] ({} fused)", prefix, spans(ids), spans(places), group.front().sweep_runs,
+                     group.size());
+}
+
+}  // namespace
+
 std::string swept_label(const nlohmann::json& swept) {
   std::string label;
   for (const auto& item : swept.items()) {
@@ -126,12 +154,15 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       const std::string& dir = folder.dir;
       if (!folder.note.empty()) out << options.prefix << fmt::format("run {}: {}\n", run.id, folder.note);
       if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
-      // Lanes share the terminal: each reports in lines rather than redrawing one bar.
-      const auto display = options.status_records                    ? ConsoleSink::Display::StatusRecords
+      // Lanes share the terminal: each reports in lines rather than redrawing one bar,
+      // and a worker's one status line is the first lane's, naming the whole group.
+      const auto display = options.status_records && k > 0            ? ConsoleSink::Display::Quiet
+                           : options.status_records                    ? ConsoleSink::Display::StatusRecords
                            : options.interactive && group.size() == 1 ? ConsoleSink::Display::Bar
                                                                       : ConsoleSink::Display::Lines;
       sinks[k].db = std::make_unique<SqliteSink>(store, run.id, base);
       sinks[k].console = std::make_unique<ConsoleSink>(out, label, display, std::chrono::seconds(10), options.width);
+      if (group.size() > 1) sinks[k].console->set_progress_label(group_label(options.prefix, group));
       sinks[k].both = std::make_unique<FanoutSink>(std::vector<MetricSink*>{sinks[k].db.get(), sinks[k].console.get()});
       lanes.push_back({nlohmann::json::parse(run.config_json), sinks[k].both.get(), dir});
     }

@@ -32,6 +32,7 @@ void WorkerBoard::print(const std::string& line) {
 }
 
 void WorkerBoard::refresh(bool force) {
+  if (!drawn_.empty() && width_() != drawn_width_) dirty_ = true;  // resized: redraw to fit
   const auto now = std::chrono::steady_clock::now();
   if (!dirty_ || (!force && now - last_draw_ < std::chrono::milliseconds(100))) return;
   last_draw_ = now;
@@ -46,15 +47,25 @@ void WorkerBoard::close() {
 
 void WorkerBoard::erase() {
   // Up to the first status line, to its first column, and clear to the screen's end.
-  if (drawn_ > 0) out_ << "\x1b[" << drawn_ << "A\r\x1b[J";
-  drawn_ = 0;
+  // A window made narrower than a line rewraps it (terminals reflow their lines): it
+  // now takes as many rows as the width goes into its columns, and moving up one row
+  // per line would leave the first rows of the board behind.
+  const size_t width = static_cast<size_t>(std::max(width_(), 1));
+  size_t rows = 0;
+  for (const size_t columns : drawn_) rows += std::max<size_t>(1, (columns + width - 1) / width);
+  if (rows > 0) out_ << "\x1b[" << rows << "A\r\x1b[J";
+  drawn_.clear();
 }
 
 void WorkerBoard::draw() {
   // One column short of the width: a line that wrapped would push the board down.
-  const size_t room = static_cast<size_t>(std::max(width_(), 20) - 1);
-  for (const auto& line : status_) out_ << first_characters(line, room) << "\x1b[K\n";
-  drawn_ = status_.size();
+  drawn_width_ = width_();
+  const size_t room = static_cast<size_t>(std::max(drawn_width_, 20) - 1);
+  for (const auto& line : status_) {
+    const std::string shown = first_characters(line, room);
+    out_ << shown << "\x1b[K\n";
+    drawn_.push_back(character_count(shown));
+  }
   dirty_ = false;
   out_.flush();
 }

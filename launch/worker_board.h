@@ -18,16 +18,22 @@ namespace torchsweep {
 
 class WorkerBoard {
  public:
-  /// `slots` status lines; `width` gives the terminal's columns at every redraw, so a
-  /// resized window is followed.
+  /// `slots` status lines; `width` gives the terminal's columns at every redraw and
+  /// erase, so a resized window is followed: lines drawn wider than the window now is
+  /// are erased as the rows the terminal rewrapped them into, and redrawn to fit.
   WorkerBoard(std::ostream& out, int slots, std::function<int()> width);
+  /// Closes (a board left by an error leaves no status lines behind).
+  ~WorkerBoard() { close(); }
+  WorkerBoard(const WorkerBoard&) = delete;
+  WorkerBoard& operator=(const WorkerBoard&) = delete;
 
   /// A whole line of worker `slot`'s output: a status record replaces its status line;
   /// anything else is printed above the status lines.
   void take(int slot, const std::string& line);
   /// A line of the coordinator's own, printed above the status lines.
   void print(const std::string& line);
-  /// Redraws changed status lines, at most ten times a second unless `force`.
+  /// Redraws changed status lines (all of them when the width changed), at most ten
+  /// times a second unless `force`.
   void refresh(bool force = false);
   /// Removes the status lines (at the end); the printed lines stay.
   void close();
@@ -39,7 +45,9 @@ class WorkerBoard {
   std::ostream& out_;
   std::vector<std::string> status_;
   std::function<int()> width_;
-  size_t drawn_ = 0;  ///< status lines on the screen now
+  /// The columns of each status line on the screen now (none drawn: empty).
+  std::vector<size_t> drawn_;
+  int drawn_width_ = 0;  ///< the width they were drawn for
   bool dirty_ = true;
   std::chrono::steady_clock::time_point last_draw_{};
 };

@@ -5,6 +5,11 @@
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "results/metric_sink.h"
@@ -14,12 +19,58 @@ namespace torchsweep {
 namespace {
 /// Whether a process of this host with this pid exists (EPERM: it does, as another user's).
 bool process_alive(int64_t pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+/// The fields of Linux's /proc/PID/stat from the third (the state) on; empty when
+/// there is none. They are counted after the command name, which is in parentheses and
+/// may itself hold spaces and parentheses.
+std::vector<std::string> process_fields(int64_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat_file, line)) return {};
+  const auto name_end = line.rfind(')');
+  if (name_end == std::string::npos) return {};
+  std::istringstream in(line.substr(name_end + 1));
+  std::vector<std::string> fields;
+  for (std::string field; in >> field;) fields.push_back(field);
+  return fields;
+}
+
+/// When the process of `fields` (process_fields) started, or nullopt.
+std::optional<std::chrono::system_clock::time_point> process_started(const std::vector<std::string>& fields) {
+  constexpr size_t kStartTime = 22 - 3;  // field 22, in clock ticks after boot
+  if (fields.size() <= kStartTime) return std::nullopt;
+  std::ifstream boot_file("/proc/stat");
+  int64_t boot = -1;
+  for (std::string line; std::getline(boot_file, line);)
+    if (line.rfind("btime ", 0) == 0) boot = std::stoll(line.substr(6));
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  if (boot < 0 || ticks <= 0) return std::nullopt;
+  const double after_boot = std::stod(fields[kStartTime]) / static_cast<double>(ticks);
+  return std::chrono::system_clock::from_time_t(static_cast<std::time_t>(boot)) +
+         std::chrono::milliseconds(static_cast<int64_t>(after_boot * 1000.0));
+}
 }  // namespace
 
 Holder this_process() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return {name, static_cast<int64_t>(::getpid())};
+}
+
+bool holder_gone(const Holder& holder, const std::string& heartbeat_at, const Holder& self,
+                 std::chrono::seconds stale_after) {
+  const auto heartbeat = parse_utc_iso(heartbeat_at);
+  if (holder.host != self.host)
+    return !heartbeat || *heartbeat < std::chrono::system_clock::now() - stale_after;
+  if (!process_alive(holder.pid)) return true;
+  const auto fields = process_fields(holder.pid);
+  // A process killed but not yet waited for by its parent still has its pid.
+  if (!fields.empty() && fields[0] == "Z") return true;
+  // The holder was alive at its last heartbeat; a process with its pid that started
+  // after that is another one. The boot time is counted in whole seconds, hence the
+  // margin.
+  const auto started = process_started(fields);
+  return heartbeat && started && *started > *heartbeat + std::chrono::seconds(2);
 }
 
 namespace {
@@ -97,17 +148,14 @@ void RunQueue::heartbeat(int64_t run_id) {
 std::vector<int64_t> RunQueue::recover_stale(int64_t sweep_id, const Holder& self, std::chrono::seconds stale_after,
                                              bool every_running) {
   Transaction tx(db_);
-  const std::string threshold = utc_iso(std::chrono::system_clock::now() - stale_after);
   auto running = db_.prepare(
       "SELECT id, coalesce(host, ''), coalesce(pid, 0), coalesce(heartbeat_at, started_at, '') FROM runs "
       "WHERE status = ?2 AND (?1 = 0 OR sweep_id = ?1)");
   running.bind(1, sweep_id).bind(2, to_string(RunStatus::Running));
   std::vector<int64_t> stale;
   while (running.step()) {
-    const bool here = running.get_text(1) == self.host;
-    // ISO 8601 times in UTC compare as text.
     const bool gone =
-        every_running || (here ? !process_alive(running.get_int(2)) : running.get_text(3) < threshold);
+        every_running || holder_gone({running.get_text(1), running.get_int(2)}, running.get_text(3), self, stale_after);
     if (gone) stale.push_back(running.get_int(0));
   }
   auto mark = db_.prepare(

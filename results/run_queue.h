@@ -36,6 +36,13 @@ struct Holder {
 /// This process as a holder.
 Holder this_process();
 
+/// Whether the holder of a running run has gone without recording an outcome, as far
+/// as this host can tell: one on this host when no process has its pid, or the process
+/// that has it started after the run's last heartbeat (`heartbeat_at`, utc_iso: the pid
+/// was reused); one on another host when that heartbeat is older than `stale_after`.
+bool holder_gone(const Holder& holder, const std::string& heartbeat_at, const Holder& self,
+                 std::chrono::seconds stale_after);
+
 class RunQueue {
  public:
   explicit RunQueue(Database& db) : db_(db) {}

@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/paths.h"
 #include "results/schema.h"
 
 namespace torchsweep {
@@ -64,7 +65,14 @@ void check_database_path(const std::string& path, Store::Check check) {
   if (path == ":memory:" || path.rfind("file:", 0) == 0)
     throw InputError("--db " + path + ": expected a file on disk (an in-memory or URI database would keep nothing)");
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return;  // a new database
+  if (::stat(path.c_str(), &info) != 0) {  // a new database, in a folder that must exist
+    const auto slash = path.rfind('/');
+    const std::string folder = slash == std::string::npos ? "" : slash == 0 ? "/" : path.substr(0, slash);
+    if (!folder.empty() && !is_directory(folder))
+      throw InputError("--db " + path + ": the folder " + folder +
+                       (path_exists(folder) ? " is not a folder" : " does not exist") + " (create it first)");
+    return;
+  }
   if (!S_ISREG(info.st_mode)) throw InputError("--db " + path + ": not a regular file");
   if (info.st_size == 0) return;
   // A file that is refused must be left as it was, so it is read without creating -wal
@@ -87,17 +95,37 @@ std::unique_ptr<Store> Store::open(const std::string& path, Check check) {
   return std::unique_ptr<Store>(new Store(std::move(db)));
 }
 
-std::unique_ptr<Store> Store::open_read_only(const std::string& path) {
+std::unique_ptr<Store> Store::open_read_only(const std::string& path, bool locking) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     throw InputError(path + ": no results database here (run a spec first, or pass --db FILE)");
   check_database_path(path, Check::Header);
-  auto db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
+  // A reader that locks a WAL database creates its -wal and -shm (and leaves them:
+  // a read-only connection never removes them), and fails where it cannot.
+  std::optional<TracelessRead> traceless;
+  if (!locking) traceless.emplace(path);
+  auto db = std::make_unique<Database>(path, traceless ? traceless->mode() : Database::Mode::ReadOnly);
   const int version = schema_version(*db);
   if (version != kSchemaVersion)
     throw InputError(path + ": results schema version " + std::to_string(version) + ", this build reads " +
                      std::to_string(kSchemaVersion) + " (open it once for writing to upgrade)");
-  return std::unique_ptr<Store>(new Store(std::move(db)));
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  store->traceless_ = std::move(traceless);
+  return store;
+}
+
+void Store::read(const std::string& path, const std::function<void(Store&)>& read) {
+  // A writer that appears during an unlocked read either is still there at the next
+  // try (its -wal makes that read lock) or has gone (the file is then read as it is
+  // now); only writers that keep coming and going need the last, locking, try.
+  constexpr int kUnlockedTries = 3;
+  for (int attempt = 0; attempt < kUnlockedTries; ++attempt) {
+    auto store = open_read_only(path);
+    read(*store);
+    if (!store->written_meanwhile()) return;
+  }
+  auto store = open_read_only(path, /*locking=*/true);
+  read(*store);
 }
 
 Store::Store(std::unique_ptr<Database> db)

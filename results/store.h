@@ -4,6 +4,7 @@
 // headers (run_selection, comparison, curves, run_views) read.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -93,8 +94,19 @@ class Store {
   /// Opens for writing (creating and migrating the file as needed). InputError, with
   /// nothing written, when the file cannot be or is not a sound torchsweep database.
   static std::unique_ptr<Store> open(const std::string& path, Check check = Check::Header);
-  /// Opens an existing database read-only; InputError when it does not exist.
-  static std::unique_ptr<Store> open_read_only(const std::string& path);
+  /// Opens an existing database read-only; InputError when it does not exist. It is
+  /// read as TracelessRead says: a file no one writes is opened immutable, which leaves
+  /// no -wal or -shm beside it and works in a read-only folder and on a read-only file;
+  /// one a writer has open is read with a lock, like any reader. `locking` always locks.
+  static std::unique_ptr<Store> open_read_only(const std::string& path, bool locking = false);
+  /// Runs `read` on the database at `path` opened by open_read_only, and again while a
+  /// writer may have disturbed that read (written_meanwhile): up to three times without
+  /// a lock, then with one. `read` must keep what it finds until it returns (a command
+  /// buffers its output), since only the last call counts.
+  static void read(const std::string& path, const std::function<void(Store&)>& read);
+  /// Whether a writer may have changed the file under this store's unlocked read
+  /// (TracelessRead::written_meanwhile); false for stores that lock.
+  bool written_meanwhile() const { return traceless_ && traceless_->written_meanwhile(); }
 
   /// Records a sweep and all its runs as pending, atomically. Returns the sweep id
   /// and the run ids in run order.
@@ -158,6 +170,7 @@ class Store {
   /// create_sweep without its transaction.
   std::pair<int64_t, std::vector<int64_t>> insert_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
   std::unique_ptr<Database> db_;
+  std::optional<TracelessRead> traceless_;  ///< how open_read_only read the file
   std::mutex mutex_;
   Statement insert_metric_;
   Statement insert_key_;

@@ -71,7 +71,8 @@ std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, to
   if (device.is_cuda()) torch::save(generator_state(device), join_path(folder, "rng_cuda.pt"));
   const nlohmann::json where = {{"epoch", position.epoch},       {"step", position.step},
                                 {"batch", position.batch},       {"loss_sum", position.loss_sum},
-                                {"correct", position.correct},   {"samples", position.samples}};
+                                {"correct", position.correct},   {"samples", position.samples},
+                                {"pending", position.pending}};
   write_atomically(join_path(folder, "position.json"), where.dump());
   // Only now does the checkpoint become the latest; older ones are removed after.
   const std::string latest = join_path(dir, "latest");
@@ -111,6 +112,7 @@ std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch:
   out.loss_sum = position.value("loss_sum", 0.0);
   out.correct = position.value("correct", int64_t{0});
   out.samples = position.value("samples", int64_t{0});
+  out.pending = position.value("pending", false);
   return out;
 }
 

@@ -20,6 +20,11 @@ struct CheckpointPosition {
   double loss_sum = 0.0;
   int64_t correct = 0;
   int64_t samples = 0;
+  /// What was due after step `step` (an evaluation, the epoch's row, the epoch-based
+  /// schedule) is not done yet: a stop cut its evaluation short. `batch` is then the
+  /// batches trained (per epoch at an epoch's end), and a continued run does that work
+  /// before its next step.
+  bool pending = false;
 };
 
 /// Writes a checkpoint under `dir` and returns its folder. It holds torch's CPU

@@ -51,6 +51,7 @@ ConsoleSink::ConsoleSink(std::ostream& out, std::string label, Display display,
       last_print_(std::chrono::steady_clock::now()) {}
 
 std::string ConsoleSink::progress_line(const Progress& p, int width) const {
+  const std::string& label = progress_label_.empty() ? label_ : progress_label_;
   const size_t room = static_cast<size_t>(std::max(width, 20) - 1);  // the last column would wrap on some terminals
   const double run_fraction =
       p.total_steps > 0 ? std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 0.0;
@@ -70,12 +71,12 @@ std::string ConsoleSink::progress_line(const Progress& p, int width) const {
     return text;
   };
   size_t count = parts.size();
-  while (count > 2 && character_count(label_) + 2 + 12 + character_count(join_parts(count)) > room) --count;
+  while (count > 2 && character_count(label) + 2 + 12 + character_count(join_parts(count)) > room) --count;
   const std::string rest = join_parts(count);
   // The bar takes what is left, between 10 and 30 columns.
-  const size_t used = character_count(label_) + 2 + 2 + character_count(rest);
+  const size_t used = character_count(label) + 2 + 2 + character_count(rest);
   const size_t bar = used < room ? std::min<size_t>(30, room - used) : 0;
-  std::string line = label_;
+  std::string line = label;
   if (bar >= 10) {
     const auto filled = static_cast<size_t>(std::lround(run_fraction * static_cast<double>(bar)));
     line += "  [" + std::string(filled, '#') + std::string(bar - filled, '.') + "]";
@@ -131,13 +132,24 @@ void ConsoleSink::log_epoch(int64_t epoch, const MetricRow& row) {
 void ConsoleSink::progress(const Progress& p) {
   epochs_ = p.epochs;
   const auto now = std::chrono::steady_clock::now();
+  if (display_ == Display::Quiet) return;
   const bool redrawn = display_ != Display::Lines;
   const auto interval = redrawn ? std::chrono::milliseconds(100) : plain_interval_;
   const bool last_batch = p.batch == p.batches;
   if (now - last_print_ < interval && !(redrawn && last_batch)) return;
   last_print_ = now;
   if (display_ == Display::Bar) {
-    out_ << "\r" << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\x1b[K" << std::flush;
+    const int width = width_ > 0 ? width_ : terminal_width();
+    // A window made narrower than the bar rewraps it into more rows: back up to its
+    // first row, or each redraw would leave a half-drawn line above the bar.
+    const size_t rows = bar_open_ ? std::max<size_t>(1, (bar_columns_ + static_cast<size_t>(std::max(width, 1)) - 1) /
+                                                            static_cast<size_t>(std::max(width, 1)))
+                                  : 1;
+    const std::string line = progress_line(p, width);
+    out_ << "\r";
+    if (rows > 1) out_ << "\x1b[" << rows - 1 << "A";
+    out_ << line << (rows > 1 ? "\x1b[J" : "\x1b[K") << std::flush;
+    bar_columns_ = character_count(line);
     bar_open_ = true;
   } else if (display_ == Display::StatusRecords) {
     out_ << kStatusRecord << progress_line(p, width_ > 0 ? width_ : terminal_width()) << "\n" << std::flush;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "results/metric_sink.h"
 
@@ -27,6 +28,9 @@ class ConsoleSink : public MetricSink {
     Bar,            ///< a terminal: the line redrawn in place
     Lines,          ///< a log: a whole line every plain_interval
     StatusRecords,  ///< a pipe to the coordinator: the bar's line as a status record, 10 times a second at most
+    /// No progress: the run's epoch and end lines only (the other lanes of a fused
+    /// group, whose progress one lane's status line shows).
+    Quiet,
   };
 
   /// `label` identifies the run ("run 3 [3/6]  optimizer.lr=0.5").
@@ -41,6 +45,9 @@ class ConsoleSink : public MetricSink {
 
   /// The interactive line for `p` in at most `width` - 1 columns (public for tests).
   std::string progress_line(const Progress& p, int width) const;
+  /// What the progress line (bar or status record) is labelled with when not the run's
+  /// own label: a fused group's one status line names the runs it trains.
+  void set_progress_label(std::string label) { progress_label_ = std::move(label); }
 
   void run_started(const RunStarted& info) override;
   void engine_changed(const std::string& engine, const std::string& note) override;
@@ -60,6 +67,8 @@ class ConsoleSink : public MetricSink {
   std::chrono::steady_clock::time_point last_print_;
   std::string device_;
   bool bar_open_ = false;
+  size_t bar_columns_ = 0;  ///< the columns of the bar on the screen
+  std::string progress_label_;
   int64_t epochs_ = 0;
   double last_loss_ = 0.0;
   bool have_loss_ = false;

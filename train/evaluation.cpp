@@ -2,35 +2,44 @@
 
 #include <algorithm>
 
+#include "base/interrupt.h"
+
 namespace torchsweep {
 
-EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
-                     MeterReads reads) {
+std::optional<EpochTotals> evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn,
+                                    const torch::Device& device, MeterReads reads) {
   torch::NoGradGuard no_grad;
   model.eval();
   EpochMeter meter(device, data.classification(), reads);
   const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
-  for (int64_t b = 0; b < batches; ++b) {
+  bool stopped = false;
+  for (int64_t b = 0; b < batches && !(stopped = interrupt_signal() != 0); ++b) {
     const Batch batch = (split == Split::Test ? data.test_batch(b) : data.validation_batch(b)).to(device, model.dtype());
     const auto outputs = model.forward(batch.inputs);
     meter.add(b, loss_fn(outputs, batch.targets), outputs, batch.targets);
   }
   model.train();
+  if (stopped) return std::nullopt;
   return meter.read();
 }
 
-void evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
+bool evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
                    MeterReads reads) {
+  MetricRow added;
   if (data.validation_batches() > 0) {
-    const EpochTotals val = evaluate(model, data, Split::Validation, loss_fn, device, reads);
-    row.emplace_back("val/loss", val.mean_loss());
-    if (data.classification()) row.emplace_back("val/acc", val.accuracy());
+    const auto val = evaluate(model, data, Split::Validation, loss_fn, device, reads);
+    if (!val) return false;
+    added.emplace_back("val/loss", val->mean_loss());
+    if (data.classification()) added.emplace_back("val/acc", val->accuracy());
   }
   if (data.test_batches() > 0) {
-    const EpochTotals test = evaluate(model, data, Split::Test, loss_fn, device, reads);
-    row.emplace_back("test/loss", test.mean_loss());
-    if (data.classification()) row.emplace_back("test/acc", test.accuracy());
+    const auto test = evaluate(model, data, Split::Test, loss_fn, device, reads);
+    if (!test) return false;
+    added.emplace_back("test/loss", test->mean_loss());
+    if (data.classification()) added.emplace_back("test/acc", test->accuracy());
   }
+  row.insert(row.end(), added.begin(), added.end());
+  return true;
 }
 
 MetricRow step_row(const Model& model, const StepView& view) {

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "data/datasets.h"
 #include "models/model.h"
 #include "optim/losses.h"
@@ -14,13 +16,17 @@ namespace torchsweep {
 
 enum class Split { Test, Validation };
 
-/// Mean loss and accuracy over one held-out split.
-EpochTotals evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn, const torch::Device& device,
-                     MeterReads reads);
+/// Mean loss and accuracy over one held-out split; nullopt when a stop was asked for
+/// (base/interrupt.h) before it ended: it looks between batches, so that a stop does
+/// not wait for a whole pass over a large test set.
+std::optional<EpochTotals> evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn,
+                                    const torch::Device& device, MeterReads reads);
 
 /// Appends val/loss, val/acc, test/loss, test/acc (those the data set has) to `row`.
-void evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
-                   MeterReads reads);
+/// False, with `row` as it was, when a stop cut the evaluation short: no partial
+/// evaluation is ever recorded.
+[[nodiscard]] bool evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn,
+                                 const torch::Device& device, MeterReads reads);
 
 /// A logged step's row: the model's own metrics of the step, with train/loss first
 /// unless the model placed it.

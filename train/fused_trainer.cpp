@@ -322,10 +322,17 @@ class FusedLoop {
       const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, steps}
                                                 : CheckpointPosition{epoch - 1, steps, b + 1, totals.loss_sum,
                                                                      totals.correct, totals.samples};
-      if (signal != 0 && !epoch_end && !run_end) {
-        if (!lane.checkpoint_dir.empty()) lane.sink->checkpoint_saved(save(lane, k, here), here.epoch);
-        finish(lane, RunStatus::Interrupted, "stopped by " + signal_name(signal) + " after step " +
+      // As train_run: the work due after this step (an evaluation) that a stop leaves
+      // undone is done first by the continued run.
+      const CheckpointPosition before_work{epoch - 1,     steps,          b + 1, totals.loss_sum,
+                                           totals.correct, totals.samples, true};
+      auto stop = [&](const CheckpointPosition& at) {
+        if (!lane.checkpoint_dir.empty()) lane.sink->checkpoint_saved(save(lane, k, at), at.epoch);
+        finish(lane, RunStatus::Interrupted, "stopped by " + signal_name(interrupt_signal()) + " after step " +
                                                  std::to_string(steps));
+      };
+      if (signal != 0 && !epoch_end && !run_end) {
+        stop(evaluate_now ? before_work : here);
         continue;
       }
       if (evaluate_now) model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
@@ -334,15 +341,21 @@ class FusedLoop {
         MetricRow row;
         row.emplace_back("train/loss_epoch", totals.mean_loss());
         if (data.classification()) row.emplace_back("train/acc", totals.accuracy());
-        if (evaluate_now && plan.evaluates_on_epochs())
-          evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads);
+        if (evaluate_now && plan.evaluates_on_epochs() &&
+            !evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads)) {
+          stop(before_work);  // cut short: no row; the continued run writes it whole
+          continue;
+        }
         row.emplace_back("lr", optimizer_.lr(static_cast<int64_t>(k)));
         row.emplace_back("train/steps", static_cast<double>(steps));
         lane.sink->log_epoch(epoch, row);
       }
       if (evaluate_now && !plan.evaluates_on_epochs()) {
         MetricRow row;
-        evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads);
+        if (!evaluate_into(row, *lane.run.model, data, lane.run.loss, lane.run.device, options_.metric_reads)) {
+          stop(before_work);
+          continue;
+        }
         if (!row.empty()) lane.sink->log(steps, row);
       }
       if (lane.run.schedule && !lane.run.schedule->per_step() && epoch_end)

@@ -91,90 +91,107 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
     sink.run_started(
         {device.str(), device_name(device), position.step, position.epoch, engine->name(), engine_note});
 
+    // False when a stop cut the evaluation short (nothing is then added to `into`).
     auto evaluate_into = [&](MetricRow& into) {
-      torchsweep::evaluate_into(into, model, data, run.loss, device, options.metric_reads);
+      return torchsweep::evaluate_into(into, model, data, run.loss, device, options.metric_reads);
     };
 
     // Loss sums and correct counts stay on the device between reads (on CUDA), so a step
     // does not wait for the host; reads happen at logged steps, interrupts and epoch ends.
     EpochMeter meter(device, data.classification(), options.metric_reads);
     MetricRow row;
-    for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps; ++epoch) {
+    // A stop that cut short the work due after a step (its evaluation) left that work
+    // to do: the continued run does it first, as the step's own after-work, then trains on.
+    bool pending = position.pending;
+    for (int64_t epoch = position.epoch + 1; outcome.steps < total_steps || pending; ++epoch) {
       const auto epoch_started = Clock::now();
       batches.start_epoch(epoch);
       int64_t first_batch = 0;
       if (epoch == position.epoch + 1 && position.batch > 0) {  // resuming mid-epoch
-        first_batch = position.batch;
+        first_batch = pending ? position.batch - 1 : position.batch;
         meter.reset({position.loss_sum, position.correct, position.samples});
       } else {
         meter.reset();
       }
-      for (int64_t b = first_batch; b < per_epoch && outcome.steps < total_steps; ++b) {
-        const int64_t step = outcome.steps;
-        const bool log_now = step % log_every == 0 || step + 1 == total_steps;
-        // A logged step: read its loss (a wait for the device) and, unless it is not
-        // finite (the run then ends after this step), record the model's metrics of it.
-        const StepEngine::BeforeUpdate log_step = [&](const torch::Tensor& inputs, const torch::Tensor& targets,
-                                                      const torch::Tensor& outputs) {
-          meter.read();
-          if (meter.non_finite()) return;
-          outcome.final_loss = meter.last_loss();
-          sink.log(step, step_row(model, {inputs, targets, outputs, meter.last_loss()}));
-        };
-        {
-          HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
-          engine->step(batches.batch(b), step, meter, log_now ? &log_step : nullptr);
+      for (int64_t b = first_batch; b < per_epoch && (outcome.steps < total_steps || pending); ++b) {
+        // The step of the pending work was trained before the stop: only what follows it is left.
+        const bool replay = pending;
+        pending = false;
+        if (!replay) {
+          const int64_t step = outcome.steps;
+          const bool log_now = step % log_every == 0 || step + 1 == total_steps;
+          // A logged step: read its loss (a wait for the device) and, unless it is not
+          // finite (the run then ends after this step), record the model's metrics of it.
+          const StepEngine::BeforeUpdate log_step = [&](const torch::Tensor& inputs, const torch::Tensor& targets,
+                                                        const torch::Tensor& outputs) {
+            meter.read();
+            if (meter.non_finite()) return;
+            outcome.final_loss = meter.last_loss();
+            sink.log(step, step_row(model, {inputs, targets, outputs, meter.last_loss()}));
+          };
+          {
+            HostSyncCheck no_waiting(device, options.forbid_host_sync_in_steps && !log_now);
+            engine->step(batches.batch(b), step, meter, log_now ? &log_step : nullptr);
+          }
+          if (captured && !fallback_reported && !captured->fallback_reason().empty()) {
+            sink.engine_changed(engine->name(), captured->fallback_reason());
+            fallback_reported = true;
+          }
+          if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
+          ++outcome.steps;
+          if (schedule && schedule->per_step()) set_lr(optimizer, schedule->lr_at(outcome.steps, run.base_lr));
+          // Between reads the display shows the last values read.
+          const EpochTotals& shown = meter.deferred() ? meter.last_read() : meter.read();
+          const double elapsed = seconds_since(epoch_started);
+          sink.progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, outcome.steps, total_steps,
+                         shown.mean_loss(), data.classification() ? shown.accuracy() : -1.0,
+                         elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
         }
-        if (captured && !fallback_reported && !captured->fallback_reason().empty()) {
-          sink.engine_changed(engine->name(), captured->fallback_reason());
-          fallback_reported = true;
-        }
-        if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
-        ++outcome.steps;
-        if (schedule && schedule->per_step()) set_lr(optimizer, schedule->lr_at(outcome.steps, run.base_lr));
-        // Between reads the display shows the last values read.
-        const EpochTotals& shown = meter.deferred() ? meter.last_read() : meter.read();
-        const double elapsed = seconds_since(epoch_started);
-        sink.progress({epoch, plan.by_epochs ? plan.epochs : 0, b + 1, per_epoch, outcome.steps, total_steps,
-                       shown.mean_loss(), data.classification() ? shown.accuracy() : -1.0,
-                       elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
 
         const bool epoch_end = b + 1 == per_epoch;
         const bool run_end = outcome.steps == total_steps;
         const int signal = interrupt_signal();
-        if (!epoch_end && !run_end && signal == 0 && !plan.evaluates(outcome.steps, epoch, false) &&
+        if (!replay && !epoch_end && !run_end && signal == 0 && !plan.evaluates(outcome.steps, epoch, false) &&
             !plan.checkpoints(outcome.steps, epoch, false))
           continue;
 
         // Something happens after this step: read the totals (a sync on CUDA) once.
         const EpochTotals totals = meter.read();
         if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
-        outcome.final_loss = meter.last_loss();
-        const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, outcome.steps}
-                                                  : CheckpointPosition{epoch - 1, outcome.steps, b + 1,
-                                                                       totals.loss_sum, totals.correct, totals.samples};
+        if (!replay) outcome.final_loss = meter.last_loss();
+        // Where a continued run starts: after this step's work, or (pending) before it.
+        const CheckpointPosition after_work = epoch_end ? CheckpointPosition{epoch, outcome.steps}
+                                                        : CheckpointPosition{epoch - 1, outcome.steps, b + 1,
+                                                                             totals.loss_sum, totals.correct,
+                                                                             totals.samples};
+        const CheckpointPosition before_work{epoch - 1,     outcome.steps,  b + 1, totals.loss_sum,
+                                             totals.correct, totals.samples, true};
         // Stop between steps: everything up to here is kept, and the run continues from
         // here. At an epoch's end the epoch is finished first, so it is recorded whole.
         // The points up to here reach the database before the checkpoint exists: a run
         // continued from it does not log them again.
-        auto checkpoint = [&] {
+        auto checkpoint = [&](const CheckpointPosition& here) {
           sink.flush();
           sink.checkpoint_saved(save_checkpoint(options.checkpoint_dir, model, optimizer, here, device), here.epoch);
         };
-        auto stop = [&](bool saved) {
-          if (!saved && !options.checkpoint_dir.empty()) checkpoint();
+        // `saved`: the checkpoint is written already; else it is written at `here`.
+        auto stop = [&](bool saved, const CheckpointPosition& here) {
+          if (!saved && !options.checkpoint_dir.empty()) checkpoint(here);
+          const int by = interrupt_signal();
           return finish(RunStatus::Interrupted,
-                        "stopped by " + signal_name(signal) + " after step " + std::to_string(outcome.steps));
+                        "stopped by " + signal_name(by) + " after step " + std::to_string(outcome.steps));
         };
-        if (signal != 0 && !epoch_end && !run_end) return stop(false);
         const bool evaluate_now = plan.evaluates(outcome.steps, epoch, epoch_end);
+        // Mid-epoch the stop comes first; an evaluation that was due waits for the continued run.
+        if (signal != 0 && !epoch_end && !run_end) return stop(false, evaluate_now ? before_work : after_work);
         // The epoch axis: one row at each epoch's end (and where a step budget ends
-        // inside an epoch), at step = the epoch's number.
+        // inside an epoch), at step = the epoch's number. An evaluation a stop cut
+        // short leaves the row unwritten: the continued run writes it whole.
         if (plan.epoch_rows() && (epoch_end || run_end)) {
           row.clear();
           row.emplace_back("train/loss_epoch", totals.mean_loss());
           if (data.classification()) row.emplace_back("train/acc", totals.accuracy());
-          if (evaluate_now && plan.evaluates_on_epochs()) evaluate_into(row);
+          if (evaluate_now && plan.evaluates_on_epochs() && !evaluate_into(row)) return stop(false, before_work);
           row.emplace_back("lr", current_lr(optimizer));  // the lr this epoch trained with
           row.emplace_back("train/steps", static_cast<double>(outcome.steps));  // where on the step axis it ended
           sink.log_epoch(epoch, row);
@@ -182,14 +199,16 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         // The step axis: evaluations every N steps, or at the end of a step budget.
         if (evaluate_now && !plan.evaluates_on_epochs()) {
           row.clear();
-          evaluate_into(row);
+          if (!evaluate_into(row)) return stop(false, before_work);
           if (!row.empty()) sink.log(outcome.steps, row);
         }
         // An epoch-based schedule advances at every epoch the run completes.
         if (schedule && !schedule->per_step() && epoch_end) set_lr(optimizer, schedule->lr_at(epoch, run.base_lr));
         const bool checkpoint_now = !options.checkpoint_dir.empty() && plan.checkpoints(outcome.steps, epoch, epoch_end);
-        if (checkpoint_now) checkpoint();
-        if (signal != 0 && !run_end) return stop(checkpoint_now);
+        if (checkpoint_now) checkpoint(after_work);
+        // A stop that came during this work (an evaluation's last batch, the checkpoint)
+        // ends the run here too, not after one more step.
+        if (interrupt_signal() != 0 && !run_end) return stop(checkpoint_now, after_work);
       }
     }
     return finish(RunStatus::Finished, "");

@@ -1,14 +1,19 @@
 // End to end through the torchsweep executable, as a user runs it.
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "base/paths.h"
 #include "results/store.h"
 #include "tests/test_helpers.h"
 
@@ -838,6 +843,209 @@ TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
   EXPECT_LT(sqlite3_column_double(stmt, 1), 1e-12);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+}  // namespace
+
+namespace {
+
+/// torchsweep_cli with `runner` before the program (another user: setpriv's options).
+CommandResult torchsweep_cli_by(const TempDir& dir, const std::string& runner, const std::vector<std::string>& args) {
+  std::string command =
+      "cd " + shell_quote(dir.path()) + " && env -u TORCHSWEEP_DB " + runner + " " + TORCHSWEEP_BINARY;
+  for (const auto& a : args) command += " " + shell_quote(a);
+  command += " >" + shell_quote(dir.file("stdout.txt")) + " 2>" + shell_quote(dir.file("stderr.txt"));
+  const int status = std::system(command.c_str());
+  CommandResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir.file("stdout.txt"));
+  r.err = read_file(dir.file("stderr.txt"));
+  return r;
+}
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary);
+  out << in.rdbuf();
+}
+
+/// The names in `folder` that start with `prefix`.
+std::vector<std::string> files_of(const std::string& folder, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& name : torchsweep::list_directory(folder))
+    if (name.rfind(prefix, 0) == 0) out.push_back(name);
+  return out;
+}
+
+TEST_F(CliTest, ReadOnlyCommandsLeaveNoFileBesideTheDatabaseAndWorkWhereNothingCanBeWritten) {
+  ASSERT_FALSE(torchsweep::path_exists(db() + "-wal")) << "the suite's database is closed";
+  TempDir dir;
+  const std::string folder = dir.file("ro"), path = dir.file("ro/seed.db");
+  torchsweep::create_directories(folder);
+  copy_file(db(), path);
+  const std::vector<std::vector<std::string>> commands = {
+      {"results", "list"},   {"results", "sweeps"},          {"results", "show", "1"},
+      {"results", "export", "1"}, {"results", "compare", "--by", "optimizer.lr"},
+      {"results", "curves", "--by", "optimizer.lr"},         {"status"},
+      {"results", "sql", "SELECT count(*) FROM runs"}};
+  auto check_all = [&](const std::string& runner, const std::string& where) {
+    for (auto args : commands) {
+      args.insert(args.end(), {"--db", path});
+      const auto r = torchsweep_cli_by(dir, runner, args);
+      EXPECT_EQ(r.code, 0) << where << ": " << args[0] << " " << args[1] << "\n" << r.err;
+      EXPECT_FALSE(r.out.empty()) << where << ": " << args[0] << " " << args[1];
+      EXPECT_EQ(torchsweep::list_directory(folder), std::vector<std::string>{"seed.db"})
+          << where << ": " << args[0] << " " << args[1] << " left files beside the database";
+    }
+  };
+  // Root writes through permission bits, so what is checked first is that nothing is
+  // written at all: no -wal, no -shm.
+  ASSERT_EQ(chmod(folder.c_str(), 0555), 0);
+  check_all("", "a read-only folder");
+  ASSERT_EQ(chmod(folder.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+  check_all("", "a read-only file");
+  // Where permission bits hold: the same commands as a user who may write nothing there.
+  if (geteuid() == 0 && std::system("command -v setpriv >/dev/null 2>&1") == 0) {
+    ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+    ASSERT_EQ(chmod(folder.c_str(), 0555), 0);
+    check_all("setpriv --reuid=65534 --regid=65534 --clear-groups", "as nobody, a read-only folder and file");
+  }
+  chmod(folder.c_str(), 0755);
+}
+
+TEST_F(CliTest, AReadWhileAWriterHasTheDatabaseOpenSeesItsLatestChanges) {
+  TempDir dir;
+  copy_file(db(), dir.file("w.db"));
+  // A writer that keeps its connection: its change is in the -wal, not yet in the file.
+  auto writer = torchsweep::Store::open(dir.file("w.db"));
+  writer->db().exec("UPDATE runs SET status = 'failed' WHERE id = 1");
+  const auto files = files_of(dir.path(), "w.db");
+  ASSERT_EQ(files, (std::vector<std::string>{"w.db", "w.db-shm", "w.db-wal"}));
+  const auto r = torchsweep_cli(dir, {"status", "--db", "w.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("5 finished, 1 failed"), std::string::npos) << r.out;
+  EXPECT_EQ(files_of(dir.path(), "w.db"), files);
+}
+
+/// One value from a database another process may be writing, or "" (not there yet).
+std::string poll_value(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
+        sqlite3_column_text(stmt, 0))
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(CliStatusTest, RunsOfASweepKilledWithSigkillAreShownStaleWithTheCommandThatContinuesThem) {
+  TempDir dir;
+  const std::string path = dir.file("k.db");
+  std::vector<std::string> args = {TORCHSWEEP_BINARY, "run", kSpec, "train.steps=5000000", "--db", path};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stdout)) _exit(126);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (poll_value(path, "SELECT count(*) FROM runs WHERE status = 'running'").empty() ||
+         poll_value(path, "SELECT count(*) FROM runs WHERE status = 'running'") == "0") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no run started";
+    usleep(20000);
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const std::string running = poll_value(path, "SELECT count(*) FROM runs WHERE status = 'running'");
+  ASSERT_NE(running, "0") << "the runs ended before they could be killed";
+  ASSERT_EQ(poll_value(path, "SELECT DISTINCT pid FROM runs WHERE status = 'running'"), std::to_string(pid));
+
+  const auto r = torchsweep_cli(dir, {"status", "--db", "k.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string counts = r.out.substr(0, r.out.find('\n'));
+  EXPECT_NE(counts.find(", " + running + " stale"), std::string::npos) << r.out;
+  EXPECT_EQ(counts.find("running"), std::string::npos) << "the database's `running` is not what status says: " << r.out;
+  EXPECT_NE(r.out.find(running + " run(s) stale: recorded running, but their process ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" pid " + std::to_string(pid) + ") is gone"), std::string::npos) << r.out;
+  const std::string hint = "continue them with: torchsweep run " + kSpec + " train.steps=5000000 --db k.db\n";
+  EXPECT_NE(r.out.find(hint), std::string::npos) << r.out;
+  // Every run shown stale in the table too.
+  std::istringstream lines(r.out);
+  int stale_rows = 0;
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" stale ") != std::string::npos && line.find(std::to_string(pid)) != std::string::npos) ++stale_rows;
+  EXPECT_EQ(std::to_string(stale_rows), running) << r.out;
+}
+
+TEST(CliCommandsTest, AnUnknownFlagIsNamedWithItsCommandAndTheClosestFlag) {
+  TempDir dir;
+  auto r = torchsweep_cli(dir, {"results", "list", "--formt", "csv"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "torchsweep results list: unknown flag '--formt', did you mean '--format'? (torchsweep results list --help "
+            "lists what it takes)\n");
+  r = torchsweep_cli(dir, {"run", kSpec, "--wokers", "2"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("torchsweep run: unknown flag '--wokers', did you mean '--workers'?", 0), 0u) << r.err;
+  r = torchsweep_cli(dir, {"status", "--sweeps=3"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("torchsweep status: unknown flag '--sweeps'", 0), 0u) << r.err;
+  r = torchsweep_cli(dir, {"results", "sweeps", "extra"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("torchsweep results sweeps: unexpected argument 'extra'", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find("were not expected"), std::string::npos) << r.err;
+}
+
+TEST(CliCommandsTest, ADatabaseInAFolderThatDoesNotExistIsBadInputSaidOnce) {
+  TempDir dir;
+  const auto r = torchsweep_cli(dir, {"run", kSpec, "--db", "missing-folder/x.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "--db missing-folder/x.db: the folder missing-folder does not exist (create it first)\n");
+  EXPECT_FALSE(torchsweep::path_exists(dir.file("missing-folder")));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliWorkersTest, AWorkerTrainingAFusedGroupShowsOneStatusLineNamingItsRuns) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
+  TempDir dir;
+  const std::string command = "cd " + shell_quote(dir.path()) + " && script -qec " +
+                              shell_quote("stty cols 100; " + std::string(TORCHSWEEP_BINARY) + " run " + kSpec +
+                                          " --db f.db --workers 2 sweep.fuse=on train.steps=3000") +
+                              " /dev/null > screen.txt 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.file("screen.txt"));
+  const std::string screen = read_file(dir.file("screen.txt"));
+  ASSERT_EQ(query(dir.file("f.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "fused") << screen;
+  // Each worker trains three of the six runs as one group: its status line names the
+  // group's runs and places ("runs 1-3 [1-3/6] (3 fused)", or "runs 1,3-4 ..." when the
+  // workers' claims interleave), never one lane's run alone ("run 3 [3/6]").
+  std::string plain = std::regex_replace(screen, std::regex("\x1b\\[[0-9]*[A-Za-z]"), "\n");
+  std::istringstream lines(plain);
+  const std::regex group_label("\\[worker [12]\\] runs [0-9,-]+ \\[[0-9,-]+/6\\] \\(3 fused\\)  ");
+  int status_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("ETA") == std::string::npos) continue;
+    ++status_lines;
+    EXPECT_TRUE(std::regex_search(line, group_label)) << line;
+  }
+  EXPECT_GT(status_lines, 0) << screen;
+  // Each run's own end line keeps its label.
+  for (int run = 1; run <= 6; ++run)
+    EXPECT_NE(screen.find("run " + std::to_string(run) + " [" + std::to_string(run) + "/6]"), std::string::npos);
 }
 
 }  // namespace

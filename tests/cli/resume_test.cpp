@@ -408,12 +408,13 @@ bool wait_for_output(const std::string& path, const std::string& text) {
 
 /// The seed's CNN on Fashion-MNIST with an evaluation of 5,000 test images (seconds on one
 /// thread) after each of few, short steps: a signal sent after the first evaluation's
-/// line lands in the next evaluation.
+/// line lands in the next evaluation (or in the one short step before it). No checkpoint
+/// is written between the two: a stop during one would end the run right after it.
 std::vector<std::string> evaluating_args(const std::string& db, const std::vector<std::string>& budget) {
   std::vector<std::string> args = {TORCHSWEEP_BINARY, "run",
                                    torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
-                                   "data.test_limit=5000", "train.deterministic=true", "train.threads=1",
-                                   "train.log_every=1", "device=cpu", "--db", db};
+                                   "data.test_limit=5000", "train.checkpoint_every=end", "train.deterministic=true",
+                                   "train.threads=1", "train.log_every=1", "device=cpu", "--db", db};
   args.insert(args.begin() + 3, budget.begin(), budget.end());
   return args;
 }

@@ -2,6 +2,7 @@
 // holders are found, and their runs are taken again.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "results/run_queue.h"
 #include "results/store.h"
 #include "tests/results/store_fixture.h"
@@ -100,6 +102,43 @@ TEST(RunQueueTest, DeadHoldersAreFoundAndTheirRunsTakenAgain) {
   store->end_run(ids[1], RunStatus::Failed, "boom", 1, 0.1);
   EXPECT_EQ(queue.requeue(sweep), 2);
   EXPECT_EQ(scalar_text(store->db(), "SELECT status FROM runs WHERE id = ?", ids[1]), "pending");
+}
+
+TEST(RunQueueTest, AHolderIsGoneWhenItsPidIsFreeOrNowBelongsToALaterProcess) {
+  using torchsweep::holder_gone;
+  const Holder self = this_process();
+  const std::string now = torchsweep::utc_now();
+  const std::chrono::seconds stale_after(300);
+  // This process, alive and beating now, holds its runs.
+  EXPECT_FALSE(holder_gone(self, now, self, stale_after));
+  // A pid that no process has (a child that has exited and been waited for).
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);
+  EXPECT_TRUE(holder_gone({self.host, child}, now, self, stale_after));
+  // A holder killed but not yet waited for by its parent (a zombie) is gone too.
+  const pid_t paused = fork();
+  if (paused == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(paused, 0);
+  EXPECT_FALSE(holder_gone({self.host, paused}, now, self, stale_after));
+  ASSERT_EQ(kill(paused, SIGKILL), 0);
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(paused), &info, WEXITED | WNOWAIT), 0);  // dead, not reaped
+  EXPECT_TRUE(holder_gone({self.host, paused}, now, self, stale_after));
+  waitpid(paused, nullptr, 0);
+  // This pid with a heartbeat from before this process started: the holder that beat
+  // then was another process, whose pid was given again.
+  EXPECT_TRUE(holder_gone(self, "2000-01-01T00:00:00.000Z", self, stale_after));
+  // Another host's holder: judged by its heartbeat's age alone.
+  const Holder elsewhere{self.host + "-elsewhere", self.pid};
+  EXPECT_FALSE(holder_gone(elsewhere, now, self, stale_after));
+  EXPECT_TRUE(holder_gone(elsewhere, torchsweep::utc_iso(std::chrono::system_clock::now() - std::chrono::minutes(6)),
+                          self, stale_after));
+  EXPECT_TRUE(holder_gone(elsewhere, "", self, stale_after)) << "never beat: nothing says it is alive";
 }
 
 }  // namespace

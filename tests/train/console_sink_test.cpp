@@ -5,6 +5,9 @@
 #include "base/utf8.h"
 
 #include <cmath>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <sstream>
 
 #include "tests/test_helpers.h"
@@ -86,6 +89,57 @@ TEST(ConsoleSink, RunLinesReadNumbersAsTablesDo) {
   EXPECT_NE(text.find("step 5  val/acc 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("5 steps on cpu  train/loss 0.238629  123 ms\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("-nan"), std::string::npos) << text;
+}
+
+TEST(ConsoleSink, ABarDrawnWiderThanTheWindowNowIsIsRedrawnFromItsFirstRow) {
+  // The sink reads the width from the terminal, else from $COLUMNS.
+  if (isatty(STDOUT_FILENO) || isatty(STDERR_FILENO)) GTEST_SKIP() << "a terminal's own width would be read";
+  const char* before = std::getenv("COLUMNS");
+  const std::string saved = before ? before : "";
+  std::ostringstream out;
+  ConsoleSink sink(out, "run 1 [1/1]", ConsoleSink::Display::Bar);
+  Progress p = halfway();
+  p.batch = p.batches;  // the last batch of an epoch is always drawn
+  setenv("COLUMNS", "100", 1);
+  sink.progress(p);
+  const size_t drawn = character_count(out.str().substr(1, out.str().size() - 4));
+  ASSERT_GT(drawn, 40u) << out.str();
+  // The window shrinks to 40 columns: the bar, rewrapped, now takes two or three rows;
+  // the redraw goes up to its first row and clears what is below.
+  setenv("COLUMNS", "40", 1);
+  out.str("");
+  sink.progress(p);
+  const std::string text = out.str();
+  const std::string up = "\r\x1b[" + std::to_string((drawn + 39) / 40 - 1) + "A";
+  EXPECT_EQ(text.substr(0, up.size()), up) << text;
+  EXPECT_EQ(text.substr(text.size() - 3), "\x1b[J") << text;
+  EXPECT_LT(character_count(text.substr(up.size(), text.size() - up.size() - 3)), 40u) << text;
+  // Drawn to fit, the next redraw needs no more than the line's own row.
+  out.str("");
+  sink.progress(p);
+  EXPECT_EQ(out.str().substr(0, 2), "\r" + std::string(1, 'r')) << out.str();
+  if (before) setenv("COLUMNS", saved.c_str(), 1); else unsetenv("COLUMNS");
+}
+
+TEST(ConsoleSink, AFusedGroupShowsOneStatusLineNamingAllItsRuns) {
+  // The worker's sinks for lanes of runs 7 to 12: the first lane's status record names
+  // the group, the others send none; each lane's own lines carry its run's label.
+  std::ostringstream first_out, last_out;
+  ConsoleSink first(first_out, "run 7 [7/12]  optimizer.lr=0.1", ConsoleSink::Display::StatusRecords,
+                    std::chrono::seconds(10), 120);
+  first.set_progress_label("runs 7-12 [7-12/12] (6 fused)");
+  ConsoleSink last(last_out, "run 12 [12/12]  optimizer.lr=0.6", ConsoleSink::Display::Quiet,
+                   std::chrono::seconds(10), 120);
+  last.set_progress_label("runs 7-12 [7-12/12] (6 fused)");
+  Progress p = halfway();
+  p.batch = p.batches;
+  first.progress(p);
+  last.progress(p);
+  EXPECT_EQ(first_out.str().substr(0, 30), std::string(1, kStatusRecord) + "runs 7-12 [7-12/12] (6 fused)")
+      << first_out.str();
+  EXPECT_EQ(last_out.str(), "") << "one status line per worker";
+  last.run_ended({RunStatus::Finished, "", 7035, 1.0});
+  EXPECT_EQ(last_out.str().substr(0, 24), "run 12 [12/12]  optimize") << last_out.str();
 }
 
 }  // namespace
