@@ -172,6 +172,7 @@ namespace {
 std::string not_this_runs(const std::string& dir, FolderStanding standing, const std::optional<ArtifactOwner>& owner) {
   if (standing == FolderStanding::Unmarked)
     return dir + " has no owner.json and no checkpoint this database recorded for the run";
+  if (owner && owner->database_uid.empty()) return dir + " has an owner.json that cannot be read";
   if (owner) return dir + " holds " + describe_owner(*owner);
   return dir + " is not a folder";
 }
@@ -215,15 +216,15 @@ RunFolder prepare_run_folder(Database& db, ArtifactOwnership& ownership, int64_t
     tx.commit();
   };
   if (copy) {
-    const std::string whose = owner ? describe_owner(*owner) : "no owner.json";
+    const std::string whose = owner ? "belongs to " + describe_owner(*owner) : "has no owner.json and lies outside " + root;
     if (path_exists(dir)) {  // its own folder from an earlier attempt: continue there
       rebase(false);
-      return {dir, run.artifact_dir + " is another database's copy of this run (" + whose + "); continuing in " + dir};
+      return {dir, "its checkpoint folder " + run.artifact_dir + " " + whose + "; continuing in its own " + dir};
     }
     copy_tree(run.artifact_dir, dir);
     write_owner(dir, ownership.marker_for(run));
     rebase(true);
-    return {dir, "its checkpoint folder " + run.artifact_dir + " belongs to " + whose +
+    return {dir, "its checkpoint folder " + run.artifact_dir + " " + whose +
                      "; continuing from a copy in " + dir + " (that folder is left as it is)"};
   }
   if (reason.empty() && !taken.empty()) {
@@ -231,8 +232,11 @@ RunFolder prepare_run_folder(Database& db, ArtifactOwnership& ownership, int64_t
     reason = not_this_runs(taken, ownership.standing(taken, run, &taken_owner), taken_owner);
   }
   if (ownership.standing(dir, run) != FolderStanding::Own) write_owner(dir, ownership.marker_for(run));
-  if (dir != run.artifact_dir) rebase(false);
+  // A recorded checkpoint that is not continued from is forgotten (a gone folder's too).
+  if (dir != run.artifact_dir || !run.checkpoint.empty()) rebase(false);
   if (reason.empty()) return {dir, ""};
+  if (standing == FolderStanding::Missing && !run.checkpoint.empty())
+    return {dir, reason + ": training from scratch in " + dir};
   return {dir, reason + "; not used (left as it is): training from scratch in " + dir};
 }
 

@@ -71,8 +71,9 @@ Removal plan_removal(Database& db, const std::vector<int64_t>& run_ids, const st
         break;
       case FolderStanding::SameRun:
       case FolderStanding::Foreign:
-        plan.kept_dirs.push_back(
-            {record.artifact_dir, owner ? "it belongs to " + describe_owner(*owner) : "it is not a folder"});
+        plan.kept_dirs.push_back({record.artifact_dir, !owner                        ? "it is not a folder"
+                                                       : owner->database_uid.empty() ? "its owner.json cannot be read"
+                                                                                     : "it belongs to " + describe_owner(*owner)});
         break;
     }
   }

@@ -104,5 +104,26 @@ TEST(Paths, TempDirectoriesAreFreshAndFollowTmpdir) {
   EXPECT_TRUE(list_directory(a).empty());
 }
 
+TEST(Paths, CopyTreeLinksFilesAndKeepsTheTreesIndependent) {
+  TempDir dir;
+  create_directories(dir.file("from/step-3"));
+  std::ofstream(dir.file("from/step-3/model.pt")) << "weights";
+  std::ofstream(dir.file("from/latest")) << "step-3\n";
+  copy_tree(dir.file("from"), dir.file("deep/to"));  // the parent is made too
+  struct stat a {}, b {};
+  ASSERT_EQ(::stat(dir.file("from/step-3/model.pt").c_str(), &a), 0);
+  ASSERT_EQ(::stat(dir.file("deep/to/step-3/model.pt").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "one file system: a hard link, no second copy of the bytes";
+  EXPECT_EQ(a.st_nlink, 2u);
+  // Files are replaced (rename), never changed in place: replacing one side leaves the other.
+  std::ofstream(dir.file("deep/to/latest.tmp")) << "step-9\n";
+  rename_path(dir.file("deep/to/latest.tmp"), dir.file("deep/to/latest"));
+  std::ifstream latest(dir.file("from/latest"));
+  std::string line;
+  std::getline(latest, line);
+  EXPECT_EQ(line, "step-3");
+  EXPECT_THROW(copy_tree(dir.file("from"), dir.file("deep/to")), std::system_error) << "the target exists";
+}
+
 }  // namespace
 }  // namespace torchsweep

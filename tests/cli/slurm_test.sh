@@ -107,6 +107,12 @@ check 19 0.004441332139
 [ "$(ls "$T"/seed-slurm/sweep-1/shards/)" = task-0.db ] || fail "expected one task: $(ls "$T"/seed-slurm/sweep-1/shards/)"
 [ "$(q "$T/seed.db" "SELECT group_concat(DISTINCT engine) FROM runs")" = fused ] || fail "the runs were not fused"
 echo "six finished runs with the seed's E_total values, fused in one task"
+# The merge handed the task's checkpoint folders to the main database (docs/results-schema.md,
+# "Artifact folders"): their owner.json names it, and deleting there would remove them.
+for dir in $(q "$T/seed.db" "SELECT artifact_dir FROM runs"); do
+  grep -q "\"database_path\": \"$T/seed.db\"" "$dir/owner.json" ||
+    fail "$dir/owner.json does not name the main database: $(cat "$dir/owner.json")"
+done
 
 # 2. A long run, sent USR1 while it trains: it checkpoints, requeues and finishes.
 out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" optimizer.lr=1.0 train.steps=200000 \

@@ -3,8 +3,6 @@
 // in. Files are real; expected values come from the paths and uids the test made.
 #include "results/artifact_owner.h"
 
-#include <sys/stat.h>
-
 #include <fstream>
 #include <sstream>
 
@@ -201,17 +199,20 @@ TEST(ArtifactOwnerTest, AnUnmarkedFolderFromBeforeMarkersIsAdoptedOnlyWithItsRec
   EXPECT_NE(other.note.find(root + "/run-2 has no owner.json"), std::string::npos) << other.note;
 }
 
-TEST(ArtifactOwnerTest, CopyTreeLinksFilesAndKeepsTheTreesIndependent) {
+/// A run whose recorded checkpoint folder is gone trains from scratch and says why.
+TEST(ArtifactOwnerTest, ARunWhoseCheckpointFolderIsGoneSaysSo) {
   TempDir dir;
-  write_checkpoint(dir.file("from"), 3);
-  torchsweep::copy_tree(dir.file("from"), dir.file("to"));
-  struct stat a {}, b {};
-  ASSERT_EQ(::stat(dir.file("from/step-3/model.pt").c_str(), &a), 0);
-  ASSERT_EQ(::stat(dir.file("to/step-3/model.pt").c_str(), &b), 0);
-  EXPECT_EQ(a.st_ino, b.st_ino) << "one file system: a hard link, no second copy of the bytes";
-  torchsweep::rename_path(dir.file("to/latest"), dir.file("to/latest.old"));
-  EXPECT_EQ(read_text(dir.file("from/latest")), "step-3\n");
-  EXPECT_THROW(torchsweep::copy_tree(dir.file("from"), dir.file("to")), std::system_error) << "the target exists";
+  const auto ids = make_database(dir.file("g.db"), 1);
+  auto store = Store::open(dir.file("g.db"));
+  ArtifactOwnership owns(store->db());
+  const std::string root = dir.file("g-artifacts");
+  store->set_artifact_dir(ids[0], root + "/run-1");
+  store->record_checkpoint(ids[0], root + "/run-1/step-8", 2);
+  const auto folder = torchsweep::prepare_run_folder(store->db(), owns, ids[0], root);
+  EXPECT_EQ(folder.dir, root + "/run-1");
+  EXPECT_EQ(folder.note, root + "/run-1 (its checkpoint folder) is gone: training from scratch in " + root + "/run-1");
+  EXPECT_EQ(scalar_text(store->db(), "SELECT coalesce(checkpoint, 'none') FROM runs WHERE id = 1"), "none");
+  EXPECT_EQ(torchsweep::testing::scalar_int(store->db(), "SELECT count(*) FROM artifacts"), 0);
 }
 
 }  // namespace
