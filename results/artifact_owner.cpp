@@ -107,6 +107,8 @@ bool ArtifactOwnership::names_this_database(const ArtifactOwner& owner) {
     } catch (const DatabaseError& e) {
       // A database from before schema 10 (no meta table) holds no uid at all.
       holds = std::string(e.what()).find("no such table") == std::string::npos;
+    } catch (const std::exception&) {
+      holds = true;
     }
     known = holds_my_uid_.emplace(owner.database_path, holds).first;
   }
