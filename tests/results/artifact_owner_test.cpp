@@ -104,7 +104,15 @@ TEST(ArtifactOwnerTest, ACopyDoesNotOwnTheOriginalsFoldersAMovedDatabaseDoes) {
   a.reset();
   torchsweep::rename_path(dir.file("a.db"), dir.file("moved.db"));
   auto moved = Store::open(dir.file("moved.db"));
-  EXPECT_EQ(ArtifactOwnership(moved->db()).standing(folder, run), FolderStanding::Own);
+  ArtifactOwnership moved_owns(moved->db());
+  EXPECT_EQ(moved_owns.standing(folder, run), FolderStanding::Own);
+  // It continues there, and the marker follows it to its new path.
+  moved->set_artifact_dir(run.id, folder);
+  const auto continued = torchsweep::prepare_run_folder(moved->db(), moved_owns, run.id, dir.file("moved-artifacts"));
+  EXPECT_EQ(continued.dir, folder);
+  EXPECT_EQ(continued.note, "");
+  EXPECT_EQ(torchsweep::read_owner(folder)->database_path, dir.file("moved.db"));
+  moved.reset();
   // A new database at the old path is another database: the folder is not its.
   const auto fresh_ids = make_database(dir.file("a.db"), 1);
   auto fresh = Store::open(dir.file("a.db"));
