@@ -130,7 +130,7 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   // One task per run, or per group of runs that train as one fused model.
   std::vector<nlohmann::json> configs;
   for (const auto& run : plan.runs) configs.push_back(run.config);
-  const auto groups = fusion_groups(configs, plan.fuse != "off");
+  const auto groups = fusion_groups(configs, plan.fuse);
   const auto tasks = static_cast<int64_t>(groups.size());
   SlurmSubmission submission;
   if (options.dry_run) {

@@ -4,7 +4,6 @@
 
 #include "base/interrupt.h"
 #include "base/number_text.h"
-#include "device/devices.h"
 #include "launch/environment.h"
 #include "results/run_queue.h"
 #include "results/sqlite_sink.h"
@@ -16,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <memory>
+#include <set>
 
 namespace torchsweep {
 
@@ -73,17 +73,6 @@ std::string sweep_fuse_setting(Store& store, int64_t sweep_id) {
   return fuse.is_string() ? fuse.get<std::string>() : "auto";
 }
 
-/// Whether the run's device is a GPU here. `sweep.fuse: auto` fuses on the CPU only for
-/// now: the grouped lanes and device-side rates a GPU uses have not yet been checked on
-/// one (`fuse: on` fuses there too).
-bool runs_on_cuda(const nlohmann::json& config) {
-  try {
-    return resolve_device(config.at("device").get<std::string>()).is_cuda();
-  } catch (const std::exception&) {  // a device this machine lacks: the run reports it alone
-    return true;
-  }
-}
-
 }  // namespace
 
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options) {
@@ -101,6 +90,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
   ArtifactOwnership ownership(store.db());
   std::map<int64_t, std::string> fuse_of_sweep;  // sweep.fuse, read once per sweep
+  std::set<int64_t> told_inexact;                // sweeps whose `fuse: on` groups were said to be inexact
   while (interrupt_signal() == 0) {
     const auto claimed = queue.claim_next(options.sweep_id, self);
     if (!claimed) break;
@@ -110,8 +100,9 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     auto fuse = fuse_of_sweep.find(claimed->sweep_id);
     if (fuse == fuse_of_sweep.end()) fuse = fuse_of_sweep.emplace(claimed->sweep_id, sweep_fuse_setting(store, claimed->sweep_id)).first;
     const nlohmann::json config = nlohmann::json::parse(claimed->config_json);
-    const bool fuse_here = fuse->second == "on" || (fuse->second == "auto" && !runs_on_cuda(config));
-    const std::string key = fuse_here ? fusion_key(config) : "";
+    // One decision for workers and Slurm's grouping: `auto` fuses only where a lane is
+    // its run alone bit for bit.
+    const std::string key = fuses(fuse->second, config) ? fusion_key(config) : "";
     if (!key.empty() && claimed->attempts == 1) {
       auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
         return fusion_key(nlohmann::json::parse(config)) == key;
@@ -119,6 +110,11 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
                                 : kMaxFusedLanes) - 1);
       group.insert(group.end(), more.begin(), more.end());
     }
+    if (group.size() > 1 && !fused_lanes_exact(config) && told_inexact.insert(claimed->sweep_id).second)
+      out << options.prefix
+          << fmt::format("sweep.fuse=on: runs on {} train as grouped lanes, whose numbers equal their runs alone "
+                         "to rounding only (dropout draws other masks); fuse: auto trains them one by one\n",
+                         config.at("device").get<std::string>());
     if (fuse->second == "on" && group.size() == 1)
       out << options.prefix
           << fmt::format("run {}: trained alone ({})\n", claimed->id,

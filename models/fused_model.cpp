@@ -40,12 +40,12 @@ namespace {
 /// Lane-major concatenation of the replicas' tensors along dim 0.
 torch::Tensor stack_lanes(const std::vector<torch::Tensor>& tensors) { return torch::cat(tensors, 0).detach().clone(); }
 
-// ---- the seed network: two batched matrix products ----
+// ---- the seed network: lane by lane, or two batched matrix products ----
 
 class FusedBackprop2x2x2 : public FusedModel {
  public:
-  explicit FusedBackprop2x2x2(const std::vector<std::shared_ptr<Model>>& replicas)
-      : FusedModel(static_cast<int64_t>(replicas.size())) {
+  FusedBackprop2x2x2(const std::vector<std::shared_ptr<Model>>& replicas, bool exact)
+      : FusedModel(static_cast<int64_t>(replicas.size())), exact_(exact) {
     std::vector<torch::Tensor> hidden, output;
     for (const auto& r : replicas) {
       const auto p = r->parameters();
@@ -56,13 +56,30 @@ class FusedBackprop2x2x2 : public FusedModel {
     output_ = register_parameter("output", stack_lanes(output));
   }
 
+  bool exact() const override { return exact_; }
+
   torch::Tensor forward(const torch::Tensor& inputs) override {
+    if (exact_) {
+      // Backprop2x2x2::forward on lane k's [2, 2] slices: the same matrix products (a
+      // batched product rounds some sums otherwise: 66 of 3,720 points of 20 steps
+      // differed in their last bits).
+      // unbind: one autograd node per parameter, whose backward stacks the lanes'
+      // gradients (K selects would each add a zero-filled [K, 2, 2] to sum).
+      const auto x = inputs.unbind(0), hidden = hidden_.unbind(0), output = output_.unbind(0);
+      std::vector<torch::Tensor> outs;
+      for (int64_t k = 0; k < lanes(); ++k) {
+        const auto a_h = torch::sigmoid(x[k].matmul(hidden[k].t()));
+        outs.push_back(torch::sigmoid(a_h.matmul(output[k].t())));
+      }
+      return torch::stack(outs);
+    }
     const auto a_h = torch::sigmoid(torch::bmm(inputs, hidden_.transpose(1, 2)));
     return torch::sigmoid(torch::bmm(a_h, output_.transpose(1, 2)));
   }
 
  private:
   torch::Tensor hidden_, output_;
+  bool exact_;
 };
 
 // ---- layered models: one layer per layer, lanes side by side in the channels ----
@@ -239,19 +256,26 @@ using LaneStep = std::function<torch::Tensor(int64_t lane, const torch::Tensor& 
 
 class FusedLayered : public FusedModel {
  public:
-  FusedLayered(int64_t lanes, torch::nn::Sequential layers, std::vector<LaneStep> lane_steps, bool exact)
-      : FusedModel(lanes), lane_steps_(std::move(lane_steps)), exact_(exact) {
+  FusedLayered(int64_t lanes, torch::nn::Sequential layers, std::vector<LaneStep> lane_steps, bool exact, bool draws)
+      : FusedModel(lanes), lane_steps_(std::move(lane_steps)), exact_(exact), draws_(draws) {
     layers_ = register_module("layers", std::move(layers));
   }
+  bool exact() const override { return exact_; }
+
   torch::Tensor forward(const torch::Tensor& inputs) override {
     if (exact_) {
       // Each lane through its own layers on its own tensors: the run's operations on
-      // the run's shapes and memory layout, so its forward and backward are its bits.
+      // the run's shapes and memory layout, so its forward and backward are its bits;
+      // its dropout masks drawn from its own generator, as its run alone draws them.
+      const auto x = inputs.unbind(0);
       std::vector<torch::Tensor> outs;
       for (int64_t k = 0; k < lanes(); ++k) {
-        torch::Tensor h = inputs[k];
-        for (const auto& step : lane_steps_) h = step(k, h);
-        outs.push_back(h);
+        auto lane = [&] {
+          torch::Tensor h = x[k];
+          for (const auto& step : lane_steps_) h = step(k, h);
+          return h;
+        };
+        outs.push_back(draws_ && is_training() && generators() ? generators()->in_lane(k, lane) : lane());
       }
       return torch::stack(outs);
     }
@@ -267,6 +291,7 @@ class FusedLayered : public FusedModel {
   torch::nn::Sequential layers_;
   std::vector<LaneStep> lane_steps_;
   bool exact_;
+  bool draws_;  ///< has a layer that draws random numbers in training (dropout)
 };
 
 Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool exact) {
@@ -275,6 +300,7 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
   for (const auto& r : replicas) seqs.push_back(std::static_pointer_cast<LayeredModel>(r)->layers());
   torch::nn::Sequential fused;
   std::vector<LaneStep> steps;
+  bool draws = false;
   const auto& first = seqs.front();
   for (size_t i = 0; i < first->size(); ++i) {
     const auto module = first->ptr(i);
@@ -312,7 +338,10 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
                std::dynamic_pointer_cast<torch::nn::FlattenImpl>(module) ||
                std::dynamic_pointer_cast<torch::nn::DropoutImpl>(module) ||
                std::dynamic_pointer_cast<torch::nn::Dropout2dImpl>(module)) {
-      // Per element or per channel: the lanes' channels side by side change nothing.
+      // Per element or per channel: the lanes' channels side by side change nothing
+      // (but for dropout's masks: grouped, one draw covers all lanes).
+      draws = draws || std::dynamic_pointer_cast<torch::nn::DropoutImpl>(module) ||
+              std::dynamic_pointer_cast<torch::nn::Dropout2dImpl>(module);
       torch::nn::AnyModule same = any.clone();
       fused->push_back(same);
       steps.push_back([same](int64_t, const torch::Tensor& x) mutable { return same.forward(x); });
@@ -322,7 +351,7 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
   }
   const auto device = replicas.front()->parameters().empty() ? torch::Device(torch::kCPU)
                                                              : replicas.front()->parameters().front().device();
-  auto model = std::make_shared<FusedLayered>(k, fused, std::move(steps), exact);
+  auto model = std::make_shared<FusedLayered>(k, fused, std::move(steps), exact, draws);
   model->to(device);
   return {model, ""};
 }
@@ -332,14 +361,16 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
 Fusion fuse_models(const std::vector<std::shared_ptr<Model>>& replicas, LaneForm form) {
   if (replicas.empty()) return {nullptr, "no runs to fuse"};
   const Model* first = replicas.front().get();
-  if (dynamic_cast<const Backprop2x2x2*>(first)) return {std::make_shared<FusedBackprop2x2x2>(replicas), ""};
+  const auto params = replicas.front()->parameters();
+  const bool exact = form == LaneForm::Exact ||
+                     (form == LaneForm::Auto && (params.empty() || !params.front().is_cuda()));
+  if (dynamic_cast<const Backprop2x2x2*>(first)) return {std::make_shared<FusedBackprop2x2x2>(replicas, exact), ""};
   if (dynamic_cast<const LayeredModel*>(first)) {
     // A linear layer after anything but a flattening sees [B, features] only.
     for (const auto& info : first->layer_info())
       if (info.name.rfind("Linear", 0) == 0 && info.output.size() != 1)
         return {nullptr, "a linear layer on inputs of more than one dimension"};
-    return fuse_layered(replicas, form == LaneForm::Exact ||
-                                      (form == LaneForm::Auto && !replicas.front()->parameters().front().is_cuda()));
+    return fuse_layered(replicas, exact);
   }
   return {nullptr, "the model has no fused form (the seed network and layered models have)"};
 }

@@ -9,6 +9,7 @@
 #include "device/cuda_graph.h"
 #include "device/devices.h"
 #include "models/fused_model.h"
+#include "models/lane_generators.h"
 #include "optim/fused_sgd.h"
 #include "optim/optimizers.h"
 #include "train/batch_source.h"
@@ -27,11 +28,26 @@ std::string fusion_key(const nlohmann::json& config) {
   return shared.dump();
 }
 
-std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, bool fuse) {
+bool fused_lanes_exact(const nlohmann::json& config) {
+  if (fusion_key(config).empty()) return false;
+  try {
+    return !resolve_device(config.at("device").get<std::string>()).is_cuda();
+  } catch (const std::exception&) {  // a device this machine lacks
+    return false;
+  }
+}
+
+bool fuses(const std::string& setting, const nlohmann::json& config) {
+  if (setting == "on") return !fusion_key(config).empty();
+  if (setting == "auto") return fused_lanes_exact(config);
+  return false;
+}
+
+std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, const std::string& setting) {
   std::vector<std::vector<size_t>> groups;
   std::map<std::string, size_t> open;  // fusion key -> its group still taking runs
   for (size_t i = 0; i < configs.size(); ++i) {
-    const std::string key = fuse ? fusion_key(configs[i]) : "";
+    const std::string key = fuses(setting, configs[i]) ? fusion_key(configs[i]) : "";
     auto found = key.empty() ? open.end() : open.find(key);
     if (found != open.end() && groups[found->second].size() < kMaxFusedLanes) {
       groups[found->second].push_back(i);
@@ -73,8 +89,14 @@ struct Lane {
 
 class FusedLoop {
  public:
-  FusedLoop(std::vector<Lane>& lanes, FusedModel& model, FusedSGD& optimizer, const TrainOptions& options)
-      : lanes_(lanes), model_(model), optimizer_(optimizer), options_(options), first_(lanes.front().run) {}
+  FusedLoop(std::vector<Lane>& lanes, FusedModel& model, FusedSGD& optimizer, LaneGenerators& generators,
+            const TrainOptions& options)
+      : lanes_(lanes),
+        model_(model),
+        optimizer_(optimizer),
+        generators_(generators),
+        options_(options),
+        first_(lanes.front().run) {}
 
   /// Steps on a GPU go through a captured CUDA graph (after `warmup` uncaptured ones).
   void capture_steps(int64_t warmup) {
@@ -138,6 +160,7 @@ class FusedLoop {
   std::vector<Lane>& lanes_;
   FusedModel& model_;
   FusedSGD& optimizer_;
+  LaneGenerators& generators_;
   const TrainOptions& options_;
   const RunParts& first_;
   Clock::time_point started_;
@@ -271,11 +294,13 @@ class FusedLoop {
 
   void uncaptured_step(const std::vector<torch::Tensor>& inputs, const std::vector<torch::Tensor>& targets, int64_t step,
                        bool log_now) {
-    const auto outputs = model_.forward(torch::stack(inputs));
+    // unbind: one autograd node whose backward stacks the lanes' gradients (a select
+    // per lane would each add a zero-filled [K, ...] gradient to sum).
+    const auto outputs = model_.forward(torch::stack(inputs)).unbind(0);
     std::vector<torch::Tensor> losses;
     torch::Tensor total;
     for (size_t k = 0; k < lanes_.size(); ++k) {
-      losses.push_back(lanes_[k].run.loss(outputs[static_cast<int64_t>(k)], targets[k]));
+      losses.push_back(lanes_[k].run.loss(outputs[k], targets[k]));
       // A stopped lane still runs forward (its slot is part of the model) but adds no
       // gradient; its rate is 0 too.
       if (lanes_[k].active) total = total.defined() ? total + losses.back() : losses.back();
@@ -285,7 +310,7 @@ class FusedLoop {
     for (size_t k = 0; k < lanes_.size(); ++k) {
       Lane& lane = lanes_[k];
       if (!lane.active) continue;
-      const auto out = outputs[static_cast<int64_t>(k)].detach();
+      const auto out = outputs[k].detach();
       lane.meter->add(step, losses[k].detach(), out, targets[k]);
       after_lane_step(k, step, log_now, lane.batch.inputs, targets[k], out);
     }
@@ -303,7 +328,10 @@ class FusedLoop {
     optimizer_.write_lane_state(static_cast<int64_t>(k), *lane.run.optimizer);
     set_lr(*lane.run.optimizer, optimizer_.lr(static_cast<int64_t>(k)));
     lane.sink->flush();  // as train_run: the points up to here before the checkpoint exists
-    return save_checkpoint(lane.checkpoint_dir, *lane.run.model, *lane.run.optimizer, here, lane.run.device);
+    // The generator state the checkpoint keeps is the lane's, as its run alone's would be.
+    return generators_.in_lane(static_cast<int64_t>(k), [&] {
+      return save_checkpoint(lane.checkpoint_dir, *lane.run.model, *lane.run.optimizer, here, lane.run.device);
+    });
   }
 
   void after_step(int64_t epoch, int64_t b, int64_t steps, bool epoch_end, bool run_end, int signal) {
@@ -399,9 +427,13 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
   try {
     std::vector<std::shared_ptr<Model>> replicas;
     std::vector<torch::optim::SGDOptions> settings;
+    std::unique_ptr<LaneGenerators> generators;
     for (size_t k = 0; k < specs.size(); ++k) {
       lanes[k].run = build_run(specs[k].config, options.default_threads);
       auto& run = lanes[k].run;
+      // Where the run alone would begin to draw: its seed set, its model built.
+      if (!generators) generators = std::make_unique<LaneGenerators>(run.device);
+      generators->add_lane_from_default();
       lanes[k].batches = std::make_unique<BatchSource>(*run.data, run.device, run.model->dtype(), run.seed);
       lanes[k].meter = std::make_unique<EpochMeter>(run.device, run.data->classification(), options.metric_reads);
       replicas.push_back(run.model);
@@ -434,11 +466,12 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
       return out;
     }
     fusion.model->train();
+    fusion.model->draw_from(generators.get());
     FusedSGD optimizer(fusion.model->parameters(), settings);
     for (size_t k = 0; k < lanes.size(); ++k)
       if (lanes[k].run.schedule)
         optimizer.set_lr(static_cast<int64_t>(k), lanes[k].run.schedule->lr_at(0, lanes[k].run.base_lr));
-    FusedLoop loop(lanes, *fusion.model, optimizer, options);
+    FusedLoop loop(lanes, *fusion.model, optimizer, *generators, options);
     const auto& train = specs.front().config.at("train");
     loop.set_log_every(train.at("log_every").get<int64_t>());
     const std::string graph = train.value("cuda_graph", "auto");

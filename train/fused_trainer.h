@@ -20,10 +20,23 @@ namespace torchsweep {
 /// its data set's order and its own replica, so memory grows with the lanes.
 constexpr size_t kMaxFusedLanes = 16;
 
-/// Groups of run positions that train together, in run order: runs with one
-/// fusion_key, at most kMaxFusedLanes per group; every other run alone. With `fuse`
-/// off, every run alone.
-std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, bool fuse);
+/// Whether fused lanes of runs with this config record their runs alone's numbers bit
+/// for bit: the config has a fusion_key and its device is not CUDA, where the lanes run
+/// their own operations with their own generators (on a GPU they run grouped: the same
+/// numbers to rounding only, dropout masks drawn for all lanes at once). A device this
+/// machine lacks counts as CUDA (the run then fails alone, saying so).
+bool fused_lanes_exact(const nlohmann::json& config);
+
+/// Whether a run with this config trains fused with others under `sweep.fuse` =
+/// `setting`: "off" never; "auto" only where fused_lanes_exact (a run's numbers never
+/// depend on how it was scheduled); "on" wherever it has a fusion_key. Workers and
+/// Slurm's grouping both decide by this.
+bool fuses(const std::string& setting, const nlohmann::json& config);
+
+/// Groups of run positions that train together, in run order: runs that fuse under
+/// `setting` with one fusion_key, at most kMaxFusedLanes per group; every other run
+/// alone.
+std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, const std::string& setting);
 
 struct FusedLane {
   nlohmann::json config;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -843,6 +844,83 @@ TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
   EXPECT_LT(sqlite3_column_double(stmt, 1), 1e-12);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+/// Every metric point a database records, as "run key@step=value" with the value's
+/// exact bits (%a), in run, key and step order.
+std::vector<std::string> exact_metric_points(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT run_id, key, step, value FROM metrics ORDER BY run_id, key, step", -1,
+                               &stmt, nullptr),
+            SQLITE_OK);
+  std::vector<std::string> out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    char value[40] = "null";
+    if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) std::snprintf(value, sizeof value, "%a", sqlite3_column_double(stmt, 3));
+    out.push_back(std::to_string(sqlite3_column_int64(stmt, 0)) + " " +
+                  reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)) + "@" +
+                  std::to_string(sqlite3_column_int64(stmt, 2)) + "=" + value);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(CliFusedTest, EveryBuiltInModelFusedByDefaultRecordsItsRunsAloneBitForBit) {
+  const std::string fashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+  if (access(fashion.c_str(), R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  // A sequential model with both kinds of dropout and batch norm.
+  {
+    std::ofstream spec(dir.file("sequential.yaml"));
+    spec << "name: fused-sequential\nseed: 4\ndevice: cpu\n"
+            "model:\n  name: sequential\n  input: [1, 28, 28]\n  layers:\n"
+            "    - conv2d: {out: 6, kernel: 5}\n    - relu\n    - batchnorm2d\n    - dropout2d: {p: 0.3}\n"
+            "    - maxpool2d: {kernel: 2}\n    - flatten\n    - dropout: {p: 0.4}\n    - linear: {out: 32}\n"
+            "    - batchnorm1d\n    - tanh\n    - dropout: {p: 0.2}\n    - linear: {out: 10}\n    - log_softmax\n"
+            "data: {name: idx, root: /usr/share/datasets/fashion-mnist, batch_size: 32, train_limit: 256, "
+            "test_limit: 64}\nloss: nll\noptimizer: {name: sgd, lr: 0.01, momentum: 0.9}\n"
+            "train: {steps: 4, log_every: 1}\n";
+  }
+  const std::string fm = torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml";
+  const std::vector<std::string> small = {"device=cpu", "~train.epochs", "~scheduler", "train.steps=4",
+                                          "train.log_every=1", "data.batch_size=32", "data.train_limit=256",
+                                          "data.test_limit=64"};
+  struct Case {
+    std::string model, spec;
+    std::vector<std::string> overrides;
+  };
+  const std::vector<Case> cases = {
+      {"backprop_2x2x2", kSpec, {"device=cpu", "train.steps=20", "optimizer.momentum=0.5"}},
+      {"s6_cnn", fm, {"model.dropout=0.3"}},
+      {"mlp", fm, {"model=mlp"}},
+      {"lenet5", fm, {"model=lenet5"}},
+      {"sequential", dir.file("sequential.yaml"), {}},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"run", c.spec};
+    if (c.spec == fm) args.insert(args.end(), small.begin(), small.end());
+    args.insert(args.end(), c.overrides.begin(), c.overrides.end());
+    args.push_back("optimizer.lr=0.003,0.01,0.03");
+    auto with = [&](const std::vector<std::string>& more) {
+      auto a = args;
+      a.insert(a.end(), more.begin(), more.end());
+      return a;
+    };
+    const std::string by_default = c.model + "-auto.db", alone = c.model + "-off.db";
+    const auto fused = torchsweep_cli(dir, with({"-q", "--db", by_default}));
+    ASSERT_EQ(fused.code, 0) << c.model << ": " << fused.out << fused.err;
+    const auto off = torchsweep_cli(dir, with({"sweep.fuse=off", "-q", "--db", alone}));
+    ASSERT_EQ(off.code, 0) << c.model << ": " << off.out << off.err;
+    // The default really fused the three runs, and every point is the run alone's.
+    EXPECT_EQ(query(dir.file(by_default), "SELECT group_concat(engine) FROM runs"), "fused,fused,fused") << c.model;
+    EXPECT_EQ(query(dir.file(alone), "SELECT group_concat(engine) FROM runs"), "eager,eager,eager") << c.model;
+    const auto a = exact_metric_points(dir.file(by_default)), b = exact_metric_points(dir.file(alone));
+    EXPECT_GE(a.size(), 18u) << c.model;  // 3 runs x (4 losses + a test loss and accuracy) at least
+    EXPECT_EQ(a, b) << c.model;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "models/fused_model.h"
 
 #include "models/backprop_2x2x2.h"
+#include "models/lane_generators.h"
 #include "models/s6_cnn.h"
 #include "tests/test_helpers.h"
 
@@ -80,19 +81,78 @@ TEST(FusedModelTest, ALaneWrittenBackIsItsReplicaWithGradientsAndBuffers) {
   EXPECT_TRUE(torch::equal(rb[0], fb[0].view({2, -1})[1]));
 }
 
-TEST(FusedModelTest, TheSeedNetworkFusesAsBatchedProducts) {
+std::vector<std::shared_ptr<Model>> seed_replicas(int lanes) {
   std::vector<std::shared_ptr<Model>> replicas;
-  for (int k = 0; k < 4; ++k) {
+  for (int k = 0; k < lanes; ++k) {
     torchsweep::Backprop2x2x2Options o;
     o.weights[0] += 0.01 * k;
+    o.weights[6] -= 0.03 * k;
     replicas.push_back(std::make_shared<torchsweep::Backprop2x2x2>(o));
   }
-  auto fused = torchsweep::fuse_models(replicas).model;
+  return replicas;
+}
+
+TEST(FusedModelTest, TheSeedNetworkOnTheCpuIsItsReplicasBitForBitGradientsIncluded) {
+  auto replicas = seed_replicas(4);
+  auto fused = torchsweep::fuse_models(replicas).model;  // Auto: on the CPU, exact
   ASSERT_TRUE(fused);
+  EXPECT_TRUE(fused->exact());
+  torch::manual_seed(3);
+  const auto inputs = torch::rand({4, 5, 2}, torch::kFloat64), targets = torch::rand({4, 5, 2}, torch::kFloat64);
+  const auto outputs = fused->forward(inputs);
+  torch::Tensor total;
+  for (int k = 0; k < 4; ++k) {
+    const auto loss = 0.5 * (targets[k] - outputs[k]).pow(2).sum(1).mean();
+    total = total.defined() ? total + loss : loss;
+  }
+  total.backward();
+  const auto fp = fused->parameters();
+  for (int k = 0; k < 4; ++k) {
+    const auto alone = replicas[k]->forward(inputs[k]);
+    EXPECT_TRUE(torch::equal(outputs[k], alone)) << "lane " << k;
+    (0.5 * (targets[k] - alone).pow(2).sum(1).mean()).backward();
+    const auto rp = replicas[k]->parameters();
+    for (size_t i = 0; i < rp.size(); ++i)
+      EXPECT_TRUE(torch::equal(fp[i].grad()[k], rp[i].grad())) << "lane " << k << " parameter " << i;
+  }
+}
+
+TEST(FusedModelTest, TheSeedNetworkGroupedIsBatchedProductsEqualToRounding) {
+  auto replicas = seed_replicas(4);
+  auto fused = torchsweep::fuse_models(replicas, LaneForm::Grouped).model;
+  ASSERT_TRUE(fused);
+  EXPECT_FALSE(fused->exact());
   const auto inputs = torch::tensor({0.05, 0.1}, torch::kFloat64).expand({4, 1, 2});
   const auto outputs = fused->forward(inputs);
   for (int k = 0; k < 4; ++k)
     EXPECT_LT((outputs[k] - replicas[k]->forward(inputs[k])).abs().max().item<double>(), 1e-15);
+}
+
+TEST(FusedModelTest, ExactDropoutLanesDrawTheirRunsAloneMasks) {
+  // Three replicas of one seed with element-wise and channel dropout: alone, each
+  // draws the same masks; fused, lane 1 must not draw after lane 0.
+  const nlohmann::json layers = {{{"conv2d", {{"out", 4}, {"kernel", 3}}}}, {{"dropout2d", {{"p", 0.5}}}}, "flatten",
+                                 {{"dropout", {{"p", 0.5}}}}, {{"linear", {{"out", 10}}}}, "log_softmax"};
+  std::vector<std::shared_ptr<Model>> replicas;
+  torchsweep::LaneGenerators generators(torch::kCPU);
+  for (int k = 0; k < 3; ++k) {
+    torch::manual_seed(11);
+    replicas.push_back(std::make_shared<torchsweep::LayeredModel>(layers, std::vector<int64_t>{1, 8, 8}));
+    generators.add_lane_from_default();
+  }
+  auto fused = torchsweep::fuse_models(replicas).model;
+  ASSERT_TRUE(fused && fused->exact());
+  fused->train();
+  fused->draw_from(&generators);
+  torch::manual_seed(5);
+  const auto inputs = torch::randn({3, 6, 1, 8, 8});
+  const auto outputs = fused->forward(inputs);
+  for (int k = 0; k < 3; ++k) {
+    torch::manual_seed(11);
+    auto alone = std::make_shared<torchsweep::LayeredModel>(layers, std::vector<int64_t>{1, 8, 8});
+    alone->train();
+    EXPECT_TRUE(torch::equal(outputs[k], alone->forward(inputs[k]))) << "lane " << k;
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
+#include "tests/train/recorded_points.h"
 
 namespace {
 
@@ -118,6 +119,62 @@ TEST(FusedTrainerTest, TheSeedCnnFusedFollowsItsRunsWithTheirOwnSeedsAndCheckpoi
   }
   // Lanes really had their own data order and weights: their losses differ.
   EXPECT_NE(c.fused[0].values("train/loss")[3], c.fused[1].values("train/loss")[3]);
+}
+
+TEST(FusedTrainerTest, AutoFusesOnlyWhereALaneIsItsRunAloneAndSlurmGroupsTheSame) {
+  auto cpu = configs_of("/experiments/seed_backprop.yaml", {"device=cpu"});
+  ASSERT_EQ(cpu.size(), 6u);
+  EXPECT_TRUE(torchsweep::fused_lanes_exact(cpu[0]));
+  EXPECT_TRUE(torchsweep::fuses("auto", cpu[0]));
+  EXPECT_TRUE(torchsweep::fuses("on", cpu[0]));
+  EXPECT_FALSE(torchsweep::fuses("off", cpu[0]));
+  using Groups = std::vector<std::vector<size_t>>;
+  EXPECT_EQ(torchsweep::fusion_groups(cpu, "auto"), (Groups{{0, 1, 2, 3, 4, 5}}));
+  EXPECT_EQ(torchsweep::fusion_groups(cpu, "off"), (Groups{{0}, {1}, {2}, {3}, {4}, {5}}));
+  // On a GPU the lanes run grouped (equal to rounding only): auto trains each run
+  // alone, on fuses them. A machine without one lacks the device: the same answer.
+  auto cuda = cpu;
+  for (auto& c : cuda) c["device"] = "cuda";
+  EXPECT_FALSE(torchsweep::fused_lanes_exact(cuda[0]));
+  EXPECT_FALSE(torchsweep::fuses("auto", cuda[0]));
+  EXPECT_TRUE(torchsweep::fuses("on", cuda[0]));
+  EXPECT_EQ(torchsweep::fusion_groups(cuda, "auto"), (Groups{{0}, {1}, {2}, {3}, {4}, {5}}));
+  EXPECT_EQ(torchsweep::fusion_groups(cuda, "on"), (Groups{{0, 1, 2, 3, 4, 5}}));
+  // Not SGD: nothing to fuse, whatever the setting.
+  auto adam = cpu[0];
+  adam["optimizer"]["name"] = "adam";
+  EXPECT_FALSE(torchsweep::fuses("on", adam));
+  EXPECT_FALSE(torchsweep::fused_lanes_exact(adam));
+}
+
+TEST(FusedTrainerTest, DropoutLanesOfOneSeedDrawTheirRunsAloneMasksAndCheckpointTheirGenerators) {
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  // Three rates of one seed with heavy dropout: alone, the three runs draw the same
+  // masks; fused, lanes 1 and 2 drew theirs after lane 0's (step 0's losses differed).
+  const auto configs = configs_of("/experiments/s6_fashion_mnist.yaml",
+                                  {"device=cpu", "model.dropout=0.3", "data.batch_size=32", "data.train_limit=128",
+                                   "data.test_limit=64", "~train.epochs", "~scheduler", "train.steps=6",
+                                   "train.log_every=1", "train.checkpoint_every=4 steps", "optimizer.lr=0.003,0.01,0.03"});
+  ASSERT_EQ(configs.size(), 3u);
+  const Compared c = train_both_ways(configs, {dir.path() + "/0", dir.path() + "/1", dir.path() + "/2"});
+  for (size_t k = 0; k < configs.size(); ++k) {
+    const std::string lane = "lane " + std::to_string(k);
+    EXPECT_EQ(c.fused_outcomes[k].status, RunStatus::Finished) << c.fused_outcomes[k].error;
+    EXPECT_EQ(c.fused[k].started.engine, "fused") << lane;
+    EXPECT_EQ(torchsweep::testing::exact_points(c.fused[k]), torchsweep::testing::exact_points(c.alone[k])) << lane;
+    // The generator state a lane's checkpoint keeps is its run alone's.
+    ASSERT_FALSE(c.fused[k].checkpoints.empty()) << lane;
+    ASSERT_EQ(c.fused[k].checkpoints.size(), c.alone[k].checkpoints.size()) << lane;
+    torch::Tensor fused_rng, alone_rng;
+    torch::load(fused_rng, c.fused[k].checkpoints.back().first + "/rng.pt");
+    torch::load(alone_rng, c.alone[k].checkpoints.back().first + "/rng.pt");
+    EXPECT_TRUE(torch::equal(fused_rng, alone_rng)) << lane;
+  }
+  // Step 0 is the loss of the initial weights with the first masks: one seed, one value.
+  EXPECT_EQ(c.fused[1].values("train/loss")[0], c.fused[0].values("train/loss")[0]);
+  EXPECT_EQ(c.fused[2].values("train/loss")[0], c.fused[0].values("train/loss")[0]);
 }
 
 }  // namespace
