@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "base/paths.h"
+#include "cli/arguments.h"
 #include "cli/command_table.h"
 #include "cli/spec_commands.h"
 #include "device/devices.h"
@@ -164,11 +165,11 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   worker->add_flag("--status-records", o->status_records,
                    "progress as status records for `run --workers N`, which draws one line per worker");
   worker->add_option("--width", o->status_width, "columns of the status records (0: this terminal's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_check("a number of columns", 0));
   worker->add_flag("--exclusive", o->exclusive,
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
   worker->add_option("--max-lanes", o->max_lanes, "at most this many runs trained as one fused model (0: 16)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_check("a number of runs", 0));
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 
   auto* rerun_cmd = app.add_subcommand("rerun", describe_command("rerun"));

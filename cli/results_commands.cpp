@@ -11,11 +11,14 @@
 
 #include "base/error.h"
 #include "base/paths.h"
+#include "cli/arguments.h"
 #include "results/annotations.h"
 #include "results/comparison.h"
 #include "results/curve_groups.h"
 #include "results/curves.h"
 #include "results/merge.h"
+#include "results/param_scan.h"
+#include "results/param_spread.h"
 #include "results/plot.h"
 #include "results/removal.h"
 #include "results/run_selection.h"
@@ -72,7 +75,9 @@ struct ResultsOptions {
   std::vector<std::string> tags, untag, sweeps;
   std::string note;
   bool yes = false;
-  bool wide = false;
+  bool wide = false;              // export: one row per run; compare: every column
+  std::string x;                 // plot --x: a parameter on the x axis, one point per run
+  std::string summary = "last";  // plot --summary: each run's value with --x
   int64_t limit = -1;            // --limit of results sql; -1: the format's default
   double timeout = 30.0;         // --timeout of results sql, seconds
 
@@ -114,11 +119,31 @@ CurveRequest curve_request(const CLI::App* command, const ResultsOptions& o) {
   return request;
 }
 
-std::vector<CurveGroup> load_groups(Database& db, const ResultsOptions& o, const CurveRequest& request) {
+/// `pooled`, when given, receives what `command` says of groups that pool runs of
+/// different configurations (pooled_warning; "" when none).
+std::vector<CurveGroup> load_groups(Database& db, const ResultsOptions& o, const CurveRequest& request,
+                                    const std::string& command = "", std::string* pooled = nullptr) {
   std::vector<CurveGroup> groups;
-  for (const auto& group : group_curves(load_curves(db, o.selection(), o.metric, split_list(o.by))))
+  const auto by = split_list(o.by);
+  for (const auto& group : group_curves(load_curves(db, o.selection(), o.metric, by)))
     groups.push_back(downsample(group, request.thinning));
+  if (pooled && !by.empty()) {
+    std::vector<RunGroup> runs;
+    for (const auto& group : groups) {
+      runs.push_back({group.label, {}});
+      for (const auto& run : group.runs) runs.back().run_ids.push_back(run.run_id);
+    }
+    *pooled = pooled_warning(command, pooled_groups(db, runs, by), by);
+  }
   return groups;
+}
+
+/// Every run id of the groups.
+std::vector<int64_t> run_ids_of(const std::vector<CurveGroup>& groups) {
+  std::vector<int64_t> ids;
+  for (const auto& group : groups)
+    for (const auto& run : group.runs) ids.push_back(run.run_id);
+  return ids;
 }
 
 }  // namespace
@@ -177,18 +202,27 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   compare->add_option("--at", o->at, "also show the metric at these steps, comma-separated (e.g. 1,19)");
   compare->add_option("--agg", o->agg, "each run's value to rank groups by: last (default), min, max, mean_last_k");
   compare->add_option("--goal", o->goal, "min or max is better (default: max for accuracies, else min)");
+  compare->add_flag("--wide", o->wide,
+                    "every column in the table (it is otherwise fit to 100 columns; csv and json have every column)");
   commands.add(compare, [o, &context] {
     CompareOptions options{o->selection(), split_list(o->by), o->metric, parse_integers("--at", o->at), o->agg,
                            o->goal};
     if (options.by.empty()) throw InputError("--by: expected one or more parameter keys, e.g. optimizer.lr");
     const TableFormat format = parse_table_format(o->format);
-    print_from_database(context.db_path, context.out,
-                        [&](Database& db, std::ostream& out) { render(compare_runs(db, options), format, out); });
+    std::string pooled;
+    print_from_database(context.db_path, context.out, [&](Database& db, std::ostream& out) {
+      std::vector<RunGroup> groups;
+      const Table table = compare_runs(db, options, &groups);
+      // The aligned table fits 100 columns unless --wide; csv and json carry every column.
+      render(format == TableFormat::Table && !o->wide ? fit_comparison(table, options) : table, format, out);
+      pooled = pooled_warning("results compare", pooled_groups(db, groups, options.by), options.by);
+    });
+    context.err << pooled;
     return 0;
   });
 
   auto* show = results->add_subcommand("show", "one run: its record, parameters and metric summaries");
-  show->add_option("run", o->run_id, "the run id")->required();
+  show->add_option("run", o->run_id, "the run id")->required()->check(run_id_check());
   add_db_option(show, context);
   commands.add(show, reading([o](Database& db, TableFormat format, std::ostream& out) {
                  for (const auto& [title, table] : show_run(db, o->run_id)) {
@@ -203,9 +237,9 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   add_db_option(sql, context);
   add_format(sql);
   sql->add_option("--limit", o->limit, "write at most N rows (default 1000 for table output, all for csv and json)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_check("a number of rows", 0));
   sql->add_option("--timeout", o->timeout, "stop the query after this many seconds (default 30; 0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_check("a number of seconds", 0));
   commands.add(sql, [o, &context] {
     const TableFormat format = parse_table_format(o->format);
     SqlQueryLimits limits;
@@ -244,16 +278,18 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   commands.add(curves, [o, &context, curves] {
     const TableFormat format = parse_table_format(o->format);
     const CurveRequest request = curve_request(curves, *o);
+    std::string pooled;
     print_from_database(context.db_path, context.out, [&](Database& db, std::ostream& out) {
-      render(groups_table(load_groups(db, *o, request), request.band), format, out);
+      render(groups_table(load_groups(db, *o, request, "results curves", &pooled), request.band), format, out);
     });
+    context.err << pooled;
     return 0;
   });
 
   auto* export_cmd = results->add_subcommand(
       "export", "every metric of one run, one row per step; or of many runs (--sweep, --where): one row per point, "
                 "or with --wide one row per run");
-  export_cmd->add_option("run", o->run_id, "the run id (see results list)");
+  export_cmd->add_option("run", o->run_id, "the run id (see results list)")->check(run_id_check());
   add_common(export_cmd);
   export_cmd->add_flag("--wide", o->wide, "many runs: one row per run, a column per parameter, the summaries");
   export_cmd->add_option("--format", o->format, "csv (default), json or table");
@@ -273,7 +309,7 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   });
 
   auto* tag = results->add_subcommand("tag", "tag a run (results list --where \"tags like '%best%'\"), or set its note");
-  tag->add_option("run", o->run_id, "the run id")->required();
+  tag->add_option("run", o->run_id, "the run id")->required()->check(run_id_check());
   tag->add_option("tags", o->tags, "tags to add (no commas or spaces)");
   tag->add_option("--remove", o->untag, "tags to take off");
   tag->add_option("--note", o->note, "the run's note (\"\" clears it)");
@@ -281,6 +317,7 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   commands.add(tag, [o, &context, tag] {
     if (o->tags.empty() && o->untag.empty() && !tag->count("--note"))
       throw InputError("results tag: expected tags to add, --remove TAG or --note TEXT");
+    if (tag->count("--note")) check_note(o->note);  // before anything is written
     auto store = open_existing(context.db_path);
     tag_runs(store->db(), {o->run_id}, o->tags, o->untag);
     if (tag->count("--note")) set_note(store->db(), o->run_id, o->note);
@@ -292,7 +329,7 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
 
   auto* del = results->add_subcommand(
       "delete", "delete runs or whole sweeps: their records and their artifact folders (checkpoints)");
-  del->add_option("runs", o->run_ids, "run ids");
+  del->add_option("runs", o->run_ids, "run ids")->check(run_id_check());
   del->add_option("--sweep", o->sweeps, "whole sweeps: an id, a name (its latest sweep) or all");
   del->add_flag("-y,--yes", o->yes, "do not ask for confirmation");
   add_db_option(del, context);
@@ -322,19 +359,49 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
   auto* plot = results->add_subcommand("plot", "draw a metric's curves to PNG or SVG (with gnuplot)");
   add_curve_options(plot, "drawn as its mean", "around a group's mean: minmax (default) or std; none draws each run");
   plot->add_option("-o,--output", o->output, "the chart: FILE.png or FILE.svg")->required();
-  plot->add_option("--title", o->title, "chart title (default: the metric)");
+  plot->add_option("--title", o->title,
+                   "chart title (default: the metric, the runs' sweeps and the parameters chosen for them that they "
+                   "share)");
   plot->add_flag("--logy", o->log_y, "logarithmic y axis");
+  plot->add_option("--x", o->x,
+                   "a numeric parameter (e.g. optimizer.lr): one point per run, its --summary of the metric against "
+                   "the parameter, on a log axis when the values span a decade or more");
+  plot->add_option("--summary", o->summary, "with --x, each run's value: last (default), min, max or mean_last_k");
   commands.add(plot, [o, &context, plot] {
-    const CurveRequest request = curve_request(plot, *o);
-    std::vector<CurveGroup> groups;
-    Store::read(context.db_path, [&](Store& store) { groups = load_groups(store.db(), *o, request); });
     PlotOptions options;
     options.output = o->output;
     options.metric = o->metric;
     options.title = o->title;
     options.log_y = o->log_y;
+    std::string pooled;
+    if (plot->count("--x")) {
+      // One point per run: the curve flags do not apply.
+      for (const char* flag : {"--band", "--every", "--points"})
+        if (plot->count(flag)) throw InputError(std::string(flag) + ": applies to curves; --x draws one point per run");
+      check_scan_summary(o->summary);
+      Scan scan;
+      Store::read(context.db_path, [&](Store& store) {
+        const ScanRequest request{o->selection(), o->x, o->metric, o->summary, split_list(o->by)};
+        scan = load_scan(store.db(), request);
+        std::vector<int64_t> ids;
+        for (const auto& series : scan.series)
+          for (const auto& point : series.points) ids.push_back(point.run_id);
+        if (o->title.empty()) options.title = default_title(o->metric, runs_in_common(store.db(), ids), o->summary);
+      });
+      const auto files = plot_scan(scan, o->x, o->summary, options);
+      context.out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
+      return 0;
+    }
+    if (plot->count("--summary")) throw InputError("--summary: applies with --x (one point per run)");
+    const CurveRequest request = curve_request(plot, *o);
+    std::vector<CurveGroup> groups;
+    Store::read(context.db_path, [&](Store& store) {
+      groups = load_groups(store.db(), *o, request, "results plot", &pooled);
+      if (o->title.empty()) options.title = default_title(o->metric, runs_in_common(store.db(), run_ids_of(groups)));
+    });
     options.band = request.band.value_or(Band::MinMax);
     const auto files = plot_groups(groups, options);
+    context.err << pooled;
     context.out << fmt::format("wrote {} (data {}, script {})\n", files.chart, files.data, files.script);
     return 0;
   });

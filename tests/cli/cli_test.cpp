@@ -1096,6 +1096,154 @@ TEST(CliCommandsTest, ADatabaseInAFolderThatDoesNotExistIsBadInputSaidOnce) {
 
 }  // namespace
 
+TEST(CliTrustTest, CompareSaysWhenGroupsPoolOtherParametersAndFitsOneHundredColumns) {
+  // The same six rates without and with momentum 0.9: compared by rate over both sweeps,
+  // each rate's two runs differ in momentum, not only in their seeds.
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "p.db", "train.steps=5"}).code, 0);
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "p.db", "train.steps=5", "optimizer.momentum=0.9"}).code, 0);
+  auto r = torchsweep_cli(dir, {"results", "compare", "--by", "optimizer.lr", "--sweep", "all", "--at", "1,4", "--db",
+                                "p.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("results compare: 6 group(s) pool runs that differ in more than their seeds:"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  optimizer.lr = 0.1 (n=2): optimizer.momentum 0, 0.9\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("to tell them apart: --by optimizer.lr,optimizer.momentum\n"), std::string::npos) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  size_t rows = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_LE(line.size(), 100u) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 2u + 6u) << r.out;
+  EXPECT_NE(r.out.find("last_mean"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("@4"), std::string::npos) << "the steps asked for fit" << r.out;
+  // --wide and csv keep every column.
+  r = torchsweep_cli(dir, {"results", "compare", "--by", "optimizer.lr", "--sweep", "all", "--wide", "--db", "p.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("half_at"), std::string::npos) << r.out;
+  r = torchsweep_cli(dir, {"results", "compare", "--by", "optimizer.lr", "--sweep", "all", "--format", "csv", "--db",
+                           "p.db"});
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "optimizer.lr,n,train/loss@first,last,min,half_at,last_step,last_mean,last_std,best");
+  // Grouped by both, nothing is pooled and nothing is said.
+  r = torchsweep_cli(dir, {"results", "compare", "--by", "optimizer.lr,optimizer.momentum", "--sweep", "all", "--db",
+                           "p.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2 + 12) << r.out;
+  // curves and plot group the same way and say the same.
+  r = torchsweep_cli(dir, {"results", "curves", "--by", "optimizer.lr", "--sweep", "all", "--format", "csv", "--db",
+                           "p.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("results curves: 6 group(s) pool runs"), std::string::npos) << r.err;
+  // Repeats of one configuration are not pooling.
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "p.db", "train.steps=5", "optimizer.lr=0.1",
+                                 "sweep={repeats: 3}"}).code, 0);
+  r = torchsweep_cli(dir, {"results", "compare", "--by", "optimizer.lr", "--db", "p.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("  3  "), std::string::npos) << "n=3" << r.out;
+}
+
+/// The most significant digits of any decimal number in the text (0.0137965: 6).
+size_t most_significant_digits(const std::string& text) {
+  static const std::regex number("[0-9]+\\.[0-9]+");
+  size_t most = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
+    std::string digits;
+    for (const char c : it->str())
+      if (c != '.') digits += c;
+    most = std::max(most, digits.size() - std::min(digits.size(), digits.find_first_not_of('0')));
+  }
+  return most;
+}
+
+TEST(CliTrustTest, RunLinesListAndSweepsShowNumbersOneWay) {
+  TempDir dir;
+  auto r = torchsweep_cli(dir, {"run", kSpec, "--db", "n.db", "train.steps=3", "optimizer.lr=0.23862864348220497,1000.0"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  // Six significant digits at most, 1000 as list shows it, no nan with a sign, and no
+  // time with nine decimals.
+  EXPECT_NE(r.out.find("optimizer.lr=0.238629"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("optimizer.lr=1000"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("1000.0"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-nan"), std::string::npos) << r.out;
+  EXPECT_LE(most_significant_digits(r.out), 6u) << r.out;
+  r = torchsweep_cli(dir, {"results", "list", "--db", "n.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0.238629"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 1000 "), std::string::npos) << r.out;
+  EXPECT_LE(most_significant_digits(r.out), 6u) << r.out;
+  // Two sweeps of one spec told apart by their overrides.
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "n.db", "train.steps=3", "optimizer.momentum=0.9"}).code, 0);
+  r = torchsweep_cli(dir, {"results", "sweeps", "--db", "n.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("train.steps=3 optimizer.lr=0.23862864348220497,1000.0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("train.steps=3 optimizer.momentum=0.9\n"), std::string::npos) << r.out;
+}
+
+TEST(CliTrustTest, RunIdsCountsAndNotesAreCheckedWithOneLineThatSaysWhatIsExpected) {
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "c.db", "train.steps=2"}).code, 0);
+  auto refused = [&](const std::vector<std::string>& args, const std::string& says) {
+    const auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_LT(r.err.size(), 200u) << r.err;
+  };
+  refused({"results", "tag", "abc", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
+  refused({"results", "tag", "0", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got '0'");
+  refused({"results", "show", "1x", "--db", "c.db"}, "got '1x'");
+  refused({"results", "export", "-3", "--db", "c.db"}, "got '-3'");
+  refused({"results", "delete", "2", "abc", "--yes", "--db", "c.db"}, "got 'abc'");
+  refused({"results", "sql", "SELECT 1", "--limit", "-1", "--db", "c.db"},
+          "--limit: expected a number of rows, 0 or more, got '-1'");
+  refused({"results", "sql", "SELECT 1", "--timeout", "-5", "--db", "c.db"},
+          "--timeout: expected a number of seconds, 0 or more, got '-5'");
+  // Other commands' counts say it the same way (not a range whose end has 300 digits).
+  refused({"worker", "--width", "-1", "--db", "c.db"}, "--width: expected a number of columns, 0 or more, got '-1'");
+  // A note or tag that is not UTF-8 is refused as a spec's text is, and nothing is written.
+  refused({"results", "tag", "1", "fine", "--note", "ab\xff", "--db", "c.db"},
+          "--note \"ab\\xFF\": invalid UTF-8 (byte 0xFF) at character 3");
+  refused({"results", "tag", "1", "b\xff", "--db", "c.db"}, "invalid UTF-8 (byte 0xFF)");
+  EXPECT_EQ(query(dir.file("c.db"), "SELECT count(*) FROM run_tags"), "0");
+  EXPECT_EQ(query(dir.file("c.db"), "SELECT count(*) FROM runs WHERE note IS NOT NULL"), "0");
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "sql", "SELECT 1", "--limit", "0", "--db", "c.db"}).code, 0);
+}
+
+TEST(CliTrustTest, PlotTitlesItsRunsGivesElevenGroupsTheirOwnStyleAndScansAParameter) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot-nox is not installed";
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "s.db", "train.steps=4", "optimizer.momentum=0.5",
+                                 "optimizer.lr=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,2.2"}).code, 0);
+  auto r = torchsweep_cli(dir, {"results", "plot", "--by", "optimizer.lr", "-o", "lr.svg", "--db", "s.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = read_file(dir.file("lr.gp"));
+  // The title names the sweep and the value chosen for all its runs.
+  EXPECT_NE(script.find("set title \"train/loss - seed-backprop (sweep 1)\\noptimizer.momentum=0.5  train.steps=4\""),
+            std::string::npos) << script;
+  // lr = 0.1 and lr = 2.2 (the 1st and 11th groups) share a colour, not a dash type.
+  EXPECT_NE(script.find("lw 2 lc rgb '#1f77b4' title 'optimizer.lr = 0.1'"), std::string::npos) << script;
+  EXPECT_NE(script.find("dt 2 lc rgb '#1f77b4' title 'optimizer.lr = 2.2'"), std::string::npos) << script;
+  // The search's picture: the last loss against the rate, on a log axis (0.1 to 2.2).
+  r = torchsweep_cli(dir, {"results", "plot", "--x", "optimizer.lr", "-o", "scan.png", "--db", "s.db"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_file(dir.file("scan.png")).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  const std::string scan = read_file(dir.file("scan.gp"));
+  EXPECT_NE(scan.find("set logscale x"), std::string::npos) << scan;
+  EXPECT_NE(scan.find("set title \"train/loss (last) - seed-backprop (sweep 1)"), std::string::npos) << scan;
+  EXPECT_NE(scan.find("title 'runs (11 runs)'"), std::string::npos) << scan;
+  r = torchsweep_cli(dir, {"results", "plot", "--x", "optimizer.lr", "--summary", "median", "-o", "s.png", "--db", "s.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--summary: expected last, min, max or mean_last_k, got \"median\""), std::string::npos) << r.err;
+  r = torchsweep_cli(dir, {"results", "plot", "--x", "optimizer.lr", "--band", "std", "-o", "s.png", "--db", "s.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--band: applies to curves; --x draws one point per run"), std::string::npos) << r.err;
+}
+
 namespace {
 
 TEST(CliWorkersTest, AWorkerTrainingAFusedGroupShowsOneStatusLineNamingItsRuns) {
