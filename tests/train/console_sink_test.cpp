@@ -4,9 +4,9 @@
 
 #include "base/utf8.h"
 
-#include <cmath>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
