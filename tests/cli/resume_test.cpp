@@ -460,3 +460,48 @@ TEST(ResumeTest, SigintDuringAnEpochsEvaluationLeavesTheEpochUnrecordedUntilTheC
 }
 
 }  // namespace
+
+namespace {
+
+/// A run interrupted in a.db and continued in a copy of it (cp a.db b.db) continues
+/// from a copy of its checkpoint in b's own folder, to the numbers of an undisturbed
+/// run; a's folder, which a.db still records, is left as it was.
+TEST(ResumeTest, ARunContinuedInACopyOfItsDatabaseContinuesFromACopyOfItsCheckpoint) {
+  TempDir dir;
+  const std::string a = dir.file("a.db"), b = dir.file("b.db");
+  auto args = [&](const std::string& db) {
+    return std::vector<std::string>{TORCHSWEEP_BINARY, "run", seed_spec(), "optimizer.lr=0.5", "train.steps=60000",
+                                    "train.log_every=1000", "train.deterministic=true", "--db", db};
+  };
+  const pid_t pid = spawn(args(a));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  // Five points logged (5,000 steps): well inside the run's 60,000.
+  while (std::atoi(query(a, "SELECT count(*) FROM metrics WHERE key = 'train/loss'").c_str()) < 5 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  ASSERT_EQ(wait_for(pid), 130);
+  ASSERT_EQ(query(a, "SELECT status FROM runs"), "interrupted");
+  const std::string a_folder = dir.file("a-artifacts/run-1");
+  const std::string latest = file_text(a_folder + "/latest");
+  ASSERT_FALSE(latest.empty());
+  copy_file(a, b);
+
+  ASSERT_EQ(wait_for(spawn(args(b), dir.file("b.txt"))), 0);
+  const std::string printed = file_text(dir.file("b.txt"));
+  EXPECT_NE(printed.find("run 1: its checkpoint folder " + a_folder + " belongs to run 1 of database "),
+            std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find("continuing from a copy in " + dir.file("b-artifacts/run-1")), std::string::npos) << printed;
+  EXPECT_EQ(query(b, "SELECT status || ' ' || steps || ' ' || artifact_dir FROM runs"),
+            "finished 60000 " + dir.file("b-artifacts/run-1"));
+  EXPECT_EQ(file_text(a_folder + "/latest"), latest) << "a's checkpoint is as a.db recorded it";
+  EXPECT_EQ(query(a, "SELECT status FROM runs"), "interrupted");
+
+  torchsweep::create_directories(dir.file("alone"));
+  const std::string reference = dir.file("alone/reference.db");
+  ASSERT_EQ(wait_for(spawn(args(reference))), 0);
+  EXPECT_EQ(all_metrics(b), all_metrics(reference));
+}
+
+}  // namespace
