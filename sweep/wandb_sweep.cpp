@@ -93,8 +93,9 @@ class Translation {
       distribution(key, user, entry, shape);
       return;
     }
+    // Every other key is reported, and the shape's own value is still read, for the
+    // errors inside it.
     const std::string allowed_kind = shape->key == "value" ? "constant" : shape->key == "values" ? "categorical" : "";
-    bool clean = true;
     for (const auto& e : value.entries()) {
       if (&e == shape) continue;
       if (shape->key == "values" && e.key == "probabilities") {
@@ -109,9 +110,7 @@ class Translation {
                               "not used by W&B's " + shape->key + ", expected " +
                                   (allowed_kind.empty() ? shape->key : shape->key + " and distribution: " + allowed_kind)));
       }
-      clean = false;
     }
-    if (!clean) return;
     const SpecNode& inner = shape->value;
     if (shape->key == "parameters") {
       if (!inner.is_map()) {
@@ -218,18 +217,16 @@ class Translation {
       name = low && high && low->kind() == SpecNode::Kind::Int && high->kind() == SpecNode::Kind::Int ? "int_uniform"
                                                                                                      : "uniform";
     }
-    bool clean = true;
     for (const auto& e : value.entries()) {
       if (e.key == "distribution" || e.key == "min" || e.key == "max") continue;
       errors_.add(is_shape_key(e.key) ? conflict(e, *first, user)
                                       : SpecError(e.key_mark, user + "." + e.key,
                                                   "not used by a " + name + " distribution, expected distribution, min and max"));
-      clean = false;
     }
     const bool integer = name == "int_uniform";
     const SpecNode* low = bound(value, "min", user, integer);
     const SpecNode* high = bound(value, "max", user, integer);
-    if (!clean || !low || !high) return;
+    if (!low || !high) return;
     // The bounds are checked here, with the numbers as written: the native checks
     // after the translation would see log_uniform's e^min and e^max.
     const bool ordered = integer ? high->as_double() >= low->as_double() : high->as_double() > low->as_double();
@@ -252,7 +249,7 @@ class Translation {
         if (exponent > kLargestExponent || exponent < kSmallestExponent) {
           errors_.add(SpecError(b->mark(), user + "." + (b == low ? "min" : "max"),
                                 "W&B's log_uniform bounds are natural logarithms, and e^" + b->describe() +
-                                    " is no double (expected an exponent from " +
+                                    " is beyond a double's range (expected an exponent from " +
                                     std::to_string(static_cast<int>(std::ceil(kSmallestExponent))) + " to " +
                                     std::to_string(static_cast<int>(std::floor(kLargestExponent))) +
                                     "); for bounds that are the values themselves, use log_uniform_values"));

@@ -187,12 +187,12 @@ TEST(WandbSweepTest, ErrorsNameTheKeysAsWritten) {
 }
 
 TEST(WandbSweepTest, LogUniformBoundsBeyondADoubleAreReportedAsWritten) {
-  // W&B's log_uniform takes exponents: e^1000 is no double, and the message says 1000, not inf.
+  // W&B's log_uniform takes exponents: e^1000 is beyond a double's range, and the message says 1000, not inf.
   const auto lines = errors_of(kBase + "sweep:\n  method: random\n  run_cap: 2\n  parameters:\n"
                                        "    optimizer.lr: {distribution: log_uniform, min: -5, max: 1000}\n");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].rfind("s.yaml:11:61: sweep.parameters.optimizer.lr.max: W&B's log_uniform bounds are natural "
-                           "logarithms, and e^1000 is no double",
+                           "logarithms, and e^1000 is beyond a double's range",
                            0),
             0u)
       << lines[0];
@@ -206,11 +206,23 @@ TEST(WandbSweepTest, EveryW_BMistakeIsReportedInOnePass) {
                                "  metric: {name: train/loss, goal: sideways}\n"        // 9
                                "  parameters:\n"                                       // 10
                                "    optimizer.lr: {values: [0.1, 0.2], value: 0.3}\n"  // 11
-                               "    seed: {values: [1, 2], max: 3}\n");                // 12
-  ASSERT_EQ(lines.size(), 3u);
+                               "    seed: {values: [1, 2], max: 3}\n"                  // 12
+                               "    optimizer:\n"                                      // 13
+                               "      parameters:\n"                                   // 14
+                               "        momentum: {values: [0.0, 0.5], min: 0}\n"      // 15
+                               "      value: {name: adam}\n");                         // 16
+  ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0].rfind("s.yaml:9:36: sweep.metric.goal:", 0), 0u) << lines[0];
   EXPECT_EQ(lines[1].rfind("s.yaml:11:40: sweep.parameters.optimizer.lr.value: conflicts with values", 0), 0u) << lines[1];
   EXPECT_EQ(lines[2].rfind("s.yaml:12:28: sweep.parameters.seed.max: conflicts with values", 0), 0u) << lines[2];
+  // Inside a parameter that has a conflict of its own, its nested parameters are read too.
+  EXPECT_EQ(lines[3].rfind("s.yaml:15:40: sweep.parameters.optimizer.parameters.momentum.min: conflicts with values "
+                           "at 15:20",
+                           0),
+            0u)
+      << lines[3];
+  EXPECT_EQ(lines[4].rfind("s.yaml:16:7: sweep.parameters.optimizer.value: conflicts with parameters at 14:7", 0), 0u)
+      << lines[4];
 }
 
 }  // namespace
