@@ -173,7 +173,7 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 
   auto* rerun_cmd = app.add_subcommand("rerun", describe_command("rerun"));
-  rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->required();
+  rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->required()->check(run_id_check());
   add_db_option(rerun_cmd, context);
   rerun_cmd->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
   commands.add(rerun_cmd, [o, &context] { return rerun_command(*o, context); });

@@ -1199,6 +1199,7 @@ TEST(CliTrustTest, RunIdsCountsAndNotesAreCheckedWithOneLineThatSaysWhatIsExpect
   refused({"results", "tag", "abc", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
   refused({"results", "tag", "0", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got '0'");
   refused({"results", "show", "1x", "--db", "c.db"}, "got '1x'");
+  refused({"rerun", "abc", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
   refused({"results", "export", "-3", "--db", "c.db"}, "got '-3'");
   refused({"results", "delete", "2", "abc", "--yes", "--db", "c.db"}, "got 'abc'");
   refused({"results", "sql", "SELECT 1", "--limit", "-1", "--db", "c.db"},
