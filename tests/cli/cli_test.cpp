@@ -1096,8 +1096,6 @@ TEST(CliCommandsTest, ADatabaseInAFolderThatDoesNotExistIsBadInputSaidOnce) {
   EXPECT_FALSE(torchsweep::path_exists(dir.file("missing-folder")));
 }
 
-}  // namespace
-
 TEST(CliTrustTest, CompareSaysWhenGroupsPoolOtherParametersAndFitsOneHundredColumns) {
   // The same six rates without and with momentum 0.9: compared by rate over both sweeps,
   // each rate's two runs differ in momentum, not only in their seeds.
@@ -1199,9 +1197,9 @@ TEST(CliTrustTest, RunIdsCountsAndNotesAreCheckedWithOneLineThatSaysWhatIsExpect
   refused({"results", "tag", "abc", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
   refused({"results", "tag", "0", "best", "--db", "c.db"}, "run: expected a run id, a positive integer, got '0'");
   refused({"results", "show", "1x", "--db", "c.db"}, "got '1x'");
-  refused({"rerun", "abc", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
   refused({"results", "export", "-3", "--db", "c.db"}, "got '-3'");
   refused({"results", "delete", "2", "abc", "--yes", "--db", "c.db"}, "got 'abc'");
+  refused({"rerun", "abc", "--db", "c.db"}, "run: expected a run id, a positive integer, got 'abc'");
   refused({"results", "sql", "SELECT 1", "--limit", "-1", "--db", "c.db"},
           "--limit: expected a number of rows, 0 or more, got '-1'");
   refused({"results", "sql", "SELECT 1", "--timeout", "-5", "--db", "c.db"},
@@ -1246,6 +1244,8 @@ TEST(CliTrustTest, PlotTitlesItsRunsGivesElevenGroupsTheirOwnStyleAndScansAParam
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--band: applies to curves; --x draws one point per run"), std::string::npos) << r.err;
 }
+
+}  // namespace
 
 namespace {
 
