@@ -39,7 +39,7 @@ bool fused_lanes_exact(const nlohmann::json& config) {
 
 bool fuses(const std::string& setting, const nlohmann::json& config) {
   if (setting == "on") return !fusion_key(config).empty();
-  if (setting == "auto") return fused_lanes_exact(config);
+  // "auto": where a lane is exact and fusing pays, which no form is yet (see the header).
   return false;
 }
 

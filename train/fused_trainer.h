@@ -28,9 +28,11 @@ constexpr size_t kMaxFusedLanes = 16;
 bool fused_lanes_exact(const nlohmann::json& config);
 
 /// Whether a run with this config trains fused with others under `sweep.fuse` =
-/// `setting`: "off" never; "auto" only where fused_lanes_exact (a run's numbers never
-/// depend on how it was scheduled); "on" wherever it has a fusion_key. Workers and
-/// Slurm's grouping both decide by this.
+/// `setting`: "off" never; "on" wherever it has a fusion_key; "auto" only where the
+/// lanes are exact (fused_lanes_exact: a run's numbers never depend on how it was
+/// scheduled) and fusing saves time — nowhere yet: exact CPU lanes run at 0.85-0.91x the
+/// runs one by one (bench/README.md), and GPU lanes are not exact. Workers and Slurm's
+/// grouping both decide by this.
 bool fuses(const std::string& setting, const nlohmann::json& config);
 
 /// Groups of run positions that train together, in run order: runs that fuse under

@@ -86,7 +86,7 @@ wait_jobs() {
 }
 
 # 1. The seed's sweep as a job array, merged after.
-out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" --slurm --db "$T/seed.db") || fail "submit: $out"
+out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" sweep.fuse=on --slurm --db "$T/seed.db") || fail "submit: $out"
 echo "$out"
 jobs=$(q "$T/seed.db" "SELECT json_extract(launcher_state, '$.jobs.array[0]') || ',' || json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
 wait_jobs "$jobs" 300
