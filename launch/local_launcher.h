@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "results/run_queue.h"  // kDefaultStaleAfter
 #include "results/store.h"
 #include "sweep/sweep.h"
 
@@ -56,7 +57,7 @@ struct SweepRunOptions {
   /// The torchsweep executable that worker processes run; "" for this one.
   std::string executable;
   /// A running run on another host whose heartbeat is older than this is stale.
-  std::chrono::seconds stale_after{300};
+  std::chrono::seconds stale_after = kDefaultStaleAfter;
 };
 
 /// Records or continues the sweep, then trains its waiting runs. `out` receives

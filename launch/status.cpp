@@ -70,8 +70,6 @@ std::vector<SweepRow> select_sweeps(Database& db, const std::string& sweep) {
 
 void print_status(Database& db, const std::string& sweep, std::ostream& out) {
   const Holder self = this_process();
-  // As the workers judge it (launch/worker.h's default).
-  constexpr std::chrono::seconds kStaleAfter{300};
   for (const auto& s : select_sweeps(db, sweep)) {
     LauncherReport report;
     const auto reporter = launcher_reporters().find(s.launcher);
@@ -90,7 +88,7 @@ void print_status(Database& db, const std::string& sweep, std::ostream& out) {
     while (running.step()) {
       if (report.run_statuses.count(running.get_text(4))) continue;  // the launcher knows better
       const Holder holder{running.get_text(1), running.get_int(2)};
-      if (!holder_gone(holder, running.get_text(3), self, kStaleAfter)) continue;
+      if (!holder_gone(holder, running.get_text(3), self, kDefaultStaleAfter)) continue;  // as the workers judge it
       stale.insert(running.get_int(0));
       const std::string who = fmt::format("{} pid {}", holder.host, holder.pid);
       if (std::find(stale_holders.begin(), stale_holders.end(), who) == stale_holders.end())

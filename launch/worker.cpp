@@ -102,7 +102,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     const nlohmann::json config = nlohmann::json::parse(claimed->config_json);
     // One decision for workers and Slurm's grouping: `auto` fuses only where a lane is
     // its run alone bit for bit.
-    const std::string key = fuses(fuse->second, config) ? fusion_key(config) : "";
+    const std::string key = fusion_key_under(fuse->second, config);
     if (!key.empty() && claimed->attempts == 1) {
       auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
         return fusion_key(nlohmann::json::parse(config)) == key;
@@ -128,6 +128,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       std::unique_ptr<FanoutSink> both;
     };
     std::vector<Sinks> sinks(group.size());
+    const auto status_line = std::make_shared<SharedStatusLine>(group.size());
     std::vector<FusedLane> lanes;
     TrainOptions train_options;
     // A run taken again (interrupted, failed, or its process died) continues from its last checkpoint.
@@ -151,14 +152,17 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       if (!folder.note.empty()) out << options.prefix << fmt::format("run {}: {}\n", run.id, folder.note);
       if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
       // Lanes share the terminal: each reports in lines rather than redrawing one bar,
-      // and a worker's one status line is the first lane's, naming the whole group.
-      const auto display = options.status_records && k > 0            ? ConsoleSink::Display::Quiet
-                           : options.status_records                    ? ConsoleSink::Display::StatusRecords
+      // and a worker's one status line names the whole group, drawn by the first lane
+      // still running (one that diverged hands it on).
+      const auto display = options.status_records                     ? ConsoleSink::Display::StatusRecords
                            : options.interactive && group.size() == 1 ? ConsoleSink::Display::Bar
                                                                       : ConsoleSink::Display::Lines;
       sinks[k].db = std::make_unique<SqliteSink>(store, run.id, base);
       sinks[k].console = std::make_unique<ConsoleSink>(out, label, display, std::chrono::seconds(10), options.width);
-      if (group.size() > 1) sinks[k].console->set_progress_label(group_label(options.prefix, group));
+      if (group.size() > 1) {
+        sinks[k].console->set_progress_label(group_label(options.prefix, group));
+        sinks[k].console->share_status_line(status_line, k);
+      }
       sinks[k].both = std::make_unique<FanoutSink>(std::vector<MetricSink*>{sinks[k].db.get(), sinks[k].console.get()});
       lanes.push_back({nlohmann::json::parse(run.config_json), sinks[k].both.get(), dir});
     }

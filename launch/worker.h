@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "results/artifact_owner.h"  // default_artifacts_root
+#include "results/run_queue.h"  // kDefaultStaleAfter
 #include "results/store.h"
 
 namespace torchsweep {
@@ -38,7 +39,7 @@ struct WorkerOptions {
   /// left `running` is then an earlier attempt's, and is continued.
   bool exclusive = false;
   /// A running run on another host whose heartbeat is older than this is stale.
-  std::chrono::seconds stale_after{300};
+  std::chrono::seconds stale_after = kDefaultStaleAfter;
   /// At most this many runs trained as one fused model (0: kMaxFusedLanes). Parallel
   /// workers share a sweep's runs this way instead of one taking them all.
   int64_t max_lanes = 0;

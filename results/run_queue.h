@@ -36,6 +36,10 @@ struct Holder {
 /// This process as a holder.
 Holder this_process();
 
+/// How old the heartbeat of a running run on another host may grow before the run is
+/// stale: what workers, launchers and `status` all judge by.
+constexpr std::chrono::seconds kDefaultStaleAfter{300};
+
 /// Whether the holder of a running run has gone without recording an outcome, as far
 /// as this host can tell: one on this host when no process has its pid, or the process
 /// that has it started after the run's last heartbeat (`heartbeat_at`, utc_iso: the pid

@@ -41,6 +41,18 @@ std::string run_eta(const Progress& p) {
 
 }  // namespace
 
+bool SharedStatusLine::carried_by(size_t lane) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t k = 0; k < running_.size(); ++k)
+    if (running_[k]) return k == lane;
+  return false;
+}
+
+void SharedStatusLine::ended(size_t lane) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (lane < running_.size()) running_[lane] = false;
+}
+
 ConsoleSink::ConsoleSink(std::ostream& out, std::string label, Display display,
                          std::chrono::milliseconds plain_interval, int width)
     : out_(out),
@@ -132,7 +144,7 @@ void ConsoleSink::log_epoch(int64_t epoch, const MetricRow& row) {
 void ConsoleSink::progress(const Progress& p) {
   epochs_ = p.epochs;
   const auto now = std::chrono::steady_clock::now();
-  if (display_ == Display::Quiet) return;
+  if (display_ == Display::Quiet || (shared_line_ && !shared_line_->carried_by(lane_))) return;
   const bool redrawn = display_ != Display::Lines;
   const auto interval = redrawn ? std::chrono::milliseconds(100) : plain_interval_;
   const bool last_batch = p.batch == p.batches;
@@ -165,6 +177,7 @@ void ConsoleSink::progress(const Progress& p) {
 
 void ConsoleSink::run_ended(const RunEnded& outcome) {
   end_bar();
+  if (shared_line_) shared_line_->ended(lane_);
   std::string line = fmt::format("{}  {:<8}  {} steps on {}", label_, to_string(outcome.status), outcome.steps,
                                  device_.empty() ? "-" : device_);
   if (have_loss_) line += "  train/loss " + readable_number(last_loss_);

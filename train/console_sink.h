@@ -7,9 +7,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "results/metric_sink.h"
 
@@ -22,14 +26,29 @@ constexpr char kStatusRecord = '\x1e';
 /// The terminal's columns (stdout, then stderr), else $COLUMNS, else 80.
 int terminal_width();
 
+/// The one status line of a fused group's lanes: the first lane still running carries
+/// it, so that a lane that ends before the others (it diverged) hands the line on
+/// instead of leaving its last values on the board until the group ends.
+class SharedStatusLine {
+ public:
+  explicit SharedStatusLine(size_t lanes) : running_(lanes, true) {}
+  /// Whether `lane` draws the line now.
+  bool carried_by(size_t lane) const;
+  /// `lane` ended: the next one still running carries the line.
+  void ended(size_t lane);
+
+ private:
+  mutable std::mutex mutex_;  // lanes may end on other threads than the one drawing
+  std::vector<bool> running_;
+};
+
 class ConsoleSink : public MetricSink {
  public:
   enum class Display {
     Bar,            ///< a terminal: the line redrawn in place
     Lines,          ///< a log: a whole line every plain_interval
     StatusRecords,  ///< a pipe to the coordinator: the bar's line as a status record, 10 times a second at most
-    /// No progress: the run's epoch and end lines only (the other lanes of a fused
-    /// group, whose progress one lane's status line shows).
+    /// No progress: the run's epoch and end lines only.
     Quiet,
   };
 
@@ -48,6 +67,12 @@ class ConsoleSink : public MetricSink {
   /// What the progress line (bar or status record) is labelled with when not the run's
   /// own label: a fused group's one status line names the runs it trains.
   void set_progress_label(std::string label) { progress_label_ = std::move(label); }
+  /// This sink is lane `lane` of a fused group that shows one status line: it draws
+  /// progress only while it carries `line`, and hands it on when its run ends.
+  void share_status_line(std::shared_ptr<SharedStatusLine> line, size_t lane) {
+    shared_line_ = std::move(line);
+    lane_ = lane;
+  }
 
   void run_started(const RunStarted& info) override;
   void engine_changed(const std::string& engine, const std::string& note) override;
@@ -69,6 +94,8 @@ class ConsoleSink : public MetricSink {
   bool bar_open_ = false;
   size_t bar_columns_ = 0;  ///< the columns of the bar on the screen
   std::string progress_label_;
+  std::shared_ptr<SharedStatusLine> shared_line_;
+  size_t lane_ = 0;
   int64_t epochs_ = 0;
   double last_loss_ = 0.0;
   bool have_loss_ = false;

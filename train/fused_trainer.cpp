@@ -43,11 +43,15 @@ bool fuses(const std::string& setting, const nlohmann::json& config) {
   return false;
 }
 
+std::string fusion_key_under(const std::string& setting, const nlohmann::json& config) {
+  return fuses(setting, config) ? fusion_key(config) : "";
+}
+
 std::vector<std::vector<size_t>> fusion_groups(const std::vector<nlohmann::json>& configs, const std::string& setting) {
   std::vector<std::vector<size_t>> groups;
   std::map<std::string, size_t> open;  // fusion key -> its group still taking runs
   for (size_t i = 0; i < configs.size(); ++i) {
-    const std::string key = fuses(setting, configs[i]) ? fusion_key(configs[i]) : "";
+    const std::string key = fusion_key_under(setting, configs[i]);
     auto found = key.empty() ? open.end() : open.find(key);
     if (found != open.end() && groups[found->second].size() < kMaxFusedLanes) {
       groups[found->second].push_back(i);

@@ -35,6 +35,10 @@ bool fused_lanes_exact(const nlohmann::json& config);
 /// grouping both decide by this.
 bool fuses(const std::string& setting, const nlohmann::json& config);
 
+/// The fusion_key a run with this config fuses under with `setting` (fuses()), or ""
+/// when it trains alone: runs with one non-empty key train together.
+std::string fusion_key_under(const std::string& setting, const nlohmann::json& config);
+
 /// Groups of run positions that train together, in run order: runs that fuse under
 /// `setting` with one fusion_key, at most kMaxFusedLanes per group; every other run
 /// alone.

@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include "tests/test_helpers.h"
 
@@ -140,6 +142,37 @@ TEST(ConsoleSink, AFusedGroupShowsOneStatusLineNamingAllItsRuns) {
   EXPECT_EQ(last_out.str(), "") << "one status line per worker";
   last.run_ended({RunStatus::Finished, "", 7035, 1.0});
   EXPECT_EQ(last_out.str().substr(0, 24), "run 12 [12/12]  optimize") << last_out.str();
+}
+
+TEST(ConsoleSink, AFusedGroupsStatusLinePassesToTheFirstLaneStillRunning) {
+  // Three lanes as a worker sets them up: lane 0 diverges first, then lane 1 ends; the
+  // group's line goes on being drawn by the first lane still running.
+  std::vector<std::ostringstream> outs(3);
+  std::vector<std::unique_ptr<ConsoleSink>> lanes;
+  const auto line = std::make_shared<SharedStatusLine>(3);
+  for (size_t k = 0; k < 3; ++k) {
+    lanes.push_back(std::make_unique<ConsoleSink>(outs[k], "run " + std::to_string(k + 1),
+                                                  ConsoleSink::Display::StatusRecords, std::chrono::seconds(10), 120));
+    lanes[k]->set_progress_label("runs 1-3 [1-3/3] (3 fused)");
+    lanes[k]->share_status_line(line, k);
+  }
+  Progress p = halfway();
+  p.batch = p.batches;  // drawn at once, not throttled
+  const std::string record = std::string(1, kStatusRecord) + "runs 1-3 [1-3/3] (3 fused)";
+  auto draw = [&] {
+    std::vector<bool> drawn;
+    for (size_t k = 0; k < 3; ++k) {
+      outs[k].str("");
+      lanes[k]->progress(p);
+      drawn.push_back(outs[k].str().rfind(record, 0) == 0);
+    }
+    return drawn;
+  };
+  EXPECT_EQ(draw(), (std::vector<bool>{true, false, false}));
+  lanes[0]->run_ended({RunStatus::Diverged, "train/loss became nan at step 3", 4, 1.0});
+  EXPECT_EQ(draw(), (std::vector<bool>{false, true, false})) << "lane 1 carries the line once lane 0 ended";
+  lanes[1]->run_ended({RunStatus::Finished, "", 7035, 1.0});
+  EXPECT_EQ(draw(), (std::vector<bool>{false, false, true}));
 }
 
 }  // namespace
