@@ -315,6 +315,26 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
 PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& summary, const PlotOptions& options) {
   std::string ext;
   const PlotFiles files = files_for(options.output, ext);
+  // A point gnuplot can place: finite, and above 0 on a log y axis. With none, the
+  // script's plot command would have no clause (gnuplot: a syntax error), so refuse
+  // before writing anything.
+  auto drawable = [&](const ScanPoint& p) {
+    return std::isfinite(p.x) && std::isfinite(p.y) && !(options.log_y && p.y <= 0);
+  };
+  bool any = false, any_finite = false;
+  for (const auto& series : scan.series)
+    for (const auto& p : series.points) {
+      any = any || drawable(p);
+      any_finite = any_finite || (std::isfinite(p.x) && std::isfinite(p.y));
+    }
+  if (!any) {
+    const std::string what = options.metric + " (" + summary + ")";
+    if (any_finite)
+      throw InputError("--x " + x + ": no run has a " + what + " above 0 to plot on --logy's log axis");
+    throw InputError("--x " + x + ": no run has a finite " + what + " to plot" +
+                     (scan.left_out ? " (" + std::to_string(scan.left_out) + " run(s) with nan or inf: diverged?)"
+                                    : std::string()));
+  }
   std::vector<std::string> clauses;
   {
     std::ofstream file(files.data);
@@ -329,7 +349,7 @@ PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& s
       data.comment(series.label + ": " + x + ", " + options.metric + " " + summary + ", run id");
       std::map<double, std::vector<double>> at;
       for (const auto& p : series.points) {
-        if (options.log_y && p.y <= 0) continue;  // no place on a log axis
+        if (!drawable(p)) continue;  // no place on the axes (p.y <= 0 on a log axis)
         data.row(p.x, {p.y, static_cast<double>(p.run_id)});
         at[p.x].push_back(p.y);
       }

@@ -67,6 +67,8 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
 /// against the parameter `x` (on a log axis when scan.log_x), one point per run, each
 /// series in its own style with a line through its mean at each x. A curve or series
 /// with a point that has no neighbour draws point marks, so one point is seen.
+/// InputError naming --x, and nothing written, when no point can be drawn (none
+/// finite, or none above 0 with options.log_y).
 PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& summary, const PlotOptions& options);
 
 }  // namespace torchsweep

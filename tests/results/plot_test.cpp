@@ -793,4 +793,27 @@ TEST(PlotTest, ScanDrawsEachRunAgainstItsParameterOnALogAxis) {
   for (size_t i = 0; i < 2; ++i) EXPECT_GE(count_colour(image, kTab10[i], 8), 20) << plot_palette()[i];
 }
 
+TEST(PlotTest, ScanWithNoDrawablePointIsAnInputErrorAndWritesNothing) {
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("scan.png");
+  // Every run diverged: load_scan left them all out, so no series has a point.
+  torchsweep::Scan diverged;
+  diverged.left_out = 3;
+  ASSERT_THROWS_WITH(plot_scan(diverged, "optimizer.lr", "last", options), InputError,
+                     "--x optimizer.lr: no run has a finite train/loss (last) to plot (3 run(s) with nan or inf");
+  // Points that are no finite number, handed in directly.
+  torchsweep::Scan nan_points;
+  nan_points.series = {{"runs", {{1, 0.1, std::nan("")}, {2, std::numeric_limits<double>::infinity(), 0.5}}}};
+  ASSERT_THROWS_WITH(plot_scan(nan_points, "optimizer.lr", "min", options), InputError,
+                     "--x optimizer.lr: no run has a finite train/loss (min) to plot");
+  // On a log y axis a value of 0 or below has no place.
+  torchsweep::Scan at_or_below_zero;
+  at_or_below_zero.series = {{"optimizer.momentum = 0", {{1, 0.1, 0.0}}}, {"optimizer.momentum = 0.9", {{2, 0.1, -1.0}}}};
+  options.log_y = true;
+  ASSERT_THROWS_WITH(plot_scan(at_or_below_zero, "optimizer.lr", "last", options), InputError,
+                     "--x optimizer.lr: no run has a train/loss (last) above 0 to plot on --logy's log axis");
+  EXPECT_TRUE(torchsweep::list_directory(dir.path()).empty()) << "nothing is written when nothing can be drawn";
+}
+
 }  // namespace
