@@ -60,6 +60,43 @@ SqlValue std_of(const std::vector<double>& values) {
   return std::sqrt(ss / static_cast<double>(finite.size() - 1));
 }
 
+/// Where compare_runs puts each column. fit_comparison picks columns by these
+/// positions, not by name: a `--by` key may be named like a column ("n", "min",
+/// "best"), and a repeated `--at` step names two columns alike.
+struct ComparisonColumns {
+  size_t keys;   ///< the `--by` keys come first
+  size_t steps;  ///< one column per `--at` step
+
+  size_t n() const { return keys; }
+  size_t first() const { return keys + 1; }
+  size_t at(size_t i) const { return keys + 2 + i; }
+  size_t last() const { return keys + 2 + steps; }
+  size_t min() const { return last() + 1; }
+  size_t half_at() const { return last() + 2; }
+  size_t last_step() const { return last() + 3; }
+  size_t agg_mean() const { return last() + 4; }
+  size_t agg_std() const { return last() + 5; }
+  size_t best() const { return last() + 6; }
+  size_t count() const { return last() + 7; }
+
+  /// The column names, in these positions.
+  std::vector<std::string> names(const CompareOptions& options) const {
+    std::vector<std::string> out(count());
+    std::copy(options.by.begin(), options.by.end(), out.begin());
+    out[n()] = "n";
+    out[first()] = options.metric + "@first";
+    for (size_t i = 0; i < steps; ++i) out[at(i)] = "@" + std::to_string(options.at[i]);
+    out[last()] = "last";
+    out[min()] = "min";
+    out[half_at()] = "half_at";
+    out[last_step()] = "last_step";
+    out[agg_mean()] = options.agg + "_mean";
+    out[agg_std()] = options.agg + "_std";
+    out[best()] = "best";
+    return out;
+  }
+};
+
 }  // namespace
 
 Table compare_runs(Database& db, const CompareOptions& options, std::vector<RunGroup>* groups_out) {
@@ -99,14 +136,7 @@ Table compare_runs(Database& db, const CompareOptions& options, std::vector<RunG
   if (groups.empty()) throw InputError("--metric: no selected run logged '" + options.metric + "'");
 
   Table table;
-  table.columns = options.by;
-  table.columns.push_back("n");
-  table.columns.push_back(options.metric + "@first");
-  for (int64_t step : options.at) table.columns.push_back("@" + std::to_string(step));
-  for (const auto& c : {"last", "min", "half_at", "last_step"}) table.columns.push_back(c);
-  table.columns.push_back(options.agg + "_mean");
-  table.columns.push_back(options.agg + "_std");
-  table.columns.push_back("best");
+  table.columns = ComparisonColumns{options.by.size(), options.at.size()}.names(options);
   std::optional<double> best_value;
   size_t best_row = 0;
   for (const auto& [key, members] : groups) {
@@ -154,29 +184,25 @@ Table compare_runs(Database& db, const CompareOptions& options, std::vector<RunG
 }
 
 Table fit_comparison(const Table& full, const CompareOptions& options, size_t width) {
-  auto index_of = [&](const std::string& name) {
-    const auto it = std::find(full.columns.begin(), full.columns.end(), name);
-    return it == full.columns.end() ? full.columns.size() : static_cast<size_t>(it - full.columns.begin());
-  };
+  const ComparisonColumns at{options.by.size(), options.at.size()};
+  if (full.columns.size() != at.count()) return full;  // not compare_runs' table for these options
   std::vector<size_t> keep;
-  for (size_t c = 0; c < options.by.size() + 1; ++c) keep.push_back(c);  // the keys and n
-  for (const auto& name : {options.agg + "_mean", options.agg + "_std", std::string("best")}) keep.push_back(index_of(name));
+  for (size_t c = 0; c <= at.n(); ++c) keep.push_back(c);  // the keys and n
+  for (const size_t c : {at.agg_mean(), at.agg_std(), at.best()}) keep.push_back(c);
   // What else fits, most telling first.
-  std::vector<std::string> optional;
-  for (int64_t step : options.at) optional.push_back("@" + std::to_string(step));
-  if (options.agg != "min") optional.push_back("min");
-  optional.push_back(options.metric + "@first");
-  optional.push_back("half_at");
-  optional.push_back("last_step");
-  if (options.agg != "last") optional.push_back("last");
+  std::vector<size_t> optional;
+  for (size_t i = 0; i < options.at.size(); ++i) optional.push_back(at.at(i));
+  if (options.agg != "min") optional.push_back(at.min());
+  optional.push_back(at.first());
+  optional.push_back(at.half_at());
+  optional.push_back(at.last_step());
+  if (options.agg != "last") optional.push_back(at.last());
   auto in_order = [&](std::vector<size_t> columns) {
     std::sort(columns.begin(), columns.end());
     columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
     return select_columns(full, columns);
   };
-  for (const auto& name : optional) {
-    const size_t c = index_of(name);
-    if (c == full.columns.size()) continue;
+  for (const size_t c : optional) {
     keep.push_back(c);
     if (rendered_width(in_order(keep)) > width) keep.pop_back();
   }

@@ -138,6 +138,44 @@ TEST_F(QueriesTest, CompareErrors) {
   ASSERT_THROWS_WITH(compare_runs(db(), o), InputError, "nope");
 }
 
+// ---- fit_comparison ----
+
+TEST(QueriesRenderTest, FittedCompareKeepsColumnsByPlaceWhenKeysAndStepsShareTheirNames) {
+  TempDir dir;
+  auto store = Store::open(dir.file("r.db"));
+  NewSweep s;
+  s.name = "s";
+  s.spec_text = "x";
+  s.spec_hash = "h";
+  // Parameters named like compare's columns `min` and `best`.
+  NewRun r1, r2;
+  r1.config_hash = "c1";
+  r2.config_hash = "c2";
+  r1.config_json = r2.config_json = "{}";
+  r1.params = {{"min", SqlValue(0.1)}, {"best", SqlValue(std::string("a"))}};
+  r2.params = {{"min", SqlValue(0.2)}, {"best", SqlValue(std::string("b"))}};
+  const auto ids = store->create_sweep(s, {r1, r2}).second;
+  store->append_metrics(ids[0], {{"train/loss", 0, 2.0}, {"train/loss", 1, 1.0}, {"train/loss", 2, 0.5}},
+                        {"train/loss"});
+  store->append_metrics(ids[1], {{"train/loss", 0, 3.0}, {"train/loss", 1, 2.5}, {"train/loss", 2, 2.8}},
+                        {"train/loss"});
+  CompareOptions o;
+  o.by = {"min", "best"};
+  o.at = {1, 1};  // a step asked for twice: two columns named alike
+  const Table t = torchsweep::fit_comparison(compare_runs(store->db(), o), o, 1000);
+  // Everything fits; `last` is left out as the aggregate's own column (last_mean) says it.
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"min", "best", "n", "train/loss@first", "@1", "@1", "min", "half_at",
+                                                 "last_step", "last_mean", "last_std", "best"}));
+  ASSERT_EQ(t.rows.size(), 2u);
+  // r1: 2.0 1.0 0.5, half (1.0) at step 1, ranked first by its last value 0.5 < 2.8.
+  const std::vector<SqlValue> a = {D(0.1), T("a"), I(1), D(2.0), D(1.0), D(1.0), D(0.5), I(1), I(2), D(0.5), N, T("*")};
+  // r2: 3.0 2.5 2.8, never falls to 1.5.
+  const std::vector<SqlValue> b = {D(0.2), T("b"), I(1), D(3.0), D(2.5), D(2.5), D(2.5), N, I(2), D(2.8), N, T("")};
+  ASSERT_EQ(t.rows[0].size(), a.size());
+  for (size_t c = 0; c < a.size(); ++c) EXPECT_CELL(t.rows[0][c], a[c]) << " col " << c << " " << t.columns[c];
+  for (size_t c = 0; c < b.size(); ++c) EXPECT_CELL(t.rows[1][c], b[c]) << " col " << c << " " << t.columns[c];
+}
+
 TEST(QueriesRenderTest, RenderedCompareTableIsValidJsonAndCsv) {
   TempDir dir;
   auto store = Store::open(dir.file("r.db"));
