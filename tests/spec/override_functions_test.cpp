@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spec/override_parser.h"
+#include "tests/spec/override_test_helpers.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -22,18 +23,9 @@ using torchsweep::parse_override;
 using torchsweep::SpecError;
 using torchsweep::SpecNode;
 using Kind = SpecNode::Kind;
-
-SpecNode value_of(const std::string& text) {
-  const Override o = parse_override(text);
-  EXPECT_EQ(o.shape, Override::Shape::Value) << text;
-  return o.value;
-}
-
-std::string string_of(const std::string& text) {
-  const SpecNode v = value_of(text);
-  EXPECT_EQ(v.kind(), Kind::String) << text << " gave " << v.describe();
-  return v.as_string();
-}
+using torchsweep::testing::overrides::message_of;
+using torchsweep::testing::overrides::string_of;
+using torchsweep::testing::overrides::value_of;
 
 /// The column an override is refused at (0 when it is accepted).
 int refused_at(const std::string& text) {
@@ -43,15 +35,6 @@ int refused_at(const std::string& text) {
     return e.mark().column;
   }
   return 0;
-}
-
-std::string message_of(const std::string& text) {
-  try {
-    parse_override(text);
-  } catch (const SpecError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::vector<int64_t> ints_of(const SpecNode& list) {

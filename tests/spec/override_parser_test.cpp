@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/spec/override_test_helpers.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -23,18 +24,9 @@ using torchsweep::parse_override;
 using torchsweep::SpecError;
 using torchsweep::SpecNode;
 using Kind = SpecNode::Kind;
-
-SpecNode value_of(const std::string& text) {
-  const Override o = parse_override(text);
-  EXPECT_EQ(o.shape, Override::Shape::Value) << text;
-  return o.value;
-}
-
-std::string string_of(const std::string& text) {
-  const SpecNode v = value_of(text);
-  EXPECT_EQ(v.kind(), Kind::String) << text << " gave " << v.describe();
-  return v.as_string();
-}
+using torchsweep::testing::overrides::message_of;
+using torchsweep::testing::overrides::string_of;
+using torchsweep::testing::overrides::value_of;
 
 /// The column an override is refused at (0 when it is accepted).
 int refused_at(const std::string& text) {
@@ -203,15 +195,6 @@ std::string too_deep_message(const std::string& text, int column, const std::str
   const std::string shown = text.size() > 100 ? text.substr(0, 97) + "..." : text;
   return "override '" + shown + "':1:" + std::to_string(column) + ": " + key +
          ": nesting deeper than 32 levels (the key's parts, lists, dicts and function calls), expected a flatter value";
-}
-
-std::string message_of(const std::string& text) {
-  try {
-    parse_override(text);
-  } catch (const SpecError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(OverrideParserTest, DeepNestingIsRefusedAtItsColumnNotACrash) {
