@@ -88,31 +88,13 @@ bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == 
 
 ArtifactOwnership::ArtifactOwnership(Database& db) : me_(database_identity(db)) {}
 
-bool ArtifactOwnership::names_this_database(const ArtifactOwner& owner) {
+bool ArtifactOwnership::names_this_database(const ArtifactOwner& owner) const {
   if (me_.uid.empty() || owner.database_uid != me_.uid) return false;
+  // The same file only: a copy holds the uid too, and so does every copy of a file that
+  // was moved away, so a path that is gone proves nothing.
   struct stat mine {}, theirs {};
-  if (::stat(owner.database_path.c_str(), &theirs) != 0)
-    return errno == ENOENT || errno == ENOTDIR;  // moved, or the file it was copied from is gone
-  if (::stat(me_.path.c_str(), &mine) == 0 && same_file(mine, theirs)) return true;
-  // Another file at the marker's path: the folder is this database's only when that file
-  // does not hold the same uid (a copy's original does). Unreadable: assume it does.
-  auto known = holds_my_uid_.find(owner.database_path);
-  if (known == holds_my_uid_.end()) {
-    bool holds = true;
-    try {
-      const TracelessRead read(owner.database_path);
-      Database other(owner.database_path, read.mode());
-      auto uid = other.prepare("SELECT value FROM meta WHERE key = 'uid'");
-      holds = uid.step() && uid.get_text(0) == me_.uid;
-    } catch (const DatabaseError& e) {
-      // A database from before schema 10 (no meta table) holds no uid at all.
-      holds = std::string(e.what()).find("no such table") == std::string::npos;
-    } catch (const std::exception&) {
-      holds = true;
-    }
-    known = holds_my_uid_.emplace(owner.database_path, holds).first;
-  }
-  return !known->second;
+  return ::stat(owner.database_path.c_str(), &theirs) == 0 && ::stat(me_.path.c_str(), &mine) == 0 &&
+         same_file(mine, theirs);
 }
 
 FolderStanding ArtifactOwnership::standing(const std::string& dir, const RunFolderRecord& run,
@@ -125,7 +107,12 @@ FolderStanding ArtifactOwnership::standing(const std::string& dir, const RunFold
   if (!marker) return FolderStanding::Unmarked;
   if (marker->database_uid.empty() || marker->run_uid != run.uid || marker->config_hash != run.config_hash)
     return FolderStanding::Foreign;
-  return names_this_database(*marker) ? FolderStanding::Own : FolderStanding::SameRun;
+  if (names_this_database(*marker)) return FolderStanding::Own;
+  struct stat file {};
+  if (marker->database_uid == me_.uid && ::stat(marker->database_path.c_str(), &file) != 0 &&
+      (errno == ENOENT || errno == ENOTDIR))
+    return FolderStanding::Unproven;
+  return FolderStanding::SameRun;
 }
 
 ArtifactOwner ArtifactOwnership::marker_for(const RunFolderRecord& run) const {
@@ -168,47 +155,61 @@ std::string free_run_folder(ArtifactOwnership& ownership, const RunFolderRecord&
                        std::to_string(run.id));
 }
 
-namespace {
-
-/// Why `dir`, as it stands, is not used by the run: "DIR holds ...".
-std::string not_this_runs(const std::string& dir, FolderStanding standing, const std::optional<ArtifactOwner>& owner) {
-  if (standing == FolderStanding::Unmarked)
-    return dir + " has no owner.json and no checkpoint this database recorded for the run";
-  if (owner && owner->database_uid.empty()) return dir + " has an owner.json that cannot be read";
-  if (owner) return dir + " holds " + describe_owner(*owner);
-  return dir + " is not a folder";
+FolderClaim claim_run_folder(ArtifactOwnership& ownership, const RunFolderRecord& run, const std::string& root) {
+  FolderClaim claim;
+  claim.standing = ownership.standing(run.artifact_dir, run, &claim.owner);
+  switch (claim.standing) {
+    case FolderStanding::Missing: break;
+    case FolderStanding::Own: claim.own = true; break;
+    case FolderStanding::Unmarked: {
+      // From before markers: the run's own when this database recorded its checkpoint
+      // there, inside its own folder; a folder without that could be a deleted
+      // database's at the same path.
+      const bool recorded = !run.checkpoint.empty() && is_inside(run.checkpoint, run.artifact_dir);
+      if (recorded && is_inside(run.artifact_dir, root)) {
+        claim.own = true;
+      } else if (recorded) {
+        claim.same_run = true;
+        claim.why_not = "has no owner.json and lies outside " + root;
+      } else {
+        claim.why_not = "has no owner.json and no checkpoint this database recorded for the run";
+      }
+      break;
+    }
+    case FolderStanding::SameRun:
+      claim.same_run = true;
+      claim.why_not = "belongs to " + describe_owner(*claim.owner);
+      break;
+    case FolderStanding::Unproven:
+      claim.same_run = true;
+      claim.why_not = "was marked by " + claim.owner->database_path +
+                      ", which is gone: a moved database and its copies hold its uid alike, so it is none's own";
+      break;
+    case FolderStanding::Foreign:
+      claim.why_not = !claim.owner                        ? "is not a folder"
+                      : claim.owner->database_uid.empty() ? "has an owner.json that cannot be read"
+                                                          : "holds " + describe_owner(*claim.owner);
+      break;
+  }
+  return claim;
 }
-
-}  // namespace
 
 RunFolder prepare_run_folder(Database& db, ArtifactOwnership& ownership, int64_t run_id, const std::string& root) {
   const RunFolderRecord run = run_folder_record(db, run_id);
-  std::string reason;  // why the recorded folder is not used
-  bool copy = false;
-  std::optional<ArtifactOwner> owner;
-  const FolderStanding standing = ownership.standing(run.artifact_dir, run, &owner);
-  switch (standing) {
-    case FolderStanding::Own:
-      // A database moved to another path takes its folders along: the marker follows.
-      if (owner->database_path != ownership.identity().path) write_owner(run.artifact_dir, ownership.marker_for(run));
-      return {run.artifact_dir, ""};
-    case FolderStanding::Unmarked: {
-      // From before markers: the run's own when this database recorded its checkpoint there.
-      const bool recorded = !run.checkpoint.empty() && is_inside(run.checkpoint, run.artifact_dir);
-      if (recorded && is_inside(run.artifact_dir, root)) {
-        write_owner(run.artifact_dir, ownership.marker_for(run));
-        return {run.artifact_dir, ""};
-      }
-      if (recorded) copy = true;
-      else reason = not_this_runs(run.artifact_dir, standing, owner);
-      break;
-    }
-    case FolderStanding::SameRun: copy = true; break;
-    case FolderStanding::Foreign: reason = not_this_runs(run.artifact_dir, standing, owner); break;
-    case FolderStanding::Missing:
-      if (!run.checkpoint.empty()) reason = run.artifact_dir + " (its checkpoint folder) is gone";
-      break;
+  const FolderClaim claim = claim_run_folder(ownership, run, root);
+  if (claim.own) {
+    // A marker written anew: from before markers, or a database reached by another path
+    // to the same file (a hard link).
+    if (!claim.owner || claim.owner->database_path != ownership.identity().path)
+      write_owner(run.artifact_dir, ownership.marker_for(run));
+    return {run.artifact_dir, ""};
   }
+  const FolderStanding standing = claim.standing;
+  const bool copy = claim.same_run;
+  std::string reason;  // why the recorded folder is not used
+  if (!copy && !claim.why_not.empty()) reason = run.artifact_dir + " " + claim.why_not;
+  if (standing == FolderStanding::Missing && !run.checkpoint.empty())
+    reason = run.artifact_dir + " (its checkpoint folder) is gone";
 
   std::string taken;
   const std::string dir = free_run_folder(ownership, run, root, &taken);
@@ -218,20 +219,23 @@ RunFolder prepare_run_folder(Database& db, ArtifactOwnership& ownership, int64_t
     tx.commit();
   };
   if (copy) {
-    const std::string whose = owner ? "belongs to " + describe_owner(*owner) : "has no owner.json and lies outside " + root;
-    if (path_exists(dir)) {  // its own folder from an earlier attempt: continue there
-      rebase(false);
-      return {dir, "its checkpoint folder " + run.artifact_dir + " " + whose + "; continuing in its own " + dir};
+    if (path_exists(dir)) {
+      // Its own folder from an earlier attempt (a copy made, the record not yet moved):
+      // continue there, from the checkpoint the copy holds.
+      rebase(path_exists(join_path(dir, "latest")));
+      return {dir, "its checkpoint folder " + run.artifact_dir + " " + claim.why_not + "; continuing in its own " + dir};
     }
     copy_tree(run.artifact_dir, dir);
     write_owner(dir, ownership.marker_for(run));
     rebase(true);
-    return {dir, "its checkpoint folder " + run.artifact_dir + " " + whose +
+    return {dir, "its checkpoint folder " + run.artifact_dir + " " + claim.why_not +
                      "; continuing from a copy in " + dir + " (that folder is left as it is)"};
   }
   if (reason.empty() && !taken.empty()) {
-    std::optional<ArtifactOwner> taken_owner;
-    reason = not_this_runs(taken, ownership.standing(taken, run, &taken_owner), taken_owner);
+    RunFolderRecord at_taken = run;
+    at_taken.artifact_dir = taken;
+    at_taken.checkpoint.clear();  // nothing recorded there: what it holds is not adopted
+    reason = taken + " " + claim_run_folder(ownership, at_taken, root).why_not;
   }
   if (ownership.standing(dir, run) != FolderStanding::Own) write_owner(dir, ownership.marker_for(run));
   // A recorded checkpoint that is not continued from is forgotten (a gone folder's too).

@@ -4,15 +4,15 @@
 // hash. A checkpoint is continued only by the run that wrote it, and only the database
 // that owns a folder deletes it.
 //
-// Who owns a folder (docs/results-schema.md, "Artifact folders"): the database whose
-// uid the marker names, and of the files holding that uid, the one at the marker's
-// path. A copy of a file (cp a.db b.db) keeps a's uid; while a.db is still there, the
-// folders its marker names are a's, not b's. A file that was moved, or whose original
-// is gone, owns them (nobody else records them).
+// Who owns a folder (docs/results-schema.md, "Artifact folders"): the database file at
+// the marker's path (the same file: device and inode), holding the uid the marker names.
+// A copy of a file (cp a.db b.db) keeps a's uid; the folders a's markers name are a's,
+// not b's. When the file at the marker's path is gone, no file proves the folder its
+// own: a moved database and every copy of it hold the uid alike (cp a.db b.db; mv a.db
+// c.db), so each continues from a copy of such a folder and none deletes it.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,6 +69,7 @@ enum class FolderStanding {
   Missing,     ///< nothing there
   Own,         ///< marked as this database's, for this run
   SameRun,     ///< marked for this run (uid and config hash) by another database: a copy's or a merged shard's
+  Unproven,    ///< marked for this run with this database's uid, by a file that is gone (moved, or a copy's original)
   Unmarked,    ///< no marker (written before schema 10, or not a run folder)
   Foreign,     ///< marked for another run or by another database
 };
@@ -82,7 +83,7 @@ class ArtifactOwnership {
   explicit ArtifactOwnership(DatabaseIdentity me) : me_(std::move(me)) {}
   const DatabaseIdentity& identity() const { return me_; }
   /// The marker names this database (the rule above), whatever run it names.
-  bool names_this_database(const ArtifactOwner& owner);
+  bool names_this_database(const ArtifactOwner& owner) const;
   /// How `dir` stands to `run`; `owner` receives the marker when there is one.
   FolderStanding standing(const std::string& dir, const RunFolderRecord& run, std::optional<ArtifactOwner>* owner = nullptr);
   /// The marker this database writes for `run`.
@@ -90,8 +91,26 @@ class ArtifactOwnership {
 
  private:
   DatabaseIdentity me_;
-  std::map<std::string, bool> holds_my_uid_;  ///< other files, by path: whether they hold my uid
 };
+
+/// Whether a run's recorded folder is its database's: the one rule by which a run
+/// continues in place, and `results delete` removes.
+struct FolderClaim {
+  FolderStanding standing = FolderStanding::Missing;
+  std::optional<ArtifactOwner> owner;  ///< the folder's marker, when it has one
+  /// This database's: marked by it for the run, or, from before markers, unmarked inside
+  /// `root` holding the checkpoint the database recorded for the run there.
+  bool own = false;
+  /// The run's checkpoint but not provably this database's (a copy's original's, a
+  /// shard's, a gone file's, unmarked outside `root`): continued from a copy, never deleted.
+  bool same_run = false;
+  /// Why a folder that exists is not this database's: "belongs to run 2 of database
+  /// 3fa2c9e1 (/data/a.db)", "has no owner.json and lies outside /data/a-artifacts", ...
+  std::string why_not;
+};
+/// How run `run`'s recorded folder stands to the database `ownership` speaks for, whose
+/// own artifacts folder is `root`.
+FolderClaim claim_run_folder(ArtifactOwnership& ownership, const RunFolderRecord& run, const std::string& root);
 
 /// Whether `path` lies inside the folder `root` (both made absolute, as text).
 bool is_inside(const std::string& path, const std::string& root);
@@ -117,12 +136,10 @@ struct RunFolder {
 
 /// Chooses, records and marks the folder run `run_id` keeps its checkpoints in, before
 /// it trains, so that it continues only a checkpoint it wrote itself:
-/// - its recorded folder when that is its own (a marker naming this database and run,
-///   or, from before markers, an unmarked folder under `root` holding the checkpoint
-///   this database recorded for it);
-/// - a copy of it (hard links, under `root`) when the folder is this run's but another
-///   database's (the run came from a copy of the database or a merge): it continues
-///   there without touching the other's files;
+/// - its recorded folder when that is its own (claim_run_folder);
+/// - a copy of it (hard links, under `root`) when the folder is this run's but not
+///   provably this database's (the run came from a copy of the database or a merge, or
+///   the file that marked it is gone): it continues there without touching those files;
 /// - else a free folder under `root` (free_run_folder), trained from scratch; a folder
 ///   of someone else's found on the way is left as it was and named in the note.
 RunFolder prepare_run_folder(Database& db, ArtifactOwnership& ownership, int64_t run_id, const std::string& root);

@@ -58,24 +58,12 @@ Removal plan_removal(Database& db, const std::vector<int64_t>& run_ids, const st
                        (run.is_null(1) ? std::string("?") : run.get_text(1)) + "): stop it first, or wait for it to end");
     run.reset();
     const RunFolderRecord record = run_folder_record(db, id);
-    std::optional<ArtifactOwner> owner;
-    switch (ownership.standing(record.artifact_dir, record, &owner)) {
-      case FolderStanding::Missing: break;
-      case FolderStanding::Own: plan.artifact_dirs.push_back(record.artifact_dir); break;
-      case FolderStanding::Unmarked:
-        // Written before markers existed: this database's when it lies in its own folder.
-        if (is_inside(record.artifact_dir, own_root))
-          plan.artifact_dirs.push_back(record.artifact_dir);
-        else
-          plan.kept_dirs.push_back({record.artifact_dir, "it has no owner.json and lies outside " + own_root});
-        break;
-      case FolderStanding::SameRun:
-      case FolderStanding::Foreign:
-        plan.kept_dirs.push_back({record.artifact_dir, !owner                        ? "it is not a folder"
-                                                       : owner->database_uid.empty() ? "its owner.json cannot be read"
-                                                                                     : "it belongs to " + describe_owner(*owner)});
-        break;
-    }
+    // The rule a continuing run follows too: only a folder the run would continue in place.
+    const FolderClaim claim = claim_run_folder(ownership, record, own_root);
+    if (claim.own)
+      plan.artifact_dirs.push_back(record.artifact_dir);
+    else if (claim.standing != FolderStanding::Missing)
+      plan.kept_dirs.push_back({record.artifact_dir, "it " + claim.why_not});
   }
   return plan;
 }

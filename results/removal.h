@@ -23,9 +23,8 @@ struct KeptFolder {
 struct Removal {
   std::vector<int64_t> run_ids;             ///< sorted, each once
   std::vector<int64_t> sweep_ids;           ///< sweeps deleted whole (with all their runs)
-  /// The runs' folders that exist on disk and are this database's own: marked for the
-  /// run by this database, or, from before markers, unmarked inside its default
-  /// artifacts folder (DB-artifacts/).
+  /// The runs' folders that exist on disk and are this database's own (claim_run_folder,
+  /// with its default artifacts folder DB-artifacts/ as the root).
   std::vector<std::string> artifact_dirs;
   std::vector<KeptFolder> kept_dirs;        ///< the runs' other folders, left as they are
 };

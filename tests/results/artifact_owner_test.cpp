@@ -82,8 +82,8 @@ TEST(ArtifactOwnerTest, AMarkerIsWrittenAndReadBack) {
   EXPECT_EQ(broken->database_uid, "");
 }
 
-/// The ownership rule: the uid, and of the files holding it, the one at the marker's path.
-TEST(ArtifactOwnerTest, ACopyDoesNotOwnTheOriginalsFoldersAMovedDatabaseDoes) {
+/// The ownership rule: the file at the marker's path, holding the marker's uid.
+TEST(ArtifactOwnerTest, ACopyDoesNotOwnTheOriginalsFoldersNorDoesAMovedDatabase) {
   TempDir dir;
   const auto ids = make_database(dir.file("a.db"), 1);
   auto a = Store::open(dir.file("a.db"));
@@ -100,18 +100,29 @@ TEST(ArtifactOwnerTest, ACopyDoesNotOwnTheOriginalsFoldersAMovedDatabaseDoes) {
     EXPECT_EQ(b_owns.identity().uid, a_owns.identity().uid) << "a copy keeps the uid";
     EXPECT_EQ(b_owns.standing(folder, run), FolderStanding::SameRun) << "a.db is still there: the folder is a's";
   }
-  // A database moved (or whose original is gone) owns what it recorded.
+  // A database moved away is no more the folder's owner than a copy of it: both hold
+  // the uid, and the file at the marker's path, which alone proves it, is gone.
   a.reset();
   torchsweep::rename_path(dir.file("a.db"), dir.file("moved.db"));
   auto moved = Store::open(dir.file("moved.db"));
   ArtifactOwnership moved_owns(moved->db());
-  EXPECT_EQ(moved_owns.standing(folder, run), FolderStanding::Own);
-  // It continues there, and the marker follows it to its new path.
+  EXPECT_EQ(moved_owns.standing(folder, run), FolderStanding::Unproven);
+  EXPECT_FALSE(moved_owns.names_this_database(*torchsweep::read_owner(folder)));
+  // It continues from a copy in its own folder; the marked folder is left as it was.
+  write_checkpoint(folder, 6);
   moved->set_artifact_dir(run.id, folder);
-  const auto continued = torchsweep::prepare_run_folder(moved->db(), moved_owns, run.id, dir.file("moved-artifacts"));
-  EXPECT_EQ(continued.dir, folder);
-  EXPECT_EQ(continued.note, "");
-  EXPECT_EQ(torchsweep::read_owner(folder)->database_path, dir.file("moved.db"));
+  moved->record_checkpoint(run.id, folder + "/step-6", 2);
+  const std::string moved_root = dir.file("moved-artifacts");
+  const auto continued = torchsweep::prepare_run_folder(moved->db(), moved_owns, run.id, moved_root);
+  EXPECT_EQ(continued.dir, moved_root + "/run-1");
+  EXPECT_NE(continued.note.find("its checkpoint folder " + folder + " was marked by " + dir.file("a.db") + ", which is gone"),
+            std::string::npos)
+      << continued.note;
+  EXPECT_NE(continued.note.find("continuing from a copy in " + moved_root + "/run-1"), std::string::npos) << continued.note;
+  EXPECT_EQ(read_text(continued.dir + "/step-6/model.pt"), "weights at 6");
+  EXPECT_EQ(scalar_text(moved->db(), "SELECT checkpoint FROM runs WHERE id = 1"), moved_root + "/run-1/step-6");
+  EXPECT_EQ(torchsweep::read_owner(folder)->database_path, dir.file("a.db")) << "the old marker is left as it was";
+  EXPECT_EQ(moved_owns.standing(continued.dir, run), FolderStanding::Own);
   moved.reset();
   // A new database at the old path is another database: the folder is not its.
   const auto fresh_ids = make_database(dir.file("a.db"), 1);
@@ -184,6 +195,61 @@ TEST(ArtifactOwnerTest, ARunContinuedInACopyContinuesFromACopyOfItsCheckpoint) {
   // The copy is b's own: replacing a file there (as a checkpoint does) leaves a's alone.
   torchsweep::remove_all(folder.dir + "/step-12");
   EXPECT_EQ(read_text(a_folder + "/step-12/model.pt"), "weights at 12");
+}
+
+/// Issue 22 (review): after `cp a.db b.db; mv a.db c.db` both b and c hold a's uid and
+/// the file at the markers' path is gone: neither owns a's folders.
+TEST(ArtifactOwnerTest, NeitherACopyNorTheMovedOriginalOwnsFoldersMarkedByAGoneFile) {
+  TempDir dir;
+  const auto ids = make_database(dir.file("a.db"), 1);
+  const std::string folder = dir.file("a-artifacts/run-1");
+  {
+    auto a = Store::open(dir.file("a.db"));
+    ArtifactOwnership owns(a->db());
+    ASSERT_EQ(torchsweep::prepare_run_folder(a->db(), owns, ids[0], dir.file("a-artifacts")).dir, folder);
+    write_checkpoint(folder, 3);
+    a->record_checkpoint(ids[0], folder + "/step-3", 1);
+  }
+  copy_file(dir.file("a.db"), dir.file("b.db"));
+  torchsweep::rename_path(dir.file("a.db"), dir.file("c.db"));
+  for (const char* name : {"b", "c"}) {
+    auto store = Store::open(dir.file(std::string(name) + ".db"));
+    ArtifactOwnership owns(store->db());
+    const auto run = torchsweep::run_folder_record(store->db(), ids[0]);
+    EXPECT_EQ(owns.standing(folder, run), FolderStanding::Unproven) << name;
+    const auto claim = torchsweep::claim_run_folder(owns, run, dir.file(std::string(name) + "-artifacts"));
+    EXPECT_FALSE(claim.own) << name;
+    EXPECT_TRUE(claim.same_run) << name;
+    EXPECT_EQ(claim.why_not.rfind("was marked by " + dir.file("a.db") + ", which is gone", 0), 0u) << claim.why_not;
+  }
+}
+
+/// A run whose copy was made but not yet recorded (an interrupted attempt) continues
+/// from the checkpoint in its own copy: the record is kept, re-based there.
+TEST(ArtifactOwnerTest, AnEarlierCopyOfTheCheckpointKeepsItsRecord) {
+  TempDir dir;
+  const auto ids = make_database(dir.file("a.db"), 1);
+  const std::string a_folder = dir.file("a-artifacts/run-1");
+  {
+    auto a = Store::open(dir.file("a.db"));
+    ArtifactOwnership owns(a->db());
+    ASSERT_EQ(torchsweep::prepare_run_folder(a->db(), owns, ids[0], dir.file("a-artifacts")).dir, a_folder);
+    write_checkpoint(a_folder, 12);
+    a->record_checkpoint(ids[0], a_folder + "/step-12", 3);
+  }
+  copy_file(dir.file("a.db"), dir.file("b.db"));
+  auto b = Store::open(dir.file("b.db"));
+  ArtifactOwnership owns(b->db());
+  const std::string b_folder = dir.file("b-artifacts/run-1");
+  // The earlier attempt: the copy and b's marker, the record still at a's folder.
+  write_checkpoint(b_folder, 12);
+  torchsweep::write_owner(b_folder, owns.marker_for(torchsweep::run_folder_record(b->db(), ids[0])));
+  const auto folder = torchsweep::prepare_run_folder(b->db(), owns, ids[0], dir.file("b-artifacts"));
+  EXPECT_EQ(folder.dir, b_folder);
+  EXPECT_NE(folder.note.find("continuing in its own " + b_folder), std::string::npos) << folder.note;
+  EXPECT_EQ(scalar_text(b->db(), "SELECT checkpoint || ' ' || checkpoint_epoch FROM runs WHERE id = 1"),
+            b_folder + "/step-12 3");
+  EXPECT_EQ(scalar_text(b->db(), "SELECT path FROM artifacts WHERE run_id = 1"), b_folder + "/step-12");
 }
 
 TEST(ArtifactOwnerTest, AnUnmarkedFolderFromBeforeMarkersIsAdoptedOnlyWithItsRecordedCheckpoint) {

@@ -130,6 +130,48 @@ TEST(RemovalTest, DeletingInACopyKeepsTheOriginalsFolders) {
   EXPECT_TRUE(torchsweep::path_exists(dir.file("a-artifacts/run-1/step-4/model.pt")));
 }
 
+/// Issue 22 (review): `cp a.db b.db; mv a.db c.db; results delete 2 --db b.db` removed
+/// a-artifacts/run-2, which c.db (a.db moved) still records: a marker whose file is gone
+/// proves no database its owner, so neither b nor c deletes the folder.
+TEST(RemovalTest, AFolderMarkedByAGoneFileIsKeptByEveryDatabaseHoldingItsUid) {
+  TempDir dir;
+  const std::string a = dir.file("a.db"), folder = dir.file("a-artifacts/run-2");
+  two_runs_with_checkpoints(a);
+  copy_file(a, dir.file("b.db"));
+  torchsweep::rename_path(a, dir.file("c.db"));
+  for (const char* name : {"b.db", "c.db"}) {
+    auto store = torchsweep::Store::open(dir.file(name));
+    const auto plan = torchsweep::plan_removal(store->db(), {2}, {});
+    EXPECT_TRUE(plan.artifact_dirs.empty()) << name;
+    ASSERT_EQ(plan.kept_dirs.size(), 1u) << name;
+    EXPECT_EQ(plan.kept_dirs[0].dir, folder);
+    EXPECT_EQ(plan.kept_dirs[0].reason.rfind("it was marked by " + a + ", which is gone", 0), 0u)
+        << plan.kept_dirs[0].reason;
+    torchsweep::remove(store->db(), plan);
+    EXPECT_TRUE(torchsweep::path_exists(folder + "/step-4/model.pt")) << name;
+  }
+}
+
+/// One rule for deleting and continuing: an unmarked folder in the database's own folder
+/// that holds no checkpoint the database recorded there (a deleted database's, at the
+/// same path) is neither continued nor deleted.
+TEST(RemovalTest, AnUnmarkedFolderWithoutItsRecordedCheckpointIsKept) {
+  TempDir dir;
+  auto store = torchsweep::Store::open(dir.file("x.db"));
+  const auto ids = store->create_sweep(torchsweep::testing::make_sweep("s"), {torchsweep::testing::make_run(0, 0.1, 1)})
+                       .second;
+  const std::string folder = dir.file("x-artifacts/run-1");
+  torchsweep::create_directories(folder + "/step-7");
+  std::ofstream(folder + "/step-7/model.pt") << "a deleted database's weights";
+  store->set_artifact_dir(ids[0], folder);
+  const auto plan = torchsweep::plan_removal(store->db(), {ids[0]}, {});
+  EXPECT_TRUE(plan.artifact_dirs.empty());
+  ASSERT_EQ(plan.kept_dirs.size(), 1u);
+  EXPECT_EQ(plan.kept_dirs[0].reason, "it has no owner.json and no checkpoint this database recorded for the run");
+  torchsweep::remove(store->db(), plan);
+  EXPECT_TRUE(torchsweep::path_exists(folder + "/step-7/model.pt"));
+}
+
 TEST(RemovalTest, AnUnmarkedFolderOutsideTheDatabasesOwnFolderIsKept) {
   TempDir dir;
   auto store = torchsweep::Store::open(dir.file("x.db"));
