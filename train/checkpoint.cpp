@@ -72,7 +72,7 @@ std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, to
   const nlohmann::json where = {{"epoch", position.epoch},       {"step", position.step},
                                 {"batch", position.batch},       {"loss_sum", position.loss_sum},
                                 {"correct", position.correct},   {"samples", position.samples},
-                                {"pending", position.pending}};
+                                {"pending", position.pending},   {"last_loss", position.last_loss}};
   write_atomically(join_path(folder, "position.json"), where.dump());
   // Only now does the checkpoint become the latest; older ones are removed after.
   const std::string latest = join_path(dir, "latest");
@@ -113,6 +113,8 @@ std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch:
   out.correct = position.value("correct", int64_t{0});
   out.samples = position.value("samples", int64_t{0});
   out.pending = position.value("pending", false);
+  if (position.contains("last_loss") && position.at("last_loss").is_number())
+    out.last_loss = position.at("last_loss").get<double>();
   return out;
 }
 

@@ -25,6 +25,9 @@ struct CheckpointPosition {
   /// batches trained (per epoch at an epoch's end), and a continued run does that work
   /// before its next step.
   bool pending = false;
+  /// The run's last train/loss: its final loss when a continued run trains no more
+  /// steps (it only does the pending work).
+  double last_loss = 0.0;
 };
 
 /// Writes a checkpoint under `dir` and returns its folder. It holds torch's CPU

@@ -332,10 +332,14 @@ class FusedLoop {
     optimizer_.write_lane_state(static_cast<int64_t>(k), *lane.run.optimizer);
     set_lr(*lane.run.optimizer, optimizer_.lr(static_cast<int64_t>(k)));
     lane.sink->flush();  // as train_run: the points up to here before the checkpoint exists
-    // The generator state the checkpoint keeps is the lane's, as its run alone's would be.
-    return generators_.in_lane(static_cast<int64_t>(k), [&] {
+    auto write = [&] {
       return save_checkpoint(lane.checkpoint_dir, *lane.run.model, *lane.run.optimizer, here, lane.run.device);
-    });
+    };
+    // Exact lanes draw from their own generators: the checkpoint keeps the lane's, as
+    // its run alone's would. Grouped lanes draw from the default generator, whose state
+    // is then the one that moved (the lane's own never did).
+    if (!model_.exact()) return write();
+    return generators_.in_lane(static_cast<int64_t>(k), write);
   }
 
   void after_step(int64_t epoch, int64_t b, int64_t steps, bool epoch_end, bool run_end, int signal) {
@@ -351,20 +355,26 @@ class FusedLoop {
         continue;
       }
       lane.outcome.final_loss = lane.meter->last_loss();
-      const CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, steps}
-                                                : CheckpointPosition{epoch - 1, steps, b + 1, totals.loss_sum,
-                                                                     totals.correct, totals.samples};
+      CheckpointPosition here = epoch_end ? CheckpointPosition{epoch, steps}
+                                          : CheckpointPosition{epoch - 1, steps, b + 1, totals.loss_sum,
+                                                               totals.correct, totals.samples};
       // As train_run: the work due after this step (an evaluation) that a stop leaves
       // undone is done first by the continued run.
-      const CheckpointPosition before_work{epoch - 1,     steps,          b + 1, totals.loss_sum,
-                                           totals.correct, totals.samples, true};
+      CheckpointPosition before_work{epoch - 1,     steps,          b + 1, totals.loss_sum,
+                                     totals.correct, totals.samples, true};
+      here.last_loss = before_work.last_loss = lane.outcome.final_loss;
       auto stop = [&](const CheckpointPosition& at) {
         if (!lane.checkpoint_dir.empty()) lane.sink->checkpoint_saved(save(lane, k, at), at.epoch);
         finish(lane, RunStatus::Interrupted, "stopped by " + signal_name(interrupt_signal()) + " after step " +
                                                  std::to_string(steps));
       };
-      if (signal != 0 && !epoch_end && !run_end) {
-        stop(evaluate_now ? before_work : here);
+      // As train_run: a stop that came during the step leaves a due evaluation to the
+      // continued run, at an epoch's end and the run's end too; without one, an epoch's
+      // end is done first and the last step's run is finished.
+      const bool evaluation_due =
+          evaluate_now && (lane.run.data->validation_batches() > 0 || lane.run.data->test_batches() > 0);
+      if (signal != 0 && (evaluation_due || (!epoch_end && !run_end))) {
+        stop(evaluation_due ? before_work : here);
         continue;
       }
       if (evaluate_now) model_.write_lane(static_cast<int64_t>(k), *lane.run.model);
@@ -405,7 +415,8 @@ class FusedLoop {
 
 }  // namespace
 
-std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const TrainOptions& options) {
+std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const TrainOptions& options,
+                                      LaneForm form) {
   const auto started = Clock::now();
   std::vector<Lane> lanes(specs.size());
   for (size_t k = 0; k < specs.size(); ++k) {
@@ -447,7 +458,7 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
       fail_active("the data set has no training batches");
       return outcomes();
     }
-    Fusion fusion = fuse_models(replicas);
+    Fusion fusion = fuse_models(replicas, form);
     if (!fusion.model) {  // each run on its own, as it would have trained unfused
       lanes.clear();
       replicas.clear();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/fused_model.h"  // LaneForm
 #include "results/metric_sink.h"
 #include "train/trainer.h"
 
@@ -58,7 +59,9 @@ std::string fusion_key(const nlohmann::json& config);
 
 /// Trains the lanes (configs with one fusion_key) to their ends; one outcome per lane,
 /// in order. Fresh runs only (no resume). `options.checkpoint_dir` and `resume` are
-/// ignored: each lane has its own folder.
-std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& lanes, const TrainOptions& options = {});
+/// ignored: each lane has its own folder. `form`: the lanes' form (fuse_models; Auto:
+/// exact on the CPU, grouped on a GPU); tests ask for the grouped form on the CPU.
+std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& lanes, const TrainOptions& options = {},
+                                      LaneForm form = LaneForm::Auto);
 
 }  // namespace torchsweep

@@ -86,6 +86,7 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       if (auto restored = load_checkpoint(options.checkpoint_dir, model, optimizer, device)) position = *restored;
     }
     outcome.steps = position.step;
+    outcome.final_loss = position.last_loss;  // a continued run that trains no step ends with it
     if (schedule)
       set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
     sink.run_started(
@@ -160,14 +161,21 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         if (const auto& bad = meter.non_finite()) return diverged(*bad, meter.last_loss());
         if (!replay) outcome.final_loss = meter.last_loss();
         // Where a continued run starts: after this step's work, or (pending) before it.
-        const CheckpointPosition after_work = epoch_end ? CheckpointPosition{epoch, outcome.steps}
-                                                        : CheckpointPosition{epoch - 1, outcome.steps, b + 1,
-                                                                             totals.loss_sum, totals.correct,
-                                                                             totals.samples};
-        const CheckpointPosition before_work{epoch - 1,     outcome.steps,  b + 1, totals.loss_sum,
-                                             totals.correct, totals.samples, true};
+        CheckpointPosition after_work = epoch_end ? CheckpointPosition{epoch, outcome.steps}
+                                                  : CheckpointPosition{epoch - 1, outcome.steps, b + 1,
+                                                                       totals.loss_sum, totals.correct,
+                                                                       totals.samples};
+        CheckpointPosition before_work{epoch - 1,     outcome.steps,  b + 1, totals.loss_sum,
+                                       totals.correct, totals.samples, true};
+        after_work.last_loss = before_work.last_loss = outcome.final_loss;
         // Stop between steps: everything up to here is kept, and the run continues from
-        // here. At an epoch's end the epoch is finished first, so it is recorded whole.
+        // here. A stop that came during this step leaves the evaluation due after it (at
+        // an epoch's end and at the run's end too) to the continued run, which does it
+        // first: an evaluation of the whole test set takes seconds, and Ctrl-C stops
+        // promptly. So a run stopped during its last step with an evaluation due is
+        // recorded interrupted, and continuing it only evaluates. Otherwise an epoch's
+        // end is done first (its row, the schedule), so the epoch is recorded whole, and
+        // a run stopped during its last step is finished.
         // The points up to here reach the database before the checkpoint exists: a run
         // continued from it does not log them again.
         auto checkpoint = [&](const CheckpointPosition& here) {
@@ -182,11 +190,13 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
                         "stopped by " + signal_name(by) + " after step " + std::to_string(outcome.steps));
         };
         const bool evaluate_now = plan.evaluates(outcome.steps, epoch, epoch_end);
-        // Mid-epoch the stop comes first; an evaluation that was due waits for the continued run.
-        if (signal != 0 && !epoch_end && !run_end) return stop(false, evaluate_now ? before_work : after_work);
+        const bool evaluation_due = evaluate_now && (data.validation_batches() > 0 || data.test_batches() > 0);
+        if (signal != 0 && evaluation_due) return stop(false, before_work);
+        if (signal != 0 && !epoch_end && !run_end) return stop(false, after_work);
         // The epoch axis: one row at each epoch's end (and where a step budget ends
-        // inside an epoch), at step = the epoch's number. An evaluation a stop cut
-        // short leaves the row unwritten: the continued run writes it whole.
+        // inside an epoch), at step = the epoch's number. An evaluation cut short by a
+        // stop that came while it ran leaves the row unwritten: the continued run
+        // writes it whole.
         if (plan.epoch_rows() && (epoch_end || run_end)) {
           row.clear();
           row.emplace_back("train/loss_epoch", totals.mean_loss());

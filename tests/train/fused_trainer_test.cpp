@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <map>
+#include <mutex>
 
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
@@ -176,6 +177,37 @@ TEST(FusedTrainerTest, DropoutLanesOfOneSeedDrawTheirRunsAloneMasksAndCheckpoint
   // Step 0 is the loss of the initial weights with the first masks: one seed, one value.
   EXPECT_EQ(c.fused[1].values("train/loss")[0], c.fused[0].values("train/loss")[0]);
   EXPECT_EQ(c.fused[2].values("train/loss")[0], c.fused[0].values("train/loss")[0]);
+}
+
+TEST(FusedTrainerTest, GroupedLanesCheckpointTheDefaultGeneratorTheyDrewFrom) {
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  // The grouped form (a GPU's) on the CPU: all lanes' dropout masks come from the
+  // default generator, so that is the state their checkpoints keep. The last
+  // checkpoints are written at the run's end, after the last draw.
+  const auto configs = configs_of("/experiments/s6_fashion_mnist.yaml",
+                                  {"device=cpu", "model.dropout=0.3", "data.batch_size=32", "data.train_limit=128",
+                                   "data.test_limit=64", "~train.epochs", "~scheduler", "train.steps=3",
+                                   "train.checkpoint_every=end", "optimizer.lr=0.003,0.01"});
+  ASSERT_EQ(configs.size(), 2u);
+  std::vector<MemorySink> sinks(2);
+  const std::vector<FusedLane> lanes = {{configs[0], &sinks[0], dir.path() + "/0"},
+                                        {configs[1], &sinks[1], dir.path() + "/1"}};
+  const auto outcomes = torchsweep::train_fused(lanes, {}, torchsweep::LaneForm::Grouped);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  torch::Tensor after;
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    after = cpu.get_state();
+  }
+  for (size_t k = 0; k < 2; ++k) {
+    ASSERT_EQ(outcomes[k].status, RunStatus::Finished) << outcomes[k].error;
+    ASSERT_EQ(sinks[k].checkpoints.size(), 1u);
+    torch::Tensor saved;
+    torch::load(saved, sinks[k].checkpoints.back().first + "/rng.pt");
+    EXPECT_TRUE(torch::equal(saved, after)) << "lane " << k;
+  }
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
+#include "base/interrupt.h"
 #include "spec/fields.h"
 #include "spec/registries.h"
 #include "sweep/sweep.h"
@@ -391,6 +393,94 @@ TEST(TrainerTest, AMidEpochCheckpointContinuesExactlyAsAnUnbrokenRun) {
   ASSERT_EQ(got.size(), 5u);
   for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], expected[12 + i]) << "step " << 12 + i;
   EXPECT_EQ(rest.values("test/acc"), whole.values("test/acc"));
+}
+
+}  // namespace
+
+namespace {
+
+/// A stop that comes during step `at` (its progress report), as Ctrl-C would.
+class StopDuringStep : public MemorySink {
+ public:
+  explicit StopDuringStep(int64_t at) : at_(at) {}
+  void progress(const torchsweep::Progress& p) override {
+    if (p.step == at_) torchsweep::request_interrupt(SIGINT);
+  }
+
+ private:
+  int64_t at_;
+};
+
+/// Clears a requested stop however the test ends.
+struct ClearsInterrupt {
+  ~ClearsInterrupt() { torchsweep::clear_interrupt(); }
+};
+
+TEST(TrainerTest, AStopDuringTheLastStepLeavesItsEvaluationPendingAndTheContinuedRunEndsAsAnUnbrokenOne) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ClearsInterrupt clears;
+  // 13 steps, evaluated once after the last.
+  const auto config = fashion_config({"model=mlp", "device=cpu", "~train.epochs", "train.steps=13"});
+  MemorySink whole;
+  const auto unbroken = torchsweep::train_run(config, whole);
+  ASSERT_EQ(unbroken.status, RunStatus::Finished) << unbroken.error;
+  ASSERT_EQ(whole.steps("test/acc"), (std::vector<int64_t>{13}));
+
+  torchsweep::testing::TempDir dir;
+  TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  StopDuringStep stopped(13);
+  const auto first = torchsweep::train_run(config, stopped, options);
+  torchsweep::clear_interrupt();
+  EXPECT_EQ(first.status, RunStatus::Interrupted);
+  EXPECT_EQ(first.error, "stopped by SIGINT after step 13");
+  EXPECT_EQ(first.steps, 13);
+  EXPECT_TRUE(stopped.values("test/acc").empty()) << "the evaluation due after the last step waits";
+  ASSERT_EQ(stopped.checkpoints.size(), 1u);
+  EXPECT_EQ(stopped.values("train/loss"), whole.values("train/loss"));
+
+  options.resume = true;
+  MemorySink rest;
+  const auto continued = torchsweep::train_run(config, rest, options);
+  ASSERT_EQ(continued.status, RunStatus::Finished) << continued.error;
+  EXPECT_EQ(continued.steps, 13);
+  EXPECT_TRUE(rest.values("train/loss").empty()) << "no step is trained again";
+  EXPECT_EQ(rest.steps("test/acc"), (std::vector<int64_t>{13}));
+  EXPECT_EQ(rest.values("test/acc"), whole.values("test/acc"));
+  EXPECT_EQ(rest.values("test/loss"), whole.values("test/loss"));
+  EXPECT_EQ(continued.final_loss, whole.values("train/loss").back()) << "the last step's loss, kept in the checkpoint";
+  EXPECT_EQ(continued.final_loss, unbroken.final_loss);
+}
+
+TEST(TrainerTest, AStopDuringAnEpochsLastStepEndsTheEpochWholeWhenNoEvaluationIsDue) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ClearsInterrupt clears;
+  // Two epochs of 10 steps, evaluated every 4 steps: none is due after step 10.
+  const auto config = fashion_config({"model=mlp", "device=cpu", "train.eval_every=4 steps"});
+  torchsweep::testing::TempDir dir;
+  TrainOptions options;
+  options.checkpoint_dir = dir.path();
+  StopDuringStep stopped(10);
+  const auto first = torchsweep::train_run(config, stopped, options);
+  torchsweep::clear_interrupt();
+  EXPECT_EQ(first.status, RunStatus::Interrupted);
+  EXPECT_EQ(stopped.steps("train/loss_epoch"), (std::vector<int64_t>{1})) << "epoch 1 is recorded whole";
+  EXPECT_EQ(stopped.steps("test/acc"), (std::vector<int64_t>{4, 8}));
+  ASSERT_EQ(stopped.checkpoints.size(), 1u);
+  EXPECT_EQ(stopped.checkpoints[0].second, 1) << "the checkpoint after the whole epoch";
+}
+
+TEST(TrainerTest, AStopDuringTheLastStepWithNoEvaluationDueFinishesTheRun) {
+  ClearsInterrupt clears;
+  // The seed network has no evaluation data: nothing is due after step 12.
+  const auto config = seed_config({"optimizer.lr=0.5", "train.steps=12"});
+  MemorySink whole;
+  const auto unbroken = torchsweep::train_run(config, whole);
+  StopDuringStep stopped(12);
+  const auto outcome = torchsweep::train_run(config, stopped);
+  EXPECT_EQ(outcome.status, RunStatus::Finished) << outcome.error;
+  EXPECT_EQ(outcome.steps, 12);
+  EXPECT_EQ(outcome.final_loss, whole.values("train/loss").back());
 }
 
 }  // namespace
