@@ -390,6 +390,31 @@ TEST(ResumeTest, DeletingInACopyOrAMergedDatabaseKeepsTheOriginalsFiles) {
   EXPECT_FALSE(torchsweep::path_exists(dir.file("a-artifacts/run-2")));
 }
 
+/// Issue 22 (review): `cp a.db b.db; mv a.db c.db; results delete 2 --db b.db` removed
+/// a-artifacts/run-2, which c.db still records. With a.db gone, neither owns a's
+/// folders: each keeps them, and b says why.
+TEST(ResumeTest, DeletingInACopyOfAMovedDatabaseKeepsTheFoldersItStillRecords) {
+  TempDir dir;
+  const std::string a = dir.file("a.db"), b = dir.file("b.db"), c = dir.file("c.db");
+  ASSERT_EQ(wait_for(spawn(seed_run("0.1,0.2", a))), 0);
+  const std::string checkpoint = query(a, "SELECT checkpoint FROM runs WHERE id = 2");
+  ASSERT_EQ(checkpoint.rfind(dir.file("a-artifacts/run-2/"), 0), 0u) << checkpoint;
+  copy_file(a, b);
+  torchsweep::rename_path(a, c);
+
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", b}, dir.file("b.txt"))), 0);
+  EXPECT_EQ(query(b, "SELECT count(*) FROM runs"), "1");
+  EXPECT_TRUE(torchsweep::is_directory(checkpoint)) << "c.db's checkpoint of run 2 is still there";
+  EXPECT_NE(file_text(dir.file("b.txt")).find("keeping " + dir.file("a-artifacts/run-2") + ": it was marked by " + a +
+                                              ", which is gone"),
+            std::string::npos)
+      << file_text(dir.file("b.txt"));
+  // c.db deletes none of a's folders either, and still records them.
+  ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "1", "--yes", "--db", c})), 0);
+  EXPECT_TRUE(torchsweep::is_directory(dir.file("a-artifacts/run-1")));
+  EXPECT_EQ(query(c, "SELECT checkpoint FROM runs WHERE id = 2"), checkpoint);
+}
+
 }  // namespace
 
 namespace {
