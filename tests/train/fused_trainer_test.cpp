@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
+#include <fstream>
 #include <map>
 #include <mutex>
 
+#include "base/interrupt.h"
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
 #include "tests/train/recorded_points.h"
@@ -207,6 +210,47 @@ TEST(FusedTrainerTest, GroupedLanesCheckpointTheDefaultGeneratorTheyDrewFrom) {
     torch::Tensor saved;
     torch::load(saved, sinks[k].checkpoints.back().first + "/rng.pt");
     EXPECT_TRUE(torch::equal(saved, after)) << "lane " << k;
+  }
+}
+
+/// A stop that comes during step `at` (its progress report), as Ctrl-C would.
+class StopDuringStep : public MemorySink {
+ public:
+  explicit StopDuringStep(int64_t at) : at_(at) {}
+  void progress(const torchsweep::Progress& p) override {
+    if (p.step == at_) torchsweep::request_interrupt(SIGINT);
+  }
+
+ private:
+  int64_t at_;
+};
+
+TEST(FusedTrainerTest, AStopDuringTheLastStepLeavesEachLanesEvaluationPendingWithItsLastLoss) {
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  torchsweep::testing::TempDir dir;
+  const auto configs = configs_of("/experiments/s6_fashion_mnist.yaml",
+                                  {"device=cpu", "model=mlp", "data.train_limit=256", "data.test_limit=64",
+                                   "~train.epochs", "~scheduler", "train.steps=3", "train.log_every=1",
+                                   "train.checkpoint_every=end", "optimizer.lr=0.003,0.01"});
+  ASSERT_EQ(configs.size(), 2u);
+  StopDuringStep first(3);
+  MemorySink second;
+  const std::vector<FusedLane> lanes = {{configs[0], &first, dir.path() + "/0"},
+                                        {configs[1], &second, dir.path() + "/1"}};
+  const auto outcomes = torchsweep::train_fused(lanes);
+  torchsweep::clear_interrupt();
+  const std::vector<const MemorySink*> sinks = {&first, &second};
+  for (size_t k = 0; k < 2; ++k) {
+    const std::string lane = "lane " + std::to_string(k);
+    EXPECT_EQ(outcomes[k].status, RunStatus::Interrupted) << lane;
+    EXPECT_TRUE(sinks[k]->values("test/acc").empty()) << lane << ": the evaluation after the last step waits";
+    ASSERT_EQ(sinks[k]->checkpoints.size(), 1u) << lane;
+    nlohmann::json position;
+    std::ifstream(sinks[k]->checkpoints[0].first + "/position.json") >> position;
+    EXPECT_EQ(position.value("pending", false), true) << lane;
+    EXPECT_EQ(position.value("step", int64_t{0}), 3) << lane;
+    EXPECT_EQ(position.value("last_loss", 0.0), sinks[k]->values("train/loss").back()) << lane;
   }
 }
 
