@@ -16,11 +16,13 @@
 
 #include "base/paths.h"
 #include "results/store.h"
+#include "tests/cli/cli_fixture.h"
 #include "tests/test_helpers.h"
 
 namespace {
 
 using torchsweep::testing::TempDir;
+using torchsweep::testing::cli::poll_value;
 
 struct CommandResult {
   int code = -1;
@@ -69,6 +71,26 @@ std::string query(const std::string& db_path, const std::string& sql) {
 }
 
 const std::string kSpec = torchsweep::testing::source_dir() + "/experiments/seed_backprop.yaml";
+
+#define SKIP_WITHOUT_SCRIPT()                                            \
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() \
+      << "script (bsdutils) is not installed"
+
+/// Runs `torchsweep run kSpec ARGUMENTS` in `dir` on a terminal of `columns` columns
+/// (`script` gives the command one); `screen` receives all the terminal was sent.
+void run_on_terminal(const TempDir& dir, int columns, const std::string& arguments, std::string* screen) {
+  const std::string command = "cd " + shell_quote(dir.path()) + " && script -qec " +
+                              shell_quote("stty cols " + std::to_string(columns) + "; " +
+                                          std::string(TORCHSWEEP_BINARY) + " run " + kSpec + " " + arguments) +
+                              " /dev/null > screen.txt 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.file("screen.txt"));
+  *screen = read_file(dir.file("screen.txt"));
+}
+
+/// The screen's text with each cursor or erase sequence turned into a line break.
+std::string screen_text(const std::string& screen) {
+  return std::regex_replace(screen, std::regex("\x1b\\[[0-9]*[A-Za-z]"), "\n");
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -668,20 +690,14 @@ TEST(CliPlanTest, EpochMetricsAreExportedAndPlottedAgainstEpochs) {
 namespace {
 
 TEST(CliWorkersTest, WorkersOnATerminalShareOneBoardAndNeverInterleave) {
-  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
+  SKIP_WITHOUT_SCRIPT();
   TempDir dir;
-  // `script` gives the command a terminal of 80 columns.
-  const std::string command = "cd " + shell_quote(dir.path()) + " && script -qec " +
-                              shell_quote("stty cols 80; " + std::string(TORCHSWEEP_BINARY) + " run " + kSpec +
-                                          " --db w.db --workers 2 train.steps=2000") +
-                              " /dev/null > screen.txt 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.file("screen.txt"));
-  const std::string screen = read_file(dir.file("screen.txt"));
+  std::string screen;
+  ASSERT_NO_FATAL_FAILURE(run_on_terminal(dir, 80, "--db w.db --workers 2 train.steps=2000", &screen));
   EXPECT_NE(screen.find("\x1b[2A\r\x1b[J"), std::string::npos) << "two status lines redrawn in place";
   EXPECT_NE(screen.find("6 finished, 0 diverged, 0 failed"), std::string::npos) << screen;
   // Every line the terminal shows belongs to one worker at most, and fits in 80 columns.
-  std::string plain = std::regex_replace(screen, std::regex("\x1b\\[[0-9]*[A-Za-z]"), "\n");
-  std::istringstream lines(plain);
+  std::istringstream lines(screen_text(screen));
   int status_lines = 0;
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -1008,22 +1024,6 @@ TEST_F(CliTest, AReadWhileAWriterHasTheDatabaseOpenSeesItsLatestChanges) {
   EXPECT_EQ(files_of(dir.path(), "w.db"), files);
 }
 
-/// One value from a database another process may be writing, or "" (not there yet).
-std::string poll_value(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
-        sqlite3_column_text(stmt, 0))
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
-
 TEST(CliStatusTest, RunsOfASweepKilledWithSigkillAreShownStaleWithTheCommandThatContinuesThem) {
   TempDir dir;
   const std::string path = dir.file("k.db");
@@ -1250,20 +1250,15 @@ TEST(CliTrustTest, PlotTitlesItsRunsGivesElevenGroupsTheirOwnStyleAndScansAParam
 namespace {
 
 TEST(CliWorkersTest, AWorkerTrainingAFusedGroupShowsOneStatusLineNamingItsRuns) {
-  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
+  SKIP_WITHOUT_SCRIPT();
   TempDir dir;
-  const std::string command = "cd " + shell_quote(dir.path()) + " && script -qec " +
-                              shell_quote("stty cols 100; " + std::string(TORCHSWEEP_BINARY) + " run " + kSpec +
-                                          " --db f.db --workers 2 sweep.fuse=on train.steps=3000") +
-                              " /dev/null > screen.txt 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.file("screen.txt"));
-  const std::string screen = read_file(dir.file("screen.txt"));
+  std::string screen;
+  ASSERT_NO_FATAL_FAILURE(run_on_terminal(dir, 100, "--db f.db --workers 2 sweep.fuse=on train.steps=3000", &screen));
   ASSERT_EQ(query(dir.file("f.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "fused") << screen;
   // Each worker trains three of the six runs as one group: its status line names the
   // group's runs and places ("runs 1-3 [1-3/6] (3 fused)", or "runs 1,3-4 ..." when the
   // workers' claims interleave), never one lane's run alone ("run 3 [3/6]").
-  std::string plain = std::regex_replace(screen, std::regex("\x1b\\[[0-9]*[A-Za-z]"), "\n");
-  std::istringstream lines(plain);
+  std::istringstream lines(screen_text(screen));
   const std::regex group_label("\\[worker [12]\\] runs [0-9,-]+ \\[[0-9,-]+/6\\] \\(3 fused\\)  ");
   int status_lines = 0;
   for (std::string line; std::getline(lines, line);) {

@@ -13,11 +13,13 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/cli/cli_fixture.h"
 #include "tests/test_helpers.h"
 
 namespace {
 
 using torchsweep::testing::TempDir;
+using torchsweep::testing::cli::poll_value;
 
 const char* kFashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 
@@ -46,33 +48,17 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/// One value from the database, or "" (also while the file is being created).
-std::string query(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
-        sqlite3_column_text(stmt, 0))
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
-
 /// Waits (up to 5 minutes) until the database's run has checkpointed its first epoch.
 void wait_for_first_checkpoint(const std::string& db,
                                std::chrono::milliseconds poll = std::chrono::milliseconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (query(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
+  while (poll_value(db, "SELECT checkpoint_epoch FROM runs") != "1" && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(poll);
 }
 
 /// Every metric point of the run, as text with full precision, in a fixed order.
 std::string all_metrics(const std::string& db) {
-  return query(db,
+  return poll_value(db,
                "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
                "(SELECT key, step, value FROM metrics ORDER BY key, step)");
 }
@@ -82,7 +68,7 @@ TEST(ResumeTest, KilledMidEpochResumesToTheSameMetrics) {
   TempDir dir;
   const std::string reference = dir.file("reference.db"), killed = dir.file("killed.db");
   ASSERT_EQ(wait_for(spawn(spec_args(reference))), 0);
-  ASSERT_EQ(query(reference, "SELECT status FROM runs"), "finished");
+  ASSERT_EQ(poll_value(reference, "SELECT status FROM runs"), "finished");
 
   const pid_t pid = spawn(spec_args(killed));
   // Wait for the first checkpoint, then a little into epoch 2, and kill without warning.
@@ -90,19 +76,19 @@ TEST(ResumeTest, KilledMidEpochResumesToTheSameMetrics) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   wait_for(pid);
-  ASSERT_EQ(query(killed, "SELECT status FROM runs"), "running") << "the run ended before it could be killed";
-  EXPECT_EQ(query(killed, "SELECT count(*) FROM metrics WHERE key = 'test/acc'"), "1");
+  ASSERT_EQ(poll_value(killed, "SELECT status FROM runs"), "running") << "the run ended before it could be killed";
+  EXPECT_EQ(poll_value(killed, "SELECT count(*) FROM metrics WHERE key = 'test/acc'"), "1");
 
   auto resume = spec_args(killed);
   resume.push_back("--resume");
   ASSERT_EQ(wait_for(spawn(resume)), 0);
-  EXPECT_EQ(query(killed, "SELECT status || ' ' || steps FROM runs"), "finished 150");
-  EXPECT_EQ(query(killed, "SELECT count(*) FROM runs"), "1");
-  EXPECT_EQ(query(killed, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(poll_value(killed, "SELECT status || ' ' || steps FROM runs"), "finished 150");
+  EXPECT_EQ(poll_value(killed, "SELECT count(*) FROM runs"), "1");
+  EXPECT_EQ(poll_value(killed, "PRAGMA integrity_check"), "ok");
   const std::string expected = all_metrics(reference);
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(all_metrics(killed), expected);
-  EXPECT_EQ(query(killed, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "150");
+  EXPECT_EQ(poll_value(killed, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "150");
 }
 
 }  // namespace
@@ -114,11 +100,11 @@ std::string seed_spec() { return torchsweep::testing::source_dir() + "/experimen
 /// Run id → its metrics as text, for runs that were finished.
 std::map<std::string, std::string> finished_metrics(const std::string& db) {
   std::map<std::string, std::string> out;
-  const std::string ids = query(db, "SELECT group_concat(id) FROM runs WHERE status = 'finished'");
+  const std::string ids = poll_value(db, "SELECT group_concat(id) FROM runs WHERE status = 'finished'");
   std::stringstream in(ids);
   std::string id;
   while (std::getline(in, id, ','))
-    out[id] = query(db, "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
+    out[id] = poll_value(db, "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
                         "(SELECT key, step, value FROM metrics WHERE run_id = " + id + " ORDER BY key, step)");
   return out;
 }
@@ -133,15 +119,15 @@ TEST(ResumeTest, SigintCheckpointsMidEpochExits130AndContinuesToTheSameMetrics) 
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into epoch 2
   ASSERT_EQ(kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_for(pid), 130);
-  const std::string state = query(stopped, "SELECT status || ' ' || steps FROM runs");
+  const std::string state = poll_value(stopped, "SELECT status || ' ' || steps FROM runs");
   ASSERT_EQ(state.substr(0, 12), "interrupted ") << state;
   const int steps = std::stoi(state.substr(12));
   EXPECT_GT(steps, 50) << "stopped inside epoch 2 (50 steps per epoch)";
   EXPECT_LT(steps, 100);
   // Running the same spec again continues the sweep (no flag needed) from the mid-epoch checkpoint.
   ASSERT_EQ(wait_for(spawn(spec_args(stopped))), 0);
-  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 150 2");
-  EXPECT_EQ(query(stopped, "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(poll_value(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 150 2");
+  EXPECT_EQ(poll_value(stopped, "SELECT count(*) FROM sweeps"), "1");
   EXPECT_EQ(all_metrics(stopped), all_metrics(reference));
 }
 
@@ -156,16 +142,16 @@ TEST(ResumeTest, KilledCoordinatorAndWorkerThenResumeFinishEveryRunOnce) {
   ASSERT_EQ(wait_for(spawn(args(reference, 1))), 0);
   const pid_t coordinator = spawn(args(db, 2));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (query(db, "SELECT count(*) FROM runs WHERE status = 'finished'") < "1" &&
+  while (poll_value(db, "SELECT count(*) FROM runs WHERE status = 'finished'") < "1" &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  while (query(db, "SELECT count(*) FROM runs WHERE status = 'running' AND heartbeat_at IS NOT NULL") != "2" &&
+  while (poll_value(db, "SELECT count(*) FROM runs WHERE status = 'running' AND heartbeat_at IS NOT NULL") != "2" &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const auto before = finished_metrics(db);
   ASSERT_FALSE(before.empty());
   // One worker first (the coordinator replaces it), then the coordinator itself.
-  const std::string worker = query(db, "SELECT pid FROM runs WHERE status = 'running' ORDER BY id LIMIT 1");
+  const std::string worker = poll_value(db, "SELECT pid FROM runs WHERE status = 'running' ORDER BY id LIMIT 1");
   ASSERT_FALSE(worker.empty());
   ASSERT_EQ(kill(std::stoi(worker), SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -174,17 +160,17 @@ TEST(ResumeTest, KilledCoordinatorAndWorkerThenResumeFinishEveryRunOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the orphaned workers stop on SIGTERM
 
   ASSERT_EQ(wait_for(spawn(args(db, 2))), 0);
-  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "1");
-  EXPECT_EQ(query(db, "SELECT count(*) || ' ' || count(DISTINCT config_hash) FROM runs"), "6 6");
-  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 20000"), "6");
-  EXPECT_EQ(query(db, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), std::to_string(6 * 201));
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) || ' ' || count(DISTINCT config_hash) FROM runs"), "6 6");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 20000"), "6");
+  EXPECT_EQ(poll_value(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), std::to_string(6 * 201));
   const auto after = finished_metrics(db);
   for (const auto& [id, metrics] : before) EXPECT_EQ(after.at(id), metrics) << "run " << id << " changed";
   // Every run, killed or not, ends with the metrics of an undisturbed run.
-  EXPECT_EQ(query(db, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
+  EXPECT_EQ(poll_value(db, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
                       "WHERE key = 'train/loss' ORDER BY run_id, step)"),
-            query(reference, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
+            poll_value(reference, "SELECT group_concat(v, ';') FROM (SELECT printf('%.17g', value) AS v FROM metrics "
                              "WHERE key = 'train/loss' ORDER BY run_id, step)"));
 }
 
@@ -199,14 +185,14 @@ TEST(ResumeTest, SigtermWhileWorkersStartStopsTheSweepAndLosesNoRun) {
             dir.file("out.txt"));
   // As soon as the sweep is recorded, the coordinator is starting its 16 workers.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (query(db, "SELECT count(*) FROM runs") != "16" && std::chrono::steady_clock::now() < deadline)
+  while (poll_value(db, "SELECT count(*) FROM runs") != "16" && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(kill(coordinator, SIGTERM), 0);
   const auto sent = std::chrono::steady_clock::now();
   EXPECT_EQ(wait_for(coordinator), 128 + SIGTERM);
   EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(90)) << "SIGTERM took this long to act";
   // Every run can be taken again: none is left running, none finished 2,000,000 steps.
-  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status IN ('pending', 'interrupted')"), "16");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM runs WHERE status IN ('pending', 'interrupted')"), "16");
   std::ifstream out(dir.file("out.txt"));
   const std::string printed((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
   EXPECT_NE(printed.find("stopped; continue with: torchsweep run"), std::string::npos) << printed;
@@ -219,13 +205,13 @@ TEST(ResumeTest, RerunIsBitIdenticalOnCpuAndLinkedToItsOriginal) {
                             "--db", db})),
             0);
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "rerun", "1", "--db", db})), 0);
-  EXPECT_EQ(query(db, "SELECT status || ' ' || rerun_of FROM runs WHERE id = 2"), "finished 1");
-  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "2");
+  EXPECT_EQ(poll_value(db, "SELECT status || ' ' || rerun_of FROM runs WHERE id = 2"), "finished 1");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM sweeps"), "2");
   const char* points = "SELECT group_concat(key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
                        "(SELECT key, step, value FROM metrics WHERE run_id = ";
-  const std::string original = query(db, std::string(points) + "1 ORDER BY key, step)");
+  const std::string original = poll_value(db, std::string(points) + "1 ORDER BY key, step)");
   ASSERT_FALSE(original.empty());
-  EXPECT_EQ(query(db, std::string(points) + "2 ORDER BY key, step)"), original);
+  EXPECT_EQ(poll_value(db, std::string(points) + "2 ORDER BY key, step)"), original);
 }
 
 }  // namespace
@@ -256,29 +242,29 @@ TEST(ResumeCudaTest, InterruptedAndKilledRunsContinueToBitIdenticalMetrics) {
   TempDir dir;
   const std::string reference = dir.file("reference.db");
   ASSERT_EQ(wait_for(spawn(cuda_spec_args(reference))), 0);
-  ASSERT_EQ(query(reference, "SELECT status || ' ' || steps || ' ' || device FROM runs"), "finished 705 cuda:0");
+  ASSERT_EQ(poll_value(reference, "SELECT status || ' ' || steps || ' ' || device FROM runs"), "finished 705 cuda:0");
   const std::string expected = all_metrics(reference);
 
   // SIGINT: a checkpoint after the current step, mid-epoch, then the same command continues.
   const std::string stopped = dir.file("stopped.db");
   EXPECT_EQ(wait_for(stop_in_epoch_two(stopped, SIGINT, 0.15)), 130);
-  const std::string state = query(stopped, "SELECT status || ' ' || steps FROM runs");
+  const std::string state = poll_value(stopped, "SELECT status || ' ' || steps FROM runs");
   ASSERT_EQ(state.substr(0, 12), "interrupted ") << state;
   const int steps = std::stoi(state.substr(12));
   EXPECT_GT(steps, 235) << "stopped inside epoch 2";
   EXPECT_LT(steps, 470);
   ASSERT_EQ(wait_for(spawn(cuda_spec_args(stopped))), 0);
-  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps FROM runs"), "finished 705");
+  EXPECT_EQ(poll_value(stopped, "SELECT status || ' ' || steps FROM runs"), "finished 705");
   EXPECT_EQ(all_metrics(stopped), expected);
 
   // kill -9: no warning; --resume continues from the epoch-1 checkpoint.
   const std::string killed = dir.file("killed.db");
   wait_for(stop_in_epoch_two(killed, SIGKILL, 0.15));
-  ASSERT_EQ(query(killed, "SELECT status FROM runs"), "running") << "the run ended before it could be killed";
+  ASSERT_EQ(poll_value(killed, "SELECT status FROM runs"), "running") << "the run ended before it could be killed";
   auto resume = cuda_spec_args(killed);
   resume.push_back("--resume");
   ASSERT_EQ(wait_for(spawn(resume)), 0);
-  EXPECT_EQ(query(killed, "SELECT status || ' ' || steps FROM runs"), "finished 705");
+  EXPECT_EQ(poll_value(killed, "SELECT status || ' ' || steps FROM runs"), "finished 705");
   EXPECT_EQ(all_metrics(killed), expected);
 }
 
@@ -306,9 +292,9 @@ TEST(ResumeTest, TheContinueHintIsACommandThatContinues) {
   // Run the hint as a user would paste it (the program by its path).
   const std::string command = "cd " + dir.path() + " && " + TORCHSWEEP_BINARY + hint.substr(10) + " >/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
-  EXPECT_EQ(query(db, "SELECT status || ' ' || attempts FROM runs"), "finished 2");
-  EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "1") << "the same run continued, not a new one";
-  EXPECT_EQ(query(db, "SELECT count(*) FROM sweeps"), "1");
+  EXPECT_EQ(poll_value(db, "SELECT status || ' ' || attempts FROM runs"), "finished 2");
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM runs"), "1") << "the same run continued, not a new one";
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM sweeps"), "1");
 }
 
 }  // namespace
@@ -346,7 +332,7 @@ TEST(ResumeTest, ANewDatabaseNeverContinuesAnotherDatabasesCheckpoint) {
   EXPECT_EQ(printed.find("resuming after"), std::string::npos) << printed;
   EXPECT_NE(printed.find("run 1: " + old_folder + " holds run 1 of database "), std::string::npos) << printed;
   EXPECT_NE(printed.find("training from scratch in " + old_folder + "-"), std::string::npos) << printed;
-  EXPECT_EQ(query(db, "SELECT status || ' ' || steps FROM runs"), "finished 30");
+  EXPECT_EQ(poll_value(db, "SELECT status || ' ' || steps FROM runs"), "finished 30");
   EXPECT_EQ(file_text(old_folder + "/latest"), old_latest) << "the old folder is left as it was";
 
   torchsweep::create_directories(dir.file("alone"));
@@ -355,7 +341,7 @@ TEST(ResumeTest, ANewDatabaseNeverContinuesAnotherDatabasesCheckpoint) {
   const std::string expected = all_metrics(reference);
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(all_metrics(db), expected);
-  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics"), query(reference, "SELECT count(*) FROM metrics"));
+  EXPECT_EQ(poll_value(db, "SELECT count(*) FROM metrics"), poll_value(reference, "SELECT count(*) FROM metrics"));
 }
 
 /// Issue 22, item 3: deleting runs in a copy of a database, or in a database they were
@@ -364,26 +350,26 @@ TEST(ResumeTest, DeletingInACopyOrAMergedDatabaseKeepsTheOriginalsFiles) {
   TempDir dir;
   const std::string a = dir.file("a.db"), b = dir.file("b.db"), merged = dir.file("merged.db");
   ASSERT_EQ(wait_for(spawn(seed_run("0.1,0.2", a))), 0);
-  const std::string checkpoint = query(a, "SELECT checkpoint FROM runs WHERE id = 2");
+  const std::string checkpoint = poll_value(a, "SELECT checkpoint FROM runs WHERE id = 2");
   ASSERT_EQ(checkpoint.rfind(dir.file("a-artifacts/run-2/"), 0), 0u) << checkpoint;
   ASSERT_TRUE(torchsweep::is_directory(checkpoint));
   copy_file(a, b);
 
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", b}, dir.file("b.txt"))), 0);
-  EXPECT_EQ(query(b, "SELECT count(*) FROM runs"), "1");
+  EXPECT_EQ(poll_value(b, "SELECT count(*) FROM runs"), "1");
   EXPECT_TRUE(torchsweep::is_directory(checkpoint)) << "a.db's checkpoint of run 2 is still there";
   EXPECT_NE(file_text(dir.file("b.txt")).find("keeping " + dir.file("a-artifacts/run-2") + ": it belongs to run 2 of"),
             std::string::npos)
       << file_text(dir.file("b.txt"));
 
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "merge", a, "--into", merged})), 0);
-  EXPECT_EQ(query(merged, "SELECT group_concat(artifact_dir, ' ') FROM runs"),
+  EXPECT_EQ(poll_value(merged, "SELECT group_concat(artifact_dir, ' ') FROM runs"),
             dir.file("merged-artifacts/run-1") + " " + dir.file("merged-artifacts/run-2"));
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "--sweep", "1", "--yes", "--db", merged})), 0);
-  EXPECT_EQ(query(merged, "SELECT count(*) FROM runs"), "0");
+  EXPECT_EQ(poll_value(merged, "SELECT count(*) FROM runs"), "0");
   EXPECT_FALSE(torchsweep::path_exists(dir.file("merged-artifacts/run-1"))) << "the merged database's own copies go";
   EXPECT_TRUE(torchsweep::is_directory(checkpoint));
-  EXPECT_TRUE(torchsweep::is_directory(query(a, "SELECT checkpoint FROM runs WHERE id = 1")));
+  EXPECT_TRUE(torchsweep::is_directory(poll_value(a, "SELECT checkpoint FROM runs WHERE id = 1")));
 
   // The original deletes its own folders.
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", a})), 0);
@@ -397,13 +383,13 @@ TEST(ResumeTest, DeletingInACopyOfAMovedDatabaseKeepsTheFoldersItStillRecords) {
   TempDir dir;
   const std::string a = dir.file("a.db"), b = dir.file("b.db"), c = dir.file("c.db");
   ASSERT_EQ(wait_for(spawn(seed_run("0.1,0.2", a))), 0);
-  const std::string checkpoint = query(a, "SELECT checkpoint FROM runs WHERE id = 2");
+  const std::string checkpoint = poll_value(a, "SELECT checkpoint FROM runs WHERE id = 2");
   ASSERT_EQ(checkpoint.rfind(dir.file("a-artifacts/run-2/"), 0), 0u) << checkpoint;
   copy_file(a, b);
   torchsweep::rename_path(a, c);
 
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "2", "--yes", "--db", b}, dir.file("b.txt"))), 0);
-  EXPECT_EQ(query(b, "SELECT count(*) FROM runs"), "1");
+  EXPECT_EQ(poll_value(b, "SELECT count(*) FROM runs"), "1");
   EXPECT_TRUE(torchsweep::is_directory(checkpoint)) << "c.db's checkpoint of run 2 is still there";
   EXPECT_NE(file_text(dir.file("b.txt")).find("keeping " + dir.file("a-artifacts/run-2") + ": it was marked by " + a +
                                               ", which is gone"),
@@ -412,7 +398,7 @@ TEST(ResumeTest, DeletingInACopyOfAMovedDatabaseKeepsTheFoldersItStillRecords) {
   // c.db deletes none of a's folders either, and still records them.
   ASSERT_EQ(wait_for(spawn({TORCHSWEEP_BINARY, "results", "delete", "1", "--yes", "--db", c})), 0);
   EXPECT_TRUE(torchsweep::is_directory(dir.file("a-artifacts/run-1")));
-  EXPECT_EQ(query(c, "SELECT checkpoint FROM runs WHERE id = 2"), checkpoint);
+  EXPECT_EQ(poll_value(c, "SELECT checkpoint FROM runs WHERE id = 2"), checkpoint);
 }
 
 }  // namespace
@@ -452,20 +438,20 @@ void stop_in_second_evaluation(const std::vector<std::string>& budget, const std
   TempDir dir;
   const std::string reference = dir.file("reference.db"), stopped = dir.file("stopped.db");
   ASSERT_EQ(wait_for(spawn(evaluating_args(reference, budget))), 0);
-  ASSERT_EQ(query(reference, "SELECT count(*) FROM metrics WHERE key = 'test/acc'"), "3");
+  ASSERT_EQ(poll_value(reference, "SELECT count(*) FROM metrics WHERE key = 'test/acc'"), "3");
 
   const pid_t pid = spawn(evaluating_args(stopped, budget), dir.file("out.txt"));
   ASSERT_TRUE(wait_for_output(dir.file("out.txt"), line)) << "no line \"" << line << "\" in the run's output";
   ASSERT_EQ(kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_for(pid), 130);
-  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || error FROM runs"),
+  EXPECT_EQ(poll_value(stopped, "SELECT status || ' ' || steps || ' ' || error FROM runs"),
             "interrupted 2 stopped by SIGINT after step 2");
-  EXPECT_EQ(query(stopped, evaluated_rows), "1") << "the evaluation the stop cut short is not recorded";
-  EXPECT_EQ(query(stopped, "SELECT count(*) FROM metrics WHERE key IN ('test/loss', 'test/acc')"), "2");
-  EXPECT_NE(query(stopped, "SELECT checkpoint FROM runs"), "");
+  EXPECT_EQ(poll_value(stopped, evaluated_rows), "1") << "the evaluation the stop cut short is not recorded";
+  EXPECT_EQ(poll_value(stopped, "SELECT count(*) FROM metrics WHERE key IN ('test/loss', 'test/acc')"), "2");
+  EXPECT_NE(poll_value(stopped, "SELECT checkpoint FROM runs"), "");
 
   ASSERT_EQ(wait_for(spawn(evaluating_args(stopped, budget))), 0);
-  EXPECT_EQ(query(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 3 2");
+  EXPECT_EQ(poll_value(stopped, "SELECT status || ' ' || steps || ' ' || attempts FROM runs"), "finished 3 2");
   EXPECT_EQ(all_metrics(stopped), all_metrics(reference));
 }
 
@@ -501,12 +487,12 @@ TEST(ResumeTest, ARunContinuedInACopyOfItsDatabaseContinuesFromACopyOfItsCheckpo
   const pid_t pid = spawn(args(a));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   // Five points logged (5,000 steps): well inside the run's 60,000.
-  while (std::atoi(query(a, "SELECT count(*) FROM metrics WHERE key = 'train/loss'").c_str()) < 5 &&
+  while (std::atoi(poll_value(a, "SELECT count(*) FROM metrics WHERE key = 'train/loss'").c_str()) < 5 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_EQ(kill(pid, SIGINT), 0);
   ASSERT_EQ(wait_for(pid), 130);
-  ASSERT_EQ(query(a, "SELECT status FROM runs"), "interrupted");
+  ASSERT_EQ(poll_value(a, "SELECT status FROM runs"), "interrupted");
   const std::string a_folder = dir.file("a-artifacts/run-1");
   const std::string latest = file_text(a_folder + "/latest");
   ASSERT_FALSE(latest.empty());
@@ -518,10 +504,10 @@ TEST(ResumeTest, ARunContinuedInACopyOfItsDatabaseContinuesFromACopyOfItsCheckpo
             std::string::npos)
       << printed;
   EXPECT_NE(printed.find("continuing from a copy in " + dir.file("b-artifacts/run-1")), std::string::npos) << printed;
-  EXPECT_EQ(query(b, "SELECT status || ' ' || steps || ' ' || artifact_dir FROM runs"),
+  EXPECT_EQ(poll_value(b, "SELECT status || ' ' || steps || ' ' || artifact_dir FROM runs"),
             "finished 60000 " + dir.file("b-artifacts/run-1"));
   EXPECT_EQ(file_text(a_folder + "/latest"), latest) << "a's checkpoint is as a.db recorded it";
-  EXPECT_EQ(query(a, "SELECT status FROM runs"), "interrupted");
+  EXPECT_EQ(poll_value(a, "SELECT status FROM runs"), "interrupted");
 
   torchsweep::create_directories(dir.file("alone"));
   const std::string reference = dir.file("alone/reference.db");
