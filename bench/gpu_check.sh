@@ -8,7 +8,8 @@
 #
 # TESTS='Cuda*:Captured*' runs only the unit tests that gtest filter selects (quicker than
 # the whole suite), TESTS=none none (and the test binary is not built); BATCHES, REPEATS
-# and VARIANTS (comma-separated, see bench/training_vs_pytorch.py) shape the benchmark.
+# and VARIANTS (comma-separated, see bench/training_vs_pytorch.py) shape the benchmark;
+# RESNET_STEPS (300) the CIFAR-10 ResNet-18 one (bench/cifar_resnet_vs_pytorch.py).
 #
 # Needs: a torch with CUDA in $PYTHON, CMake, a C++ compiler, sqlite3, and torchsweep's other
 # dependencies where CMake finds them (CMAKE_PREFIX_PATH); see docs/gpu.md.
@@ -85,6 +86,13 @@ timeout 240 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BAT
   > "$OUT/bench.log" 2>&1
 note "== benchmark (exit $?, $(elapsed)):"
 tee -a "$summary" < "$OUT/bench.log" | tail -12
+
+# ResNet-18 on CIFAR-10-shaped data with crop and flip on the GPU against PyTorch's same
+# loop (random pixels in CIFAR-10's format unless data/cifar-10-batches-bin holds the real files).
+timeout 300 "$PYTHON" bench/cifar_resnet_vs_pytorch.py --device cuda --steps "${RESNET_STEPS:-300}" --binary "$BUILD/torchsweep" \
+  > "$OUT/resnet_bench.log" 2>&1
+note "== CIFAR-10 ResNet-18 benchmark (exit $?, $(elapsed)):"
+tee -a "$summary" < "$OUT/resnet_bench.log" | tail -8
 
 # The shipped experiment on the GPU, all 15 epochs.
 scratch=$(mktemp -d)

@@ -1,6 +1,7 @@
 #include "models/model.h"
 
 #include "models/backprop_2x2x2.h"
+#include "models/resnet.h"
 #include "models/s6_cnn.h"
 #include "models/sequential.h"
 #include "models/zoo.h"
@@ -9,6 +10,7 @@ namespace torchsweep {
 
 void register_builtin_models(ModelRegistry& registry) {
   register_backprop_2x2x2(registry);
+  register_resnet(registry);
   register_s6_cnn(registry);
   register_sequential(registry);
   register_zoo_models(registry);

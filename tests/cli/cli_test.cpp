@@ -253,8 +253,23 @@ TEST_F(CliTest, ValidateAndModels) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("backprop_2x2x2 +8 "))) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("s6_cnn +19642 "))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("resnet18_cifar +11173962 "))) << r.out;
   EXPECT_NE(r.out.find("seed_example"), std::string::npos);
   EXPECT_NE(r.out.find("half_sse"), std::string::npos);
+}
+
+/// torchvision's resnet18(num_classes=10) with a 3x3 stem and no max-pool has 11,173,962
+/// parameters (tests/models/resnet_test.cpp counts them in Python); 100 classes add
+/// 90 x 513 to the head.
+TEST_F(CliTest, SummaryOfResNet18CountsTorchvisionsParameters) {
+  auto r = torchsweep_cli(*dir_, {"summary", "resnet18_cifar"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Total params: 11,173,962\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Conv2d-1"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("Linear-\\d+ +\\[-1, 10\\] +5,130\n"))) << r.out;
+  r = torchsweep_cli(*dir_, {"summary", "resnet18_cifar", "classes=100"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Total params: 11,220,132\n"), std::string::npos) << r.out;
 }
 
 /// Eight processes write runs into one database at once: all finish, every row is
