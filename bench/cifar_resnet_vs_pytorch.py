@@ -12,7 +12,8 @@ steps, in one invocation:
      every 10 steps. (The v1 transforms on a batch tensor draw one crop and one flip for
      the whole batch; torchsweep draws them per image, which is the more work.)
   2. torchsweep-eager: `torchsweep run` of the spec, one learning rate,
-     train.cuda_graph=off, train.log_every=10;
+     train.cuda_graph=off, train.log_every=10, its evaluation at the end on 256 test
+     images (data.test_limit) so that it costs little;
   3. torchsweep-graph (CUDA only): the same with train.cuda_graph=on.
 Python's rate is timed after 10 warm-up steps (1 on the CPU). A run's recorded time includes its start
 (CUDA, data, model), so on CUDA torchsweep's rate is taken from two runs of different
@@ -118,7 +119,7 @@ def torchsweep_run(binary, folder, device, steps, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
         subprocess.run([binary, "run", SPEC, f"data.root={folder}", "optimizer.lr=0.1", "~train.epochs",
-                        f"train.steps={steps}", "train.log_every=10", f"device={device.type}", "--db", db, *extra],
+                        f"train.steps={steps}", "train.log_every=10", "data.test_limit=256", f"device={device.type}", "--db", db, *extra],
                        check=True, stdout=subprocess.DEVNULL)
         with sqlite3.connect(db) as con:
             rows = con.execute("SELECT wall_seconds, steps, status, engine FROM runs").fetchall()
