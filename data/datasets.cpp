@@ -29,6 +29,21 @@ Batch SeedExample::train_batch(int64_t index) {
   return batch_;
 }
 
+namespace {
+
+std::vector<Field> idx_fields(const IdxOptions& d) {
+  std::vector<Field> fields{
+      Field::string("root", d.root, "folder holding the four IDX files").single_line(),
+      Field::number("mean", d.mean, "normalisation mean (after scaling pixels to [0, 1])"),
+      Field::number("std", d.std, "normalisation standard deviation").positive(),
+      Field::integer("train_limit", d.train_limit, "use only the first N training samples (0: all)").at_least(0),
+      Field::integer("test_limit", d.test_limit, "use only the first N test samples (0: all)").at_least(0)};
+  for (auto& field : batch_fields(d.batches)) fields.push_back(std::move(field));
+  return fields;
+}
+
+}  // namespace
+
 void register_builtin_datasets(DatasetRegistry& registry) {
   registry.add({"seed_example", "the seed's single training example: inputs (0.05, 0.1), targets (0.5, 0.5)",
                 {Field::number_list("inputs", {0.05, 0.1}, "i1, i2").of_length(2),
@@ -42,17 +57,7 @@ void register_builtin_datasets(DatasetRegistry& registry) {
   DatasetRegistry::Entry idx{
       "idx",
       "MNIST-style IDX files (train/t10k images and labels, .gz or raw); default: Debian's Fashion-MNIST",
-      {Field::string("root", d.root, "folder holding the four IDX files").single_line(),
-       Field::integer("batch_size", d.batch_size, "training batch size").at_least(1),
-       Field::integer("test_batch_size", d.test_batch_size, "evaluation batch size").at_least(1),
-       Field::number("mean", d.mean, "normalisation mean (after scaling pixels to [0, 1])"),
-       Field::number("std", d.std, "normalisation standard deviation").positive(),
-       Field::integer("train_limit", d.train_limit, "use only the first N training samples (0: all)").at_least(0),
-       Field::integer("test_limit", d.test_limit, "use only the first N test samples (0: all)").at_least(0),
-       Field::boolean("shuffle", d.shuffle, "reshuffle the training set every epoch, from the run's seed"),
-       Field::number("validation", d.validation, "fraction of the training samples held out for validation")
-           .at_least(0)
-           .at_most(0.5)},
+      idx_fields(d),
       [](const nlohmann::json& options) -> std::unique_ptr<Dataset> {
         return std::make_unique<IdxDataset>(idx_options_from_json(options));
       }};

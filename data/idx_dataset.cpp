@@ -5,11 +5,9 @@
 #include <cmath>
 #include <map>
 #include <mutex>
-#include <random>
 
 #include "base/error.h"
 #include "base/paths.h"
-#include "device/devices.h"
 
 namespace torchsweep {
 
@@ -91,7 +89,7 @@ IdxFiles find_idx_files(const std::string& root) {
 
 namespace {
 
-IdxSplit load_split(const std::string& images_path, const std::string& labels_path, int64_t limit, double mean,
+TensorSplit load_split(const std::string& images_path, const std::string& labels_path, int64_t limit, double mean,
                     double std) {
   IdxArray images = read_idx(images_path, 3);
   IdxArray labels = read_idx(labels_path, 1);
@@ -105,19 +103,19 @@ IdxSplit load_split(const std::string& images_path, const std::string& labels_pa
   int64_t n = images.dims[0];
   if (limit > 0) n = std::min(n, limit);
   const int64_t h = images.dims[1], w = images.dims[2];
-  IdxSplit split;
+  TensorSplit split;
   auto bytes = torch::from_blob(images.data.data(), {images.dims[0], 1, h, w}, torch::kUInt8).narrow(0, 0, n);
   // Scale to [0, 1] then normalise, as ToTensor() + Normalize() do per sample.
-  split.images = bytes.to(torch::kFloat32).div_(255.0).sub_(mean).div_(std).contiguous();
-  split.labels = torch::from_blob(labels.data.data(), {labels.dims[0]}, torch::kUInt8).narrow(0, 0, n).to(torch::kInt64);
+  split.inputs = bytes.to(torch::kFloat32).div_(255.0).sub_(mean).div_(std).contiguous();
+  split.targets = torch::from_blob(labels.data.data(), {labels.dims[0]}, torch::kUInt8).narrow(0, 0, n).to(torch::kInt64);
   return split;
 }
 
 }  // namespace
 
-std::pair<IdxSplit, IdxSplit> load_idx_splits(const IdxOptions& o) {
+std::pair<TensorSplit, TensorSplit> load_idx_splits(const IdxOptions& o) {
   static std::mutex mutex;
-  static std::map<std::string, std::pair<IdxSplit, IdxSplit>> cache;
+  static std::map<std::string, std::pair<TensorSplit, TensorSplit>> cache;
   const std::string key = o.root + "|" + std::to_string(o.train_limit) + "|" + std::to_string(o.test_limit) + "|" +
                           std::to_string(o.mean) + "|" + std::to_string(o.std);
   std::lock_guard<std::mutex> lock(mutex);
@@ -130,125 +128,19 @@ std::pair<IdxSplit, IdxSplit> load_idx_splits(const IdxOptions& o) {
   return splits;
 }
 
-torch::Tensor epoch_permutation(int64_t n, uint64_t seed, int64_t epoch) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(epoch)};
-  std::mt19937_64 generator(seq);
-  std::shuffle(order.begin(), order.end(), generator);
-  return torch::tensor(order, torch::kInt64);
-}
+IdxDataset::IdxDataset(const IdxOptions& options) : IdxDataset(options, load_idx_splits(options)) {}
 
-IdxDataset::IdxDataset(const IdxOptions& options) : options_(options) {
-  std::tie(train_, test_) = load_idx_splits(options);
-  const int64_t n = train_.images.size(0);
-  const auto held_out = static_cast<int64_t>(std::llround(options.validation * static_cast<double>(n)));
-  if (held_out > 0 && held_out < n) {
-    validation_ = {train_.images.narrow(0, n - held_out, held_out), train_.labels.narrow(0, n - held_out, held_out)};
-    train_ = {train_.images.narrow(0, 0, n - held_out), train_.labels.narrow(0, 0, n - held_out)};
-  }
-}
-
-int64_t IdxDataset::validation_batches() const {
-  if (!validation_.images.defined()) return 0;
-  return (validation_.images.size(0) + options_.test_batch_size - 1) / options_.test_batch_size;
-}
-
-Batch IdxDataset::validation_batch(int64_t index) {
-  const int64_t start = index * options_.test_batch_size;
-  const int64_t size = std::min(options_.test_batch_size, validation_.images.size(0) - start);
-  return {validation_.images.narrow(0, start, size), validation_.labels.narrow(0, start, size)};
-}
-
-int64_t IdxDataset::train_batches() const {
-  return (train_.images.size(0) + options_.batch_size - 1) / options_.batch_size;
-}
-
-namespace {
-
-int64_t bytes_of(const IdxSplit& split) {
-  if (!split.images.defined()) return 0;
-  return static_cast<int64_t>(split.images.nbytes() + split.labels.nbytes());
-}
-
-IdxSplit moved(const IdxSplit& split, const torch::Device& device) {
-  if (!split.images.defined()) return split;
-  return {split.images.to(device), split.labels.to(device)};
-}
-
-IdxSplit pinned(const IdxSplit& split) {
-  if (!split.images.defined()) return split;
-  return {split.images.pin_memory(), split.labels.pin_memory()};
-}
-
-/// Rows of `source` in `rows`' order, gathered into pinned memory when `pin`.
-torch::Tensor gather(const torch::Tensor& source, const torch::Tensor& rows, bool pin) {
-  if (!pin) return source.index_select(0, rows);
-  auto sizes = source.sizes().vec();
-  sizes[0] = rows.size(0);
-  auto out = torch::empty(sizes, source.options().pinned_memory(true));
-  torch::index_select_out(out, source, 0, rows);
-  return out;
-}
-
-}  // namespace
-
-void IdxDataset::place_on(const torch::Device& device) {
-  if (!device.is_cuda()) return;
-  const int64_t bytes = bytes_of(train_) + bytes_of(validation_) + bytes_of(test_);
-  if (bytes <= device_memory_bytes(device) / 4) {
-    train_ = moved(train_, device);
-    validation_ = moved(validation_, device);
-    test_ = moved(test_, device);
-    device_ = device;
-  } else {
-    train_ = pinned(train_);
-    validation_ = pinned(validation_);
-    test_ = pinned(test_);
-    pinned_ = true;
-  }
-}
-
-std::string IdxDataset::placement() const {
-  if (pinned_) return "pinned host";
-  return device_.is_cuda() ? device_.str() : "host";
-}
-
-void IdxDataset::start_epoch(int64_t epoch, uint64_t seed) {
-  // Drawn on the host as on the CPU path, so that every device sees the same order;
-  // one copy of the permutation per epoch, and batches are gathered where the data is.
-  order_ = options_.shuffle ? epoch_permutation(train_.images.size(0), seed, epoch).to(device_) : torch::Tensor();
-}
-
-Batch IdxDataset::train_batch(int64_t index) {
-  const int64_t start = index * options_.batch_size;
-  const int64_t size = std::min(options_.batch_size, train_.images.size(0) - start);
-  if (!order_.defined()) return {train_.images.narrow(0, start, size), train_.labels.narrow(0, start, size)};
-  const auto rows = order_.narrow(0, start, size);
-  return {gather(train_.images, rows, pinned_), gather(train_.labels, rows, pinned_)};
-}
-
-int64_t IdxDataset::test_batches() const {
-  return (test_.images.size(0) + options_.test_batch_size - 1) / options_.test_batch_size;
-}
-
-Batch IdxDataset::test_batch(int64_t index) {
-  const int64_t start = index * options_.test_batch_size;
-  const int64_t size = std::min(options_.test_batch_size, test_.images.size(0) - start);
-  return {test_.images.narrow(0, start, size), test_.labels.narrow(0, start, size)};
-}
+IdxDataset::IdxDataset(const IdxOptions& options, std::pair<TensorSplit, TensorSplit> splits)
+    : TensorDataset(std::move(splits.first), std::move(splits.second), options.batches, /*classification=*/true) {}
 
 IdxOptions idx_options_from_json(const nlohmann::json& j) {
   IdxOptions o;
   o.root = j.at("root").get<std::string>();
-  o.batch_size = j.at("batch_size").get<int64_t>();
-  o.test_batch_size = j.at("test_batch_size").get<int64_t>();
   o.mean = j.at("mean").get<double>();
   o.std = j.at("std").get<double>();
   o.train_limit = j.at("train_limit").get<int64_t>();
   o.test_limit = j.at("test_limit").get<int64_t>();
-  o.shuffle = j.at("shuffle").get<bool>();
-  o.validation = j.at("validation").get<double>();
+  o.batches = batch_options_from_json(j);
   return o;
 }
 

@@ -58,8 +58,8 @@ void write_set(const TempDir& dir, int n, bool gzip, uint8_t bad_label = 0) {
 torchsweep::IdxOptions options_for(const TempDir& dir) {
   torchsweep::IdxOptions o;
   o.root = dir.path();
-  o.batch_size = 3;
-  o.test_batch_size = 4;
+  o.batches.batch_size = 3;
+  o.batches.test_batch_size = 4;
   o.mean = 0.5;
   o.std = 0.25;
   return o;
@@ -84,7 +84,7 @@ TEST(IdxDatasetTest, NormalisesAsToTensorThenNormalize) {
   TempDir dir;
   write_set(dir, 5, true);
   auto o = options_for(dir);
-  o.shuffle = false;
+  o.batches.shuffle = false;
   torchsweep::IdxDataset data(o);
   data.start_epoch(1, 0);
   const auto batch = data.train_batch(1);  // batch size 3: samples 3 and 4
@@ -112,7 +112,7 @@ TEST(IdxDatasetTest, ValidationHoldsOutTheLastTrainingSamples) {
   TempDir dir;
   write_set(dir, 8, true);
   auto o = options_for(dir);
-  o.validation = 0.25;  // 2 of 8
+  o.batches.validation = 0.25;  // 2 of 8
   torchsweep::IdxDataset data(o);
   EXPECT_EQ(data.train_size(), 6);
   EXPECT_EQ(data.train_batches(), 2);
