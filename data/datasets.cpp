@@ -1,6 +1,7 @@
 #include "data/datasets.h"
 
 #include "base/spec_node.h"
+#include "data/cifar_dataset.h"
 #include "data/idx_dataset.h"
 
 namespace torchsweep {
@@ -71,6 +72,7 @@ void register_builtin_datasets(DatasetRegistry& registry) {
     }
   };
   registry.add(std::move(idx));
+  register_cifar_datasets(registry);
 }
 
 }  // namespace torchsweep
