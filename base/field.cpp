@@ -70,6 +70,15 @@ Field Field::any(std::string key, nlohmann::json default_value, std::string doc)
   return f;
 }
 
+Field Field::path(std::string key, std::string doc) {
+  Field f = string(std::move(key), "", std::move(doc));
+  f.type = Type::Path;
+  f.default_value = nullptr;
+  f.non_empty = true;
+  f.one_line = true;
+  return f.make_required();
+}
+
 std::string Field::expected() const {
   std::string range;
   const bool has_min = std::isfinite(min);
@@ -89,6 +98,7 @@ std::string Field::expected() const {
     case Type::Choice: return "one of " + join(choices);
     case Type::Cadence: return cadence_expected();
     case Type::Any: return "a value";
+    case Type::Path: return "a file's path";
     case Type::NumberList:
       return length ? "a list of " + std::to_string(length) + " finite numbers" : "a non-empty list of finite numbers";
   }

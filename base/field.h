@@ -12,7 +12,7 @@
 namespace torchsweep {
 
 struct Field {
-  enum class Type { Number, Integer, Bool, String, Choice, NumberList, Cadence, Any };
+  enum class Type { Number, Integer, Bool, String, Choice, NumberList, Cadence, Any, Path };
 
   std::string key;
   Type type = Type::Number;
@@ -47,6 +47,10 @@ struct Field {
   static Field cadence(std::string key, std::string doc);
   /// Any structure, checked later by the entry's own check (e.g. a list of layers).
   static Field any(std::string key, nlohmann::json default_value, std::string doc);
+  /// A file or folder: written relative to the spec file's folder (relative to the
+  /// working directory on the command line), resolved to an absolute path, so the
+  /// resolved config finds it from anywhere. Required; `optional()` makes it absent.
+  static Field path(std::string key, std::string doc);
   Field& positive() { min = 0; min_exclusive = true; return *this; }
   Field& at_least(double bound) { min = bound; min_exclusive = false; return *this; }
   Field& at_most(double bound) { max = bound; return *this; }

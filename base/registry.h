@@ -33,6 +33,12 @@ class Registry {
     /// (layer shapes, data files), before anything runs. Throws SpecError/InputError;
     /// `section` is the spec node, so errors can point at the line at fault.
     std::function<void(const SpecNode& section, const nlohmann::json& options)> check = nullptr;
+    /// Optional: completes the resolved options from the outside world before
+    /// `check` runs, so that the run's config records it (a model file's content
+    /// hash, filled in when the spec leaves it out and verified when it is given).
+    /// Runs again on a recorded config before a rerun (recheck_recorded_config), so it
+    /// must accept options it completed itself. Throws SpecError/InputError.
+    std::function<void(const SpecNode& section, nlohmann::json& options)> complete = nullptr;
   };
 
   /// `kind` names the registry in messages: "model", "dataset", ...

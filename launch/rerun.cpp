@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "launch/local_launcher.h"
+#include "spec/spec.h"
 
 namespace torchsweep {
 
@@ -21,6 +22,13 @@ RerunOutcome rerun(Store& store, int64_t run_id, std::ostream& out, WorkerOption
   run.swept_json = original.get_text(2);
   run.seed = original.get_int(3);
   run.device = original.get_text(4);
+  // What validation recorded from outside the config (a model file's hash) must still
+  // hold, or the rerun would train something else: refused before anything is written.
+  try {
+    recheck_recorded_config(nlohmann::json::parse(run.config_json), "run " + std::to_string(run_id) + "'s config");
+  } catch (const InputError& e) {
+    throw InputError(std::string("rerun: ") + e.what());
+  }
   run.params = flatten_config(nlohmann::json::parse(run.config_json));
   run.rerun_of = run_id;
   NewSweep sweep;

@@ -118,7 +118,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     if (fuse->second == "on" && group.size() == 1)
       out << options.prefix
           << fmt::format("run {}: trained alone ({})\n", claimed->id,
-                         key.empty() ? "its optimizer is not sgd"
+                         key.empty() ? why_trained_alone(config)
                          : claimed->attempts > 1 ? "it continues from a checkpoint"
                                                  : "no other waiting run differs from it only in sgd's settings and seed");
 

@@ -8,6 +8,7 @@
 
 #include "models/backprop_2x2x2.h"
 #include "models/layered_model.h"
+#include "models/torchscript_model.h"
 
 namespace torchsweep {
 
@@ -358,6 +359,12 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
 
 }  // namespace
 
+std::string fusion_obstacle(const nlohmann::json& model_config) {
+  if (model_config.is_object() && model_config.value("name", "") == "torchscript")
+    return "a TorchScript model has no fused form";
+  return "";
+}
+
 Fusion fuse_models(const std::vector<std::shared_ptr<Model>>& replicas, LaneForm form) {
   if (replicas.empty()) return {nullptr, "no runs to fuse"};
   const Model* first = replicas.front().get();
@@ -372,6 +379,7 @@ Fusion fuse_models(const std::vector<std::shared_ptr<Model>>& replicas, LaneForm
         return {nullptr, "a linear layer on inputs of more than one dimension"};
     return fuse_layered(replicas, exact);
   }
+  if (dynamic_cast<const TorchScriptModel*>(first)) return {nullptr, fusion_obstacle({{"name", "torchscript"}})};
   return {nullptr, "the model has no fused form (the seed network and layered models have)"};
 }
 

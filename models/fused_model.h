@@ -64,6 +64,11 @@ struct Fusion {
 /// rounding, fewer calls). Auto: Exact on the CPU, Grouped on a GPU.
 enum class LaneForm { Auto, Exact, Grouped };
 
+/// Why runs of the model with this resolved config section never fuse, decided before
+/// any replica is built ("" when they may: fuse_models then decides for the built
+/// replicas). A TorchScript module has no lane-wise form: its runs train alone.
+std::string fusion_obstacle(const nlohmann::json& model_config);
+
 /// Fuses K >= 1 replicas of one architecture, taking each lane's initial weights from
 /// its replica (so a lane starts exactly where the unfused run would). The replicas'
 /// device and dtype carry over.

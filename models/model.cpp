@@ -4,6 +4,7 @@
 #include "models/resnet.h"
 #include "models/s6_cnn.h"
 #include "models/sequential.h"
+#include "models/torchscript_model.h"
 #include "models/zoo.h"
 
 namespace torchsweep {
@@ -13,6 +14,7 @@ void register_builtin_models(ModelRegistry& registry) {
   register_resnet(registry);
   register_s6_cnn(registry);
   register_sequential(registry);
+  register_torchscript_model(registry);
   register_zoo_models(registry);
 }
 

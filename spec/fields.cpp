@@ -7,6 +7,7 @@
 
 #include "base/cadence.h"
 #include "base/error_list.h"
+#include "base/paths.h"
 
 namespace torchsweep {
 
@@ -15,6 +16,18 @@ std::string qualified(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
 }  // namespace
+
+std::string resolve_spec_path(const std::string& written, const Mark& mark) {
+  if (!written.empty() && written[0] == '/') return lexically_normal(written);
+  // Spec files are the only origins that name a file (overrides and the command line
+  // name themselves): a path written in one is read from the file's folder.
+  std::string folder = ".";
+  if (mark.origin.rfind("override '", 0) != 0 && is_regular_file(mark.origin)) {
+    const size_t slash = mark.origin.rfind('/');
+    folder = slash == std::string::npos ? "." : slash == 0 ? "/" : mark.origin.substr(0, slash);
+  }
+  return absolute_path(join_path(folder, written));
+}
 
 nlohmann::json validate_value(const SpecNode& value, const Field& field, const std::string& path) {
   auto fail = [&](const SpecNode& at) -> SpecError {
@@ -77,6 +90,14 @@ nlohmann::json validate_value(const SpecNode& value, const Field& field, const s
     }
     case Field::Type::Any:
       return to_json(value);
+    case Field::Type::Path: {
+      if (value.kind() != SpecNode::Kind::String || value.as_string().empty()) throw fail(value);
+      for (const char c : value.as_string())
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+          throw SpecError(value.mark(), path, "expected " + field.expected() + " without control characters, got " +
+                                                  value.describe());
+      return resolve_spec_path(value.as_string(), value.mark());
+    }
     case Field::Type::NumberList: {
       if (!value.is_list() || value.items().empty()) throw fail(value);
       if (field.length && value.items().size() != field.length)
@@ -124,6 +145,27 @@ nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fi
   }
   errors.throw_if_any();
   return out;
+}
+
+SpecNode from_json(const nlohmann::json& value, const Mark& mark) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::boolean: return SpecNode::boolean(value.get<bool>(), mark);
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return SpecNode::integer(value.get<int64_t>(), mark);
+    case nlohmann::json::value_t::number_float: return SpecNode::floating(value.get<double>(), mark);
+    case nlohmann::json::value_t::string: return SpecNode::string(value.get<std::string>(), mark);
+    case nlohmann::json::value_t::array: {
+      SpecNode out = SpecNode::list(mark);
+      for (const auto& item : value) out.push_back(from_json(item, mark));
+      return out;
+    }
+    case nlohmann::json::value_t::object: {
+      SpecNode out = SpecNode::map(mark);
+      for (auto it = value.begin(); it != value.end(); ++it) out.set(it.key(), from_json(it.value(), mark), mark);
+      return out;
+    }
+    default: return SpecNode::null(mark);
+  }
 }
 
 nlohmann::json to_json(const SpecNode& node) {

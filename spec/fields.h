@@ -25,5 +25,13 @@ nlohmann::json validate_fields(const SpecNode& map, const std::vector<Field>& fi
 /// The tree as JSON.
 nlohmann::json to_json(const SpecNode& node);
 
+/// JSON as a tree whose every value has `mark` (a recorded config checked again).
+SpecNode from_json(const nlohmann::json& value, const Mark& mark);
+
+/// A path as a Field::path resolves it: absolute as written, else relative to the
+/// folder of the spec file `mark` points into, else (an override, the command line)
+/// relative to the working directory; made absolute and lexically normal.
+std::string resolve_spec_path(const std::string& written, const Mark& mark);
+
 
 }  // namespace torchsweep

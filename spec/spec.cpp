@@ -94,6 +94,22 @@ void run_entry_check(const std::string& section, const std::string& name, const 
   else run_check(r.optimizers, name, node, options);
 }
 
+template <class Registry>
+void run_complete(const Registry& registry, const std::string& name, const SpecNode& node, nlohmann::json& options) {
+  const auto& entry = registry.get(name);
+  if (entry.complete) entry.complete(node, options);
+}
+
+void run_entry_complete(const std::string& section, const std::string& name, const SpecNode& node,
+                        nlohmann::json& options) {
+  auto& r = registries();
+  if (section == "model") run_complete(r.models, name, node, options);
+  else if (section == "data") run_complete(r.datasets, name, node, options);
+  else if (section == "loss") run_complete(r.losses, name, node, options);
+  else if (section == "scheduler") run_complete(r.schedules, name, node, options);
+  else run_complete(r.optimizers, name, node, options);
+}
+
 std::string unknown_entry_message(const std::string& section, const std::string& name) {
   auto& r = registries();
   if (section == "model") return r.models.unknown_name_message(name);
@@ -226,8 +242,20 @@ nlohmann::json validate_section(const SpecNode& root, const std::string& section
   nlohmann::json out = node.is_map() ? validate_fields(node, *fields, section, {"name"})
                                      : validate_fields(SpecNode::map(node.mark()), *fields, section);
   out["name"] = name;
+  run_entry_complete(section, name, node, out);
   run_entry_check(section, name, node, out);
   return out;
+}
+
+void recheck_recorded_config(const nlohmann::json& config, const std::string& origin) {
+  const Mark mark{origin, 0, 0};
+  for (const auto& section : registry_sections()) {
+    if (!config.contains(section) || !config.at(section).is_object()) continue;
+    nlohmann::json options = config.at(section);
+    const std::string name = options.value("name", "");
+    if (!section_fields(section, name)) continue;  // its entry is gone; the run says so when it builds
+    run_entry_complete(section, name, from_json(options, mark), options);
+  }
 }
 
 const std::vector<std::string>& registry_sections() {

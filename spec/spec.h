@@ -50,6 +50,11 @@ nlohmann::json hashed_config(const nlohmann::json& config);
 /// tree: its name, its options with defaults filled in, and the entry's own check.
 nlohmann::json validate_section(const SpecNode& root, const std::string& section);
 
+/// Runs the registry entries' `complete` hooks again on a recorded config, so that
+/// what they recorded from the outside world (a model file's hash) still holds before
+/// the config runs again; SpecError at `origin` (e.g. "run 7's config") when not.
+void recheck_recorded_config(const nlohmann::json& config, const std::string& origin);
+
 /// Validates the `sweep` section's own keys and returns them resolved: mode, samples,
 /// seed, repeats (parameters are read by the sweep expansion).
 nlohmann::json validate_sweep_section(const SpecNode& root);

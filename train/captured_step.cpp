@@ -1,5 +1,7 @@
 #include "train/captured_step.h"
 
+#include "models/torchscript_model.h"
+
 namespace torchsweep {
 
 std::string capture_obstacle(const torch::optim::Optimizer& optimizer, const torch::Device& device) {
@@ -67,6 +69,13 @@ void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, con
   inputs_.copy_(batch.inputs);
   targets_.copy_(batch.targets);
   if (!graph_.captured()) {
+    // A TorchScript module may keep state on the host that a graph would freeze; its
+    // warm-up steps have shown whether it does.
+    if (const auto* scripted = dynamic_cast<const TorchScriptModel*>(&model_);
+        scripted && !scripted->capture_obstacle().empty()) {
+      fallback_ = "the step was not captured as a CUDA graph: " + scripted->capture_obstacle();
+      return uncaptured_.step(batch, step, meter, before_update);
+    }
     at::AutoGradMode grad(true);
     if (!capture()) return uncaptured_.step(batch, step, meter, before_update);
   }

@@ -19,9 +19,13 @@
 
 namespace torchsweep {
 
+std::string why_trained_alone(const nlohmann::json& config) {
+  if (config.at("optimizer").at("name") != "sgd") return "its optimizer is not sgd";
+  return fusion_obstacle(config.at("model"));
+}
+
 std::string fusion_key(const nlohmann::json& config) {
-  const auto& optimizer = config.at("optimizer");
-  if (optimizer.at("name") != "sgd") return "";
+  if (!why_trained_alone(config).empty()) return "";
   nlohmann::json shared = config;
   shared.erase("seed");
   for (const char* key : {"lr", "momentum", "dampening", "weight_decay"}) shared["optimizer"].erase(key);

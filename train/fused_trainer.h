@@ -57,6 +57,10 @@ struct FusedLane {
 /// fused form).
 std::string fusion_key(const nlohmann::json& config);
 
+/// Why a run with this config never fuses with others ("" when it may): its optimizer
+/// is not SGD, or its model has no fused form (fusion_obstacle). fusion_key is "" then.
+std::string why_trained_alone(const nlohmann::json& config);
+
 /// Trains the lanes (configs with one fusion_key) to their ends; one outcome per lane,
 /// in order. Fresh runs only (no resume). `options.checkpoint_dir` and `resume` are
 /// ignored: each lane has its own folder. `form`: the lanes' form (fuse_models; Auto:
