@@ -5,6 +5,8 @@
 // the same outputs in eval and train mode.
 #include "models/resnet.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +18,7 @@
 #include "spec/registries.h"
 #include "sweep/sweep.h"
 #include "train/checkpoint.h"
+#include "train/fused_trainer.h"
 #include "train/trainer.h"
 #include "../test_helpers.h"
 
@@ -315,6 +318,33 @@ TEST(ResNetTest, TheShippedCifarSweepValidatesAndTrains) {
   EXPECT_EQ(outcome.status, torchsweep::RunStatus::Finished) << outcome.error;
   EXPECT_EQ(outcome.steps, 1);
   EXPECT_TRUE(std::isfinite(outcome.final_loss));
+}
+
+/// A fused sweep (sweep.fuse: on) of ResNet-18 runs: the model has no fused form, so
+/// each run trains alone, eagerly, to the numbers it has trained by itself.
+TEST(ResNetTest, AFusedSweepTrainsEachRunAloneToItsOwnNumbers) {
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // One channel of 28x28: the adaptive average pool takes any size.
+  const auto plan = torchsweep::load_sweep(
+      torchsweep::testing::source_dir() + "/experiments/s6_fashion_mnist.yaml",
+      {"model=resnet18_cifar", "model.width=2", "model.in_channels=1", "device=cpu", "~train.epochs", "~scheduler",
+       "train.steps=3", "train.log_every=1", "data.batch_size=16", "data.train_limit=64", "data.test_limit=32",
+       "optimizer.lr=0.01,0.05", "sweep.fuse=on"});
+  ASSERT_EQ(plan.runs.size(), 2u);
+  std::vector<torchsweep::MemorySink> fused(2), alone(2);
+  std::vector<torchsweep::FusedLane> lanes;
+  for (size_t k = 0; k < 2; ++k) lanes.push_back({plan.runs[k].config, &fused[k], ""});
+  const auto outcomes = torchsweep::train_fused(lanes);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(outcomes[k].status, torchsweep::RunStatus::Finished) << outcomes[k].error;
+    EXPECT_EQ(outcomes[k].steps, 3);
+    EXPECT_EQ(fused[k].started.engine, "eager") << "trained alone, not as a lane";
+    torchsweep::train_run(plan.runs[k].config, alone[k]);
+    EXPECT_EQ(fused[k].values("train/loss"), alone[k].values("train/loss")) << "run " << k;
+    EXPECT_EQ(fused[k].values("test/acc"), alone[k].values("test/acc")) << "run " << k;
+  }
+  EXPECT_NE(fused[0].values("train/loss").back(), fused[1].values("train/loss").back()) << "each its own rate";
 }
 
 }  // namespace
