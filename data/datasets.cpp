@@ -3,6 +3,7 @@
 #include "base/spec_node.h"
 #include "data/cifar_dataset.h"
 #include "data/idx_dataset.h"
+#include "data/image_folder_dataset.h"
 
 namespace torchsweep {
 
@@ -73,6 +74,7 @@ void register_builtin_datasets(DatasetRegistry& registry) {
   };
   registry.add(std::move(idx));
   register_cifar_datasets(registry);
+  register_image_folder_dataset(registry);
 }
 
 }  // namespace torchsweep

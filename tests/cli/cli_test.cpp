@@ -403,6 +403,35 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   EXPECT_NE(r.err.find("did you mean 'optimizer.lr'?"), std::string::npos) << r.err;
 }
 
+/// An image folder whose class holds a ".png" that is text: validate and run exit 2 at
+/// the line of data.root naming the file and its first bytes, and write nothing.
+TEST_F(CliTest, AFakePngInAnImageFolderExitsTwoAtValidationNamingTheFile) {
+  TempDir dir;
+  torchsweep::create_directories(dir.file("images/cat"));
+  const std::string fake = dir.write("images/cat/a.png", "Not Found\n");
+  const std::string spec = dir.write("folder.yaml",
+                                     "name: folder\n"
+                                     "model: {name: mlp, input: [3, 4, 4], sizes: [48, 2]}\n"
+                                     "data:\n"
+                                     "  name: image_folder\n"
+                                     "  root: images\n"
+                                     "loss: nll\n"
+                                     "optimizer: {name: sgd, lr: 0.1}\n"
+                                     "train: {epochs: 1}\n");
+  const std::string expected = spec + ":5:9: data.root: " + fake +
+                               ": not a PNG or JPEG image: its first bytes are 4E 6F 74 20 46 6F 75 6E (\"Not Foun\"); "
+                               "expected a PNG (89 50 4E 47 0D 0A 1A 0A) or a JPEG (FF D8 FF)";
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"validate", spec},
+                                                std::vector<std::string>{"run", spec, "--db", "folder.db"}}) {
+    const auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_EQ(r.err, expected + "\n") << args[0];
+    std::vector<std::string> left = torchsweep::list_directory(dir.path());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"folder.yaml", "images", "stderr.txt", "stdout.txt"})) << args[0];
+  }
+}
+
 // ---- groups of repeated runs: results curves and results plot ----
 
 /// Writes, through Store, four finished runs of steps 0..9 into DIR/repeats.db:
