@@ -87,7 +87,9 @@ std::string torchscript_problem(const std::string& bytes) {
   }
   try {
     std::istringstream stream(bytes);
-    torch::jit::load(stream, torch::kCPU);
+    const auto module = torch::jit::load(stream, torch::kCPU);
+    if (!module.find_method("forward"))
+      return "a TorchScript archive without a forward method (tensors saved from C++?), not a model";
   } catch (const c10::Error& e) {
     return "it does not load as a TorchScript module: " + first_line(e.what_without_backtrace());
   }

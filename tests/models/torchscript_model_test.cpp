@@ -144,10 +144,10 @@ TEST_F(TorchScriptModelTest, MovesTheScriptedTensorsToAnotherDtypeAndKeepsThemSh
   const auto out = model->forward(inputs);
   EXPECT_EQ(out.scalar_type(), torch::kFloat64);
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{4, 10}));
-  const auto before = model->module().attr("layers").toModule().attr("18").toModule().attr("weight").toTensor().clone();
+  const auto before = model->module().attr("layers").toModule().attr("35").toModule().attr("weight").toTensor().clone();
   out.sum().backward();
   sgd.step();
-  const auto after = model->module().attr("layers").toModule().attr("18").toModule().attr("weight").toTensor();
+  const auto after = model->module().attr("layers").toModule().attr("35").toModule().attr("weight").toTensor();
   EXPECT_FALSE(torch::equal(before, after)) << "the optimizer updates the scripted module's own weight";
 }
 
@@ -274,11 +274,13 @@ TEST_F(TorchScriptModelTest, APathInASpecIsReadFromTheSpecsFolderAndAnOverrideFr
 TEST_F(TorchScriptModelTest, AFileThatIsNotTorchScriptIsRefusedAtItsLine) {
   TempDir dir;
   dir.write("notes.pt", "not a model\n");
+  // What torch.save writes (a zip archive without TorchScript's code), and tensors
+  // saved from C++ (TorchScript without a forward method).
+  ASSERT_EQ(run_in(dir, "/usr/bin/python3 " + shell_quote(kScript) + " state_dict weights_only.pt").code, 0);
   {
-    // What torch.save writes: a zip archive without TorchScript's code.
     torch::serialize::OutputArchive archive;
     archive.write("weight", torch::ones({2}));
-    archive.save_to(dir.file("weights_only.pt"));
+    archive.save_to(dir.file("tensors.pt"));
   }
   const auto refused = [&](const std::string& path, const std::string& why) {
     const auto spec = dir.write("spec.yaml", spec_text("{name: torchscript,\n  path: " + path + "}", 2));
@@ -288,6 +290,7 @@ TEST_F(TorchScriptModelTest, AFileThatIsNotTorchScriptIsRefusedAtItsLine) {
   };
   refused("missing.pt", "no such file");
   refused("notes.pt", "not a zip archive");
+  refused("tensors.pt", "a TorchScript archive without a forward method");
   torchsweep::create_directories(dir.file("folder"));
   refused("folder", "a folder");
 

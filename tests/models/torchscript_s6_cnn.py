@@ -2,6 +2,8 @@
 
     torchscript_s6_cnn.py save OUT.pt [DROPOUT]
         scripts the network and saves it; prints {"parameters": N} (Python's own count).
+    torchscript_s6_cnn.py state_dict OUT.pt
+        saves the network's weights with torch.save (not TorchScript).
     torchscript_s6_cnn.py counting OUT.pt
         saves a module whose forward pass counts its calls in an int attribute.
     torchscript_s6_cnn.py reference MODEL.pt BATCHES_PREFIX STEPS LR MOMENTUM
@@ -90,7 +92,9 @@ def reference(model_path, prefix, steps, lr, momentum):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "counting":
+    if sys.argv[1] == "state_dict":
+        torch.save(S6Cnn().state_dict(), sys.argv[2])
+    elif sys.argv[1] == "counting":
         torch.jit.script(Counting()).save(sys.argv[2])
     elif sys.argv[1] == "save":
         save(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0.01)
