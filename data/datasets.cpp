@@ -2,6 +2,7 @@
 
 #include "base/spec_node.h"
 #include "data/cifar_dataset.h"
+#include "data/csv_dataset.h"
 #include "data/idx_dataset.h"
 #include "data/image_folder_dataset.h"
 
@@ -74,6 +75,7 @@ void register_builtin_datasets(DatasetRegistry& registry) {
   };
   registry.add(std::move(idx));
   register_cifar_datasets(registry);
+  register_csv_dataset(registry);
   register_image_folder_dataset(registry);
 }
 

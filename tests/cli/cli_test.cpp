@@ -432,6 +432,64 @@ TEST_F(CliTest, AFakePngInAnImageFolderExitsTwoAtValidationNamingTheFile) {
   }
 }
 
+/// A linear-regression table, y = 2 x1 - x2 + 0.5 at 32 points, and a spec that fits it
+/// with one linear layer and mse.
+std::string write_linear_csv_spec(const TempDir& dir) {
+  std::string table = "x1,x2,y\n";
+  for (int i = 0; i < 32; ++i) {
+    const double x1 = (i % 8) / 4.0 - 1.0, x2 = (i / 8) / 2.0 - 0.75;
+    table += std::to_string(x1) + "," + std::to_string(x2) + "," + std::to_string(2 * x1 - x2 + 0.5) + "\n";
+  }
+  dir.write("line.csv", table);
+  return dir.write("line.yaml",
+                   "name: line\n"
+                   "seed: 1\n"
+                   "model: {name: sequential, input: [2], layers: [{linear: {out: 1}}]}\n"
+                   "data:\n"
+                   "  name: csv\n"
+                   "  path: line.csv\n"
+                   "  target: y\n"
+                   "  task: regression\n"
+                   "  batch_size: 8\n"
+                   "loss: mse\n"
+                   "optimizer: {name: sgd, lr: 0.1}\n"
+                   "train: {epochs: 10}\n");
+}
+
+TEST_F(CliTest, ACsvRegressionTrainsThroughValidateAndRun) {
+  TempDir dir;
+  const std::string spec = write_linear_csv_spec(dir);
+  auto r = torchsweep_cli(dir, {"validate", spec});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  r = torchsweep_cli(dir, {"run", spec, "--db", "line.db"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string db = dir.file("line.db");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status = 'finished'"), "1");
+  // 32 rows in batches of 8: 4 steps an epoch, 40 in all.
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "40");
+  const double first = std::stod(query(db, "SELECT value FROM metrics WHERE key = 'train/loss' ORDER BY step LIMIT 1"));
+  const double last = std::stod(query(db, "SELECT value FROM metrics WHERE key = 'train/loss' ORDER BY step DESC LIMIT 1"));
+  EXPECT_LT(last, first / 10) << first << " -> " << last;
+  EXPECT_EQ(query(db, "SELECT DISTINCT value FROM params WHERE key = 'data.path'"), dir.file("line.csv"));
+}
+
+TEST_F(CliTest, ACsvWithoutTheTargetColumnExitsTwoAtValidationNamingIt) {
+  TempDir dir;
+  const std::string spec = write_linear_csv_spec(dir);
+  dir.write("line.csv", "x1,x2,price\n1,2,3\n");
+  const std::string expected = spec + ":6:9: data.path: " + dir.file("line.csv") +
+                               ":1: no target column 'y'; the header has: x1, x2, price\n";
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"validate", spec},
+                                                std::vector<std::string>{"run", spec, "--db", "line.db"}}) {
+    const auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_EQ(r.err, expected) << args[0];
+    std::vector<std::string> left = torchsweep::list_directory(dir.path());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"line.csv", "line.yaml", "stderr.txt", "stdout.txt"})) << args[0];
+  }
+}
+
 // ---- groups of repeated runs: results curves and results plot ----
 
 /// Writes, through Store, four finished runs of steps 0..9 into DIR/repeats.db:
