@@ -17,6 +17,7 @@
 #include "base/paths.h"
 #include "results/store.h"
 #include "tests/cli/cli_fixture.h"
+#include "tests/data/cifar_files.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -401,6 +402,68 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   r = torchsweep_cli(dir, {"results", "compare", "--db", existing, "--by", "optimizer.lrr"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("did you mean 'optimizer.lr'?"), std::string::npos) << r.err;
+}
+
+// ---- CIFAR files in the binary format ----
+
+/// A spec training a small MLP on DIR/cifar-10-batches-bin with crop and flip.
+std::string write_cifar_spec(const TempDir& dir) {
+  torchsweep::testing::write_cifar10(dir.path(), 8, 10);
+  return dir.write("cifar.yaml",
+                   "name: cifar-tiny\n"
+                   "model: {name: mlp, input: [3, 32, 32], sizes: [3072, 16, 10]}\n"
+                   "data:\n"
+                   "  name: cifar10\n"
+                   "  root: cifar-10-batches-bin\n"
+                   "  batch_size: 10\n"
+                   "  crop_padding: 4\n"
+                   "  flip: true\n"
+                   "loss: nll\n"
+                   "optimizer: {name: sgd, lr: [0.01, 0.05]}\n"
+                   "train: {epochs: 2}\n");
+}
+
+TEST_F(CliTest, CifarTrainsThroughValidateAndRun) {
+  TempDir dir;
+  const std::string spec = write_cifar_spec(dir);
+  auto r = torchsweep_cli(dir, {"validate", spec});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  r = torchsweep_cli(dir, {"run", spec, "--db", "cifar.db"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string db = dir.file("cifar.db");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE status = 'finished'"), "2");
+  // 40 training samples in batches of 10: 4 steps an epoch, 8 in all, per run.
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "16");
+  EXPECT_EQ(query(db, "SELECT group_concat(value, ' ') FROM (SELECT DISTINCT value FROM metrics WHERE key = 'lr' "
+                      "ORDER BY value)"),
+            "0.01 0.05");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM params WHERE key = 'data.crop_padding' AND value = 4"), "2");
+  EXPECT_EQ(query(db, "SELECT DISTINCT value FROM params WHERE key = 'data.root'"), dir.file("cifar-10-batches-bin"));
+}
+
+TEST_F(CliTest, ATruncatedCifarBatchExitsTwoAtValidationNamingTheFile) {
+  TempDir dir;
+  const std::string spec = write_cifar_spec(dir);
+  const std::string batch = dir.file("cifar-10-batches-bin/data_batch_3.bin");
+  // 8 records of 3073 bytes, cut 1000 bytes into the last.
+  const std::string bytes = read_file(batch);
+  std::ofstream(batch, std::ios::binary | std::ios::trunc) << bytes.substr(0, 7 * 3073 + 1000);
+  const std::string expected = spec + ":5:9: data.root: " + batch +
+                               ": 22511 bytes, not a whole number of 3073-byte records (1 label byte + 3072 pixel "
+                               "bytes): the record at offset 21511 is cut after 1000 bytes";
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"validate", spec},
+                                                std::vector<std::string>{"run", spec, "--db", "cifar.db"},
+                                                std::vector<std::string>{"run", spec}}) {
+    const auto r = torchsweep_cli(dir, args);
+    EXPECT_EQ(r.code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_EQ(r.err.rfind(expected, 0), 0u) << args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    // No database, no artifact folder: only the spec, the data and the captured output.
+    std::vector<std::string> left = torchsweep::list_directory(dir.path());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"cifar-10-batches-bin", "cifar.yaml", "stderr.txt", "stdout.txt"}))
+        << args.size();
+  }
 }
 
 /// An image folder whose class holds a ".png" that is text: validate and run exit 2 at
