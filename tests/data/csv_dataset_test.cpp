@@ -246,6 +246,31 @@ TEST(CsvDatasetTest, ASpecWithABadColumnIsAnErrorAtDataPath) {
                          ":1: no target column 'knid' (did you mean 'kind'?); the header has: a, b, kind");
 }
 
+TEST(CsvDatasetTest, OptionsOfTheWrongShapeAreErrorsAtTheirOwnKeys) {
+  TempDir dir;
+  dir.write("t.csv", "a,b,kind\n1,2,0\n");
+  auto spec_with = [&](const std::string& extra) {
+    return dir.write("s.yaml", "name: s\nmodel: {name: mlp, input: [2], sizes: [2, 2]}\n"
+                               "data:\n  name: csv\n  path: t.csv\n  target: kind\n" + extra +
+                                   "loss: nll\noptimizer: {name: sgd, lr: 0.1}\ntrain: {epochs: 1}\n");
+  };
+  std::string spec = spec_with("  features: [a, 3]\n");
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(spec, {}), torchsweep::SpecError,
+                     spec + ":7:13: data.features: expected a non-empty list of column names");
+  spec = spec_with("  delimiter: ';;'\n");
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(spec, {}), torchsweep::SpecError,
+                     spec + ":7:14: data.delimiter: expected one character other than a quote or a line break, got ';;'");
+  spec = spec_with("  test_path: t.csv\n  test_fraction: 0.5\n");
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(spec, {}), torchsweep::SpecError,
+                     spec + ":8:18: data.test_fraction: give test_path or test_fraction, not both");
+  // A tab, written "\t" in YAML, separates the fields of a .tsv file.
+  dir.write("t.tsv", "a\tb\tkind\n1\t2\t0\n");
+  spec = dir.write("tab.yaml", "name: s\nmodel: {name: mlp, input: [2], sizes: [2, 2]}\n"
+                               "data: {name: csv, path: t.tsv, target: kind, delimiter: \"\\t\"}\n"
+                               "loss: nll\noptimizer: {name: sgd, lr: 0.1}\ntrain: {epochs: 1}\n");
+  EXPECT_EQ(torchsweep::load_sweep(spec, {}).runs.at(0).config.at("data").at("delimiter"), "\t");
+}
+
 TEST(CsvDatasetTest, AClassificationTableTrainsAnMlpWithNll) {
   TempDir dir;
   // Two classes split by the sign of x1 + x2; the class written as a name.
