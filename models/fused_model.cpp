@@ -362,6 +362,8 @@ Fusion fuse_layered(const std::vector<std::shared_ptr<Model>>& replicas, bool ex
 std::string fusion_obstacle(const nlohmann::json& model_config) {
   if (model_config.is_object() && model_config.value("name", "") == "torchscript")
     return "a TorchScript model has no fused form";
+  if (model_config.is_object() && model_config.value("name", "") == "resnet18_cifar")
+    return "resnet18_cifar has no fused form (its residual blocks are no list of layers)";
   return "";
 }
 

@@ -332,6 +332,10 @@ TEST(ResNetTest, AFusedSweepTrainsEachRunAloneToItsOwnNumbers) {
        "train.steps=3", "train.log_every=1", "data.batch_size=16", "data.train_limit=64", "data.test_limit=32",
        "optimizer.lr=0.01,0.05", "sweep.fuse=on"});
   ASSERT_EQ(plan.runs.size(), 2u);
+  // Workers and Slurm never group such runs, and say why.
+  EXPECT_EQ(torchsweep::fusion_key(plan.runs[0].config), "");
+  EXPECT_EQ(torchsweep::why_trained_alone(plan.runs[0].config),
+            "resnet18_cifar has no fused form (its residual blocks are no list of layers)");
   std::vector<torchsweep::MemorySink> fused(2), alone(2);
   std::vector<torchsweep::FusedLane> lanes;
   for (size_t k = 0; k < 2; ++k) lanes.push_back({plan.runs[k].config, &fused[k], ""});
