@@ -262,15 +262,33 @@ struct Listing {
   std::vector<int64_t> train_labels, test_labels;
 };
 
+/// The held-out folder beside root/train/: "val" or "test"; "" for a folder of class
+/// folders. InputError naming the root for a layout that is neither.
+std::string image_folder_held_out(const std::string& root) {
+  if (!is_directory(root)) return "";
+  const bool train = is_directory(join_path(root, "train")), val = is_directory(join_path(root, "val")),
+             test = is_directory(join_path(root, "test"));
+  // A class folder named train, val or test would be taken for a split folder: a root
+  // with only some of them is refused rather than read as classes named "train" and "test".
+  const char* expected = "expected train/ with one held-out folder, val/ or test/, beside it (each of class folders), "
+                         "or a folder of class folders";
+  if (val && test) throw InputError(root + ": both val/ and test/ folders; " + expected);
+  if (train && !val && !test) throw InputError(root + ": a train/ folder without val/ or test/; " + expected);
+  if (!train && (val || test))
+    throw InputError(root + ": a " + (val ? "val" : "test") + "/ folder without train/; " + expected);
+  return train ? (val ? "val" : "test") : "";
+}
+
 Listing list_images(const ImageFolderOptions& o) {
   if (!path_exists(o.root)) throw InputError(o.root + ": no such folder, expected a folder of class folders");
   if (!is_directory(o.root)) throw InputError(o.root + ": not a folder, expected a folder of class folders");
-  const std::string train_dir = join_path(o.root, "train"), val_dir = join_path(o.root, "val");
+  const std::string held_out = image_folder_held_out(o.root);
+  const std::string train_dir = join_path(o.root, "train"), held_dir = join_path(o.root, held_out);
   const auto seed_low = static_cast<uint32_t>(o.split_seed), seed_high = static_cast<uint32_t>(o.split_seed >> 32);
   Listing listing;
-  if (is_directory(train_dir) && is_directory(val_dir)) {
+  if (!held_out.empty()) {
     if (o.test_fraction > 0)
-      throw InputError(o.root + ": its train/ and val/ folders give the split; test_fraction " +
+      throw InputError(o.root + ": its train/ and " + held_out + "/ folders give the split; test_fraction " +
                        std::to_string(o.test_fraction) + " applies only to a folder of class folders");
     listing.classes = class_folders(train_dir);
     if (listing.classes.empty())
@@ -280,17 +298,17 @@ Listing list_images(const ImageFolderOptions& o) {
         listing.train_files.push_back(std::move(file));
         listing.train_labels.push_back(static_cast<int64_t>(k));
       }
-    const auto val_classes = class_folders(val_dir);
-    if (val_classes.empty())
-      throw InputError(val_dir + ": no class folders, expected the classes of train/ (" + join(listing.classes) + ")");
-    // val/ may lack a class, but every folder in it must be one of train/'s: its
-    // labels are train/'s indices.
-    for (const auto& name : val_classes) {
+    const auto held_classes = class_folders(held_dir);
+    if (held_classes.empty())
+      throw InputError(held_dir + ": no class folders, expected the classes of train/ (" + join(listing.classes) + ")");
+    // val/ (or test/) may lack a class, but every folder in it must be one of train/'s:
+    // its labels are train/'s indices.
+    for (const auto& name : held_classes) {
       const auto at = std::find(listing.classes.begin(), listing.classes.end(), name);
       if (at == listing.classes.end())
-        throw InputError(join_path(val_dir, name) + ": class '" + name + "' is not one of train/'s classes (" +
+        throw InputError(join_path(held_dir, name) + ": class '" + name + "' is not one of train/'s classes (" +
                          join(listing.classes) + ")");
-      for (auto& file : class_images(join_path(val_dir, name), name)) {
+      for (auto& file : class_images(join_path(held_dir, name), name)) {
         listing.test_files.push_back(std::move(file));
         listing.test_labels.push_back(at - listing.classes.begin());
       }
@@ -299,7 +317,7 @@ Listing list_images(const ImageFolderOptions& o) {
     listing.classes = class_folders(o.root);
     if (listing.classes.empty())
       throw InputError(o.root + ": no class folders, expected one folder per class holding .png or .jpg files (or "
-                                "train/ and val/ folders of them)");
+                                "train/ and val/ or test/ folders of them)");
     for (size_t k = 0; k < listing.classes.size(); ++k) {
       const std::string& name = listing.classes[k];
       const auto files = class_images(join_path(o.root, name), name);
@@ -484,7 +502,8 @@ ImageFolderOptions image_folder_options_from_json(const nlohmann::json& j) {
 void register_image_folder_dataset(DatasetRegistry& registry) {
   const ImageFolderOptions d;
   std::vector<Field> fields{
-      Field::path("root", "folder of class folders (CLASS/*.png|jpg|jpeg), or of train/ and val/ folders of them"),
+      Field::path("root",
+                  "folder of class folders (CLASS/*.png|jpg|jpeg), or of train/ and val/ (or test/) folders of them"),
       Field::integer("channels", d.channels, "3: RGB; 1: greyscale, converted as PIL's convert(\"L\")")
           .at_least(1)
           .at_most(3),
@@ -494,7 +513,8 @@ void register_image_folder_dataset(DatasetRegistry& registry) {
       Field::number_list("mean", d.mean, "per-channel normalisation mean after scaling to [0, 1] (one value: all)"),
       Field::number_list("std", d.std, "per-channel normalisation standard deviation (one value: all)").positive(),
       Field::number("test_fraction", d.test_fraction,
-                    "without train/ and val/ folders: fraction of each class's images held out as the test split")
+                    "without train/ and val/ (or test/) folders: fraction of each class's images held out as the "
+                    "test split")
           .at_least(0)
           .at_most(0.9),
       Field::integer("split_seed", d.split_seed, "seed of the test_fraction selection and of the training order")
@@ -503,8 +523,8 @@ void register_image_folder_dataset(DatasetRegistry& registry) {
   for (auto& field : augment_fields()) fields.push_back(std::move(field));
   DatasetRegistry::Entry entry{
       "image_folder",
-      "PNG and JPEG images in one folder per class (torchvision's ImageFolder); a val/ folder or test_fraction "
-      "gives the test split",
+      "PNG and JPEG images in one folder per class (torchvision's ImageFolder); a val/ or test/ folder beside "
+      "train/, or test_fraction, gives the test split",
       std::move(fields), [](const nlohmann::json& options) -> std::unique_ptr<Dataset> {
         return std::make_unique<ImageFolderDataset>(image_folder_options_from_json(options));
       }};
@@ -526,8 +546,23 @@ void register_image_folder_dataset(DatasetRegistry& registry) {
                        "expected one value or one per channel (" + std::to_string(channels) + "), got " +
                            std::to_string(n) + " values");
     }
+    const auto o = image_folder_options_from_json(options);
+    std::string held;
     try {
-      load_image_folder(image_folder_options_from_json(options));
+      held = image_folder_held_out(o.root);
+    } catch (const InputError& e) {
+      throw error_at(section, "root", e.what());
+    }
+    // The split folders and a fraction contradict each other: the fraction is the key at fault.
+    if (!held.empty() && o.test_fraction > 0) {
+      std::ostringstream fraction;
+      fraction << o.test_fraction;
+      throw error_at(section, "test_fraction",
+                     "the root's train/ and " + held + "/ folders give the split; expected no test_fraction (or 0), "
+                     "got " + fraction.str());
+    }
+    try {
+      load_image_folder(o);
     } catch (const InputError& e) {
       throw error_at(section, "root", e.what());
     }

@@ -262,6 +262,69 @@ TEST(ImageFolderDatasetTest, TrainAndValFoldersGiveTheSplitWithTrainsClasses) {
                      "its train/ and val/ folders give the split; test_fraction 0.2");
 }
 
+TEST(ImageFolderDatasetTest, ATestFolderIsTheHeldOutSplitAndAHalfSplitLayoutIsRefused) {
+  if (!python_has_pil()) GTEST_SKIP() << "/usr/bin/python3 has no PIL (python3-pil)";
+  TempDir dir;
+  write_png(dir.file("split/train/cat/1.png"), 10);
+  write_png(dir.file("split/train/dog/1.png"), 20);
+  write_png(dir.file("split/train/dog/2.png"), 21);
+  write_png(dir.file("split/test/cat/1.png"), 30);
+  write_png(dir.file("split/test/dog/1.png"), 40);
+  auto o = options_for(dir.file("split"));
+  o.mean = {0};
+  o.std = {1};
+  // test/ beside train/ is the test split, not a class named "test".
+  const auto splits = torchsweep::load_image_folder(o);
+  EXPECT_EQ(splits.classes, (std::vector<std::string>{"cat", "dog"}));
+  EXPECT_EQ(splits.train.size(), 3);
+  ASSERT_EQ(splits.test.size(), 2);
+  EXPECT_EQ(splits.test_files,
+            (std::vector<std::string>{dir.file("split/test/cat/1.png"), dir.file("split/test/dog/1.png")}));
+  EXPECT_EQ(splits.test.targets[0].item<int64_t>(), 0);
+  EXPECT_EQ(splits.test.targets[1].item<int64_t>(), 1);
+  EXPECT_NEAR(splits.test.inputs[1][0][0][0].item<float>() * 255, 40, 1e-3);
+
+  // train/ alone, test/ alone, and both val/ and test/: refused, naming the root.
+  const std::string expected = "; expected train/ with one held-out folder, val/ or test/, beside it (each of class "
+                               "folders), or a folder of class folders";
+  torchsweep::copy_tree(dir.file("split/train"), dir.file("only_train/train"));
+  o.root = dir.file("only_train");
+  ASSERT_THROWS_WITH(torchsweep::load_image_folder(o), InputError,
+                     dir.file("only_train") + ": a train/ folder without val/ or test/" + expected);
+  torchsweep::copy_tree(dir.file("split/test"), dir.file("only_test/test"));
+  o.root = dir.file("only_test");
+  ASSERT_THROWS_WITH(torchsweep::load_image_folder(o), InputError,
+                     dir.file("only_test") + ": a test/ folder without train/" + expected);
+  torchsweep::copy_tree(dir.file("split"), dir.file("both"));
+  torchsweep::copy_tree(dir.file("split/test"), dir.file("both/val"));
+  o.root = dir.file("both");
+  ASSERT_THROWS_WITH(torchsweep::load_image_folder(o), InputError,
+                     dir.file("both") + ": both val/ and test/ folders" + expected);
+
+  // Through the spec: the layout is an error at data.root; a test_fraction beside the
+  // split folders one at data.test_fraction, found before any image is read.
+  auto spec_for = [&](const std::string& name, const std::string& data) {
+    return dir.write(name + ".yaml", "name: s\nmodel: {name: mlp, input: [3, 4, 4], sizes: [8, 2]}\n"
+                                     "data: {name: image_folder, " + data + "}\n"
+                                     "loss: nll\noptimizer: {name: sgd, lr: 0.05}\ntrain: {epochs: 1}\n");
+  };
+  // Columns (1-based) of the values in line 3, "data: {name: image_folder, root: ...".
+  const std::string prefix = "data: {name: image_folder, root: ";
+  const std::string half = spec_for("half", "root: only_train");
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(half, {}), torchsweep::SpecError,
+                     half + ":3:" + std::to_string(prefix.size() + 1) + ": data.root: " + dir.file("only_train") +
+                         ": a train/ folder without val/ or test/" + expected);
+  EXPECT_EQ(torchsweep::load_sweep(spec_for("good", "root: split"), {}).runs.size(), 1u);
+  // A bad image in the training folder: the fraction must be reported before it is read.
+  torchsweep::copy_tree(dir.file("split"), dir.file("fraction"));
+  dir.write("fraction/train/cat/bad.png", "not an image");
+  const std::string fraction = spec_for("fraction", "root: fraction, test_fraction: 0.2");
+  const size_t column = prefix.size() + std::string("fraction, test_fraction: ").size() + 1;
+  ASSERT_THROWS_WITH(torchsweep::load_sweep(fraction, {}), torchsweep::SpecError,
+                     fraction + ":3:" + std::to_string(column) + ": data.test_fraction: the root's train/ and test/ folders give the split; expected no "
+                         "test_fraction (or 0), got 0.2");
+}
+
 TEST(ImageFolderDatasetTest, TheFractionSplitIsAFixedSelectionPerClass) {
   if (!python_has_pil()) GTEST_SKIP() << "/usr/bin/python3 has no PIL (python3-pil)";
   TempDir dir;
