@@ -59,7 +59,7 @@ struct Field {
   Field& not_empty() { non_empty = true; return *this; }
   Field& single_line() { one_line = true; return *this; }
   /// No default: the key is absent (null) unless the spec gives it.
-  Field& optional() { default_value = nullptr; nullable = true; return *this; }
+  Field& optional() { default_value = nullptr; nullable = true; required = false; return *this; }
 
   /// Whether a list written at this key is a sweep (true for every scalar type).
   bool is_scalar() const { return type != Type::NumberList && type != Type::Any; }

@@ -1,5 +1,6 @@
 #include "data/augmentation.h"
 
+#include <limits>
 #include <random>
 
 namespace torchsweep {
@@ -27,24 +28,37 @@ torch::Tensor Augmentation::apply(const torch::Tensor& images, uint64_t seed, in
   if (!active()) return images;
   const int64_t n = images.size(0), channels = images.size(1), height = images.size(2), width = images.size(3);
   // One host generator per batch, from (seed, epoch, batch): draws independent of the
-  // device and of how many batches came before in this process.
+  // device and of how many batches came before in this process. Offsets and coins are
+  // taken from the generator's raw output (defined by the standard), not through
+  // std::uniform_int_distribution (whose mapping each standard library chooses), so a
+  // seed draws the same crops whatever library the program was built with.
   std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(epoch),
                     static_cast<uint32_t>(batch), 0x61756775u /* "augu" */};
   std::mt19937_64 generator(seq);
   const int64_t pad = options_.crop_padding;
-  std::vector<int64_t> top(static_cast<size_t>(n), 0), left(static_cast<size_t>(n), 0),
-      flipped(static_cast<size_t>(n), 0);
-  std::uniform_int_distribution<int64_t> offset(0, 2 * pad);
-  std::bernoulli_distribution coin(0.5);
-  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+  const auto draw_below = [&generator](uint64_t bound) {  // uniform in [0, bound), by rejection
+    const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % bound;
+    uint64_t value = generator();
+    while (value >= limit) value = generator();
+    return static_cast<int64_t>(value % bound);
+  };
+  // Rows: the window's top, its left, and whether the image is flipped, per sample.
+  auto draws = torch::zeros({3, n}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(images.is_cuda()));
+  auto* top = draws[0].data_ptr<int64_t>();
+  auto* left = draws[1].data_ptr<int64_t>();
+  auto* flipped = draws[2].data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
     if (pad > 0) {
-      top[i] = offset(generator);
-      left[i] = offset(generator);
+      top[i] = draw_below(static_cast<uint64_t>(2 * pad + 1));
+      left[i] = draw_below(static_cast<uint64_t>(2 * pad + 1));
     }
-    if (options_.flip) flipped[i] = coin(generator) ? 1 : 0;
+    if (options_.flip) flipped[i] = static_cast<int64_t>(generator() >> 63);
   }
   const auto device = images.device();
-  const auto index = torch::TensorOptions().dtype(torch::kInt64);
+  // From pinned memory without waiting: the step that takes this batch stays free of
+  // host synchronisation on a GPU.
+  draws = draws.to(device, /*non_blocking=*/true);
+  const auto index = torch::TensorOptions().dtype(torch::kInt64).device(device);
   torch::Tensor source = images;
   if (pad > 0) {
     // Pad with each channel's fill value (a black pixel, normalised).
@@ -55,12 +69,11 @@ torch::Tensor Augmentation::apply(const torch::Tensor& images, uint64_t seed, in
   }
   // Row and column of the source for every output pixel: a window at (top, left),
   // its columns reversed where the image is flipped.
-  const auto rows = (torch::tensor(top, index).unsqueeze(1) + torch::arange(height, index).unsqueeze(0)).to(device);
-  auto columns = torch::arange(width, index).unsqueeze(0).repeat({n, 1});
-  const auto flips = torch::tensor(flipped, index).to(torch::kBool).unsqueeze(1);
-  columns = torch::where(flips, (width - 1) - columns, columns) + torch::tensor(left, index).unsqueeze(1);
-  columns = columns.to(device);
-  const auto samples = torch::arange(n, index.device(device)).view({n, 1, 1});
+  const auto rows = draws[0].unsqueeze(1) + torch::arange(height, index).unsqueeze(0);
+  auto columns = torch::arange(width, index).unsqueeze(0).expand({n, width});
+  columns = torch::where(draws[2].unsqueeze(1).to(torch::kBool), (width - 1) - columns, columns) +
+            draws[1].unsqueeze(1);
+  const auto samples = torch::arange(n, index).view({n, 1, 1});
   // [N, H, W, C] by advanced indexing, then back to [N, C, H, W].
   const auto moved = source.permute({0, 2, 3, 1});
   return moved.index({samples, rows.unsqueeze(2), columns.unsqueeze(1)}).permute({0, 3, 1, 2}).contiguous();

@@ -185,12 +185,10 @@ namespace {
 std::vector<Field> cifar_fields(const CifarOptions& d) {
   const KindInfo k = info(d.kind);
   // A path (relative to the spec's folder) that may be left out: `complete` fills in the default.
-  Field root = Field::path("root", std::string("folder holding the batch files (") + k.folder +
-                                       "/) or its parent; default " + d.root + " under the working directory")
-                   .optional();
-  root.required = false;
   std::vector<Field> fields{
-      root,
+      Field::path("root", std::string("folder holding the batch files (") + k.folder + "/) or its parent; default " +
+                              d.root + " under the working directory")
+          .optional(),
       Field::number_list("mean", d.mean, "per-channel (R, G, B) normalisation mean, after scaling pixels to [0, 1]")
           .of_length(3),
       Field::number_list("std", d.std, "per-channel (R, G, B) normalisation standard deviation")

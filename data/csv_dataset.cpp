@@ -1,6 +1,7 @@
 #include "data/csv_dataset.h"
 
 #include <csv.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -87,6 +88,8 @@ CsvTable read_csv_table(const std::string& path, char delimiter) {
   try {
     while (std::getline(in, line)) {
       ++reader.line;
+      // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name.
+      if (reader.line == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
       if (!in.eof()) line += '\n';
       if (reader.record_start == 0 && !blank(line)) reader.record_start = reader.line;
       const size_t parsed = csv_parse(&parser, line.data(), line.size(), on_field, on_record, &reader);
@@ -354,9 +357,10 @@ CsvSplits load_uncached(const CsvOptions& o) {
 CsvSplits load_csv_splits(const CsvOptions& o) {
   static std::mutex mutex;
   static std::map<std::string, CsvSplits> cache;
-  std::string key = o.path + '\x1f' + o.test_path + '\x1f' + std::to_string(o.test_fraction) + '\x1f' + o.target +
-                    '\x1f' + o.task + '\x1f' + (o.standardize ? "1" : "0") + '\x1f' + o.delimiter + '\x1f' +
-                    std::to_string(o.batches.validation);
+  // Fractions in full (%.17g): 0.1 and 0.1000001 split differently.
+  std::string key = o.path + '\x1f' + o.test_path + '\x1f' + fmt::format("{:.17g}", o.test_fraction) + '\x1f' +
+                    o.target + '\x1f' + o.task + '\x1f' + (o.standardize ? "1" : "0") + '\x1f' + o.delimiter +
+                    '\x1f' + fmt::format("{:.17g}", o.batches.validation);
   for (const auto& name : o.features) key += '\x1f' + name;
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
@@ -404,9 +408,8 @@ void register_csv_dataset(DatasetRegistry& registry) {
                     "classification: class indices (loss nll); regression: float targets [N, 1] (loss mse)"),
       Field::boolean("standardize", d.standardize, "z-score features with the training rows' mean and std"),
       Field::string("delimiter", std::string(1, d.delimiter), "the field separator, one character")};
-  Field test_path = Field::path("test_path", "a CSV file with the same columns for the test split").optional();
-  test_path.required = false;
-  fields.insert(fields.begin() + 1, std::move(test_path));
+  fields.insert(fields.begin() + 1,
+                Field::path("test_path", "a CSV file with the same columns for the test split").optional());
   for (auto& field : batch_fields(d.batches)) fields.push_back(std::move(field));
 
   DatasetRegistry::Entry csv{

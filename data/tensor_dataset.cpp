@@ -137,8 +137,11 @@ Batch TensorDataset::train_batch(int64_t index) {
     batch = {gather(train_.inputs, rows, pinned_), gather(train_.targets, rows, pinned_)};
   }
   // Augmented where the samples are: on the device when they live there; a pinned
-  // host batch is augmented on the host before its copy.
-  if (augmentation_.active()) batch.inputs = augmentation_.apply(batch.inputs, seed_, epoch_, index);
+  // host batch is augmented on the host and pinned again, so its copy stays asynchronous.
+  if (augmentation_.active()) {
+    batch.inputs = augmentation_.apply(batch.inputs, seed_, epoch_, index);
+    if (pinned_) batch.inputs = batch.inputs.pin_memory();
+  }
   return batch;
 }
 

@@ -84,6 +84,8 @@ std::string torchscript_problem(const std::string& bytes) {
       return "an archive of torch.save (weights or a pickled module), not a TorchScript module";
   } catch (const c10::Error& e) {
     return "a zip archive PyTorch cannot read: " + first_line(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return "a zip archive PyTorch cannot read: " + first_line(e.what());
   }
   try {
     std::istringstream stream(bytes);
@@ -92,6 +94,8 @@ std::string torchscript_problem(const std::string& bytes) {
       return "a TorchScript archive without a forward method (tensors saved from C++?), not a model";
   } catch (const c10::Error& e) {
     return "it does not load as a TorchScript module: " + first_line(e.what_without_backtrace());
+  } catch (const std::exception& e) {  // torch::jit::ErrorReport: the archive's code does not compile
+    return "it does not load as a TorchScript module: " + first_line(e.what());
   }
   return "";
 }

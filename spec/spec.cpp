@@ -129,6 +129,18 @@ std::string section_name(const SpecNode& node) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+/// The line of a LibTorch error that says what went wrong: its first, except for an
+/// error raised inside a TorchScript module, whose first lines are the interpreter's
+/// traceback and whose last line is the error itself ("RuntimeError: mat1 and mat2 ...").
+std::string cause_of(const std::string& problem) {
+  if (problem.rfind("The following operation failed in the TorchScript interpreter", 0) != 0)
+    return first_line(problem);
+  size_t end = problem.find_last_not_of(" \n");
+  if (end == std::string::npos) return first_line(problem);
+  const size_t start = problem.rfind('\n', end);
+  return problem.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+}
+
 /// The model, data set and loss together: the model's forward pass and the loss on
 /// the first training batch, on the CPU without gradients, once per distinct triple in
 /// a process. Whatever LibTorch refuses there (shapes, class counts, dtypes) it would
@@ -170,7 +182,7 @@ void check_model_fits_data(const SpecNode& root, const nlohmann::json& config) {
   throw SpecError(model ? model->mark() : root.mark(), "model",
                   "model '" + config["model"]["name"].get<std::string>() + "' does not fit data '" +
                       config["data"]["name"].get<std::string>() + "' with loss '" +
-                      config["loss"]["name"].get<std::string>() + "': " + first_line(problem));
+                      config["loss"]["name"].get<std::string>() + "': " + cause_of(problem));
 }
 
 /// Rules that join sections: the data set must have training batches, the model and

@@ -97,6 +97,17 @@ TEST(CsvDatasetTest, RegressionTargetsAreFloatsOfShapeNByOne) {
   EXPECT_FALSE(torchsweep::CsvDataset(o).classification());
 }
 
+TEST(CsvDatasetTest, AByteOrderMarkIsNotPartOfTheFirstColumnsName) {
+  // Excel's "CSV UTF-8" starts the file with EF BB BF.
+  TempDir dir;
+  const std::string path = dir.write("bom.csv", "\xEF\xBB\xBF\"a\",y\n0.5,1\n1.5,0\n");
+  const auto splits = torchsweep::load_csv_splits(options_for(path, "y"));
+  EXPECT_EQ(floats(splits.train.inputs), (std::vector<float>{0.5f, 1.5f}));
+  auto named = options_for(path, "a");
+  named.task = "regression";
+  EXPECT_EQ(floats(torchsweep::load_csv_splits(named).train.targets), (std::vector<float>{0.5f, 1.5f}));
+}
+
 TEST(CsvDatasetTest, QuotedFieldsHoldDelimitersQuotesAndLineBreaks) {
   TempDir dir;
   const std::string path = dir.write("q.csv",

@@ -307,6 +307,50 @@ TEST_F(TorchScriptModelTest, AFileThatIsNotTorchScriptIsRefusedAtItsLine) {
   EXPECT_NE(r.err.find(dir.file("weights_only.pt") + ": an archive of torch.save"), std::string::npos) << r.err;
 }
 
+TEST_F(TorchScriptModelTest, AnArchiveWhoseCodeDoesNotCompileAndAModuleThatDoesNotFitTheDataAreOneLineEach) {
+  TempDir dir;
+  // s6.pt with its forward's code broken: LibTorch's compiler refuses it with an
+  // ErrorReport (not a c10::Error) and a message over several lines.
+  const std::string s6 = TorchScriptModelTest::dir_->file("s6.pt");
+  const std::string broken = dir.file("broken.pt");
+  const std::string rewrite =
+      "import sys, zipfile\n"
+      "src, dst = sys.argv[1], sys.argv[2]\n"
+      "with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, 'w', zipfile.ZIP_STORED) as b:\n"
+      "    for item in a.infolist():\n"
+      "        data = a.read(item)\n"
+      "        if item.filename.endswith('.py'):\n"
+      "            data = data.replace(b'def forward(', b'def forward(((', 1)\n"
+      "        b.writestr(item, data)\n";
+  dir.write("rewrite.py", rewrite);
+  ASSERT_EQ(run_in(dir, "/usr/bin/python3 rewrite.py " + shell_quote(s6) + " broken.pt").code, 0);
+  dir.write("spec.yaml", spec_text("{name: torchscript,\n  path: broken.pt}", 2));
+  auto r = run_in(dir, std::string(TORCHSWEEP_BINARY) + " validate spec.yaml");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("spec.yaml:5:9: model.path: expected a TorchScript file (torch.jit.script(model).save(path)), got " +
+                            broken + ": it does not load as a TorchScript module: ",
+                        0),
+            0u)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  // A module that loads but does not take the data (a table of two features into the
+  // seed CNN's convolutions): the first-batch check names LibTorch's own error, the
+  // last line of the interpreter's message, not its traceback header.
+  dir.write("table.csv", "x1,x2,y\n0.5,1.5,0\n1.0,2.0,1\n");
+  dir.write("table.yaml", "name: ts\nseed: 1\ndevice: cpu\nmodel: {name: torchscript, path: " + s6 +
+                              "}\ndata: {name: csv, path: table.csv, target: y}\nloss: nll\n"
+                              "optimizer: {name: sgd, lr: 0.01}\ntrain: {steps: 1}\n");
+  r = run_in(dir, std::string(TORCHSWEEP_BINARY) + " validate table.yaml");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err.find("The following operation failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("table.yaml:4:8: model: model 'torchscript' does not fit data 'csv' with loss 'nll': "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("conv2d"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 TEST_F(TorchScriptModelTest, SummaryAndModelsCountTheScriptedParameters) {
   TempDir dir;
   std::ofstream(dir.file("net.pt"), std::ios::binary) << read_file(file("s6.pt"));
