@@ -35,7 +35,7 @@ struct DecodedImage {
 DecodedImage decode_image(const std::string& path, int64_t channels);
 
 struct ImageFolderOptions {
-  /// The folder of class folders, or of train/ and val/ folders of class folders.
+  /// The folder of class folders, or of train/ and a held-out val/ or test/ folder of class folders.
   std::string root;
   /// 3 (RGB) or 1 (greyscale).
   int64_t channels = 3;
@@ -45,7 +45,7 @@ struct ImageFolderOptions {
   /// Per-channel normalisation after scaling to [0, 1]; one value applies to every channel.
   std::vector<double> mean{0.5};
   std::vector<double> std{0.5};
-  /// Without train/ and val/ folders: the fraction of each class's images held out as
+  /// Without train/ and val/ (or test/) folders: the fraction of each class's images held out as
   /// the test split (0: no test split), chosen by a permutation seeded by split_seed.
   double test_fraction = 0.0;
   int64_t split_seed = 0;
