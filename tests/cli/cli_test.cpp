@@ -18,43 +18,23 @@
 #include "results/store.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/data/cifar_files.h"
+#include "tests/command_helpers.h"
 #include "tests/test_helpers.h"
 
 namespace {
 
+using torchsweep::testing::CommandResult;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::read_file;
+using torchsweep::testing::run_in;
+using torchsweep::testing::shell_quote;
 using torchsweep::testing::cli::poll_value;
-
-struct CommandResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 /// Runs torchsweep in `dir` with TORCHSWEEP_DB unset.
 CommandResult torchsweep_cli(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string command = "cd " + shell_quote(dir.path()) + " && env -u TORCHSWEEP_DB " + TORCHSWEEP_BINARY;
+  std::string command = TORCHSWEEP_BINARY;
   for (const auto& a : args) command += " " + shell_quote(a);
-  command += " >" + shell_quote(dir.file("stdout.txt")) + " 2>" + shell_quote(dir.file("stderr.txt"));
-  const int status = std::system(command.c_str());
-  CommandResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(dir.file("stdout.txt"));
-  r.err = read_file(dir.file("stderr.txt"));
-  return r;
+  return run_in(dir, command);
 }
 
 /// A single-value query on a database file.

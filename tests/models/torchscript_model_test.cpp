@@ -12,6 +12,7 @@
 #include "spec/registries.h"
 #include "spec/spec.h"
 #include "sweep/sweep.h"
+#include "tests/command_helpers.h"
 #include "tests/test_helpers.h"
 #include "train/batch_source.h"
 #include "train/fused_trainer.h"
@@ -22,38 +23,11 @@ namespace {
 using torchsweep::MemorySink;
 using torchsweep::RunStatus;
 using torchsweep::testing::TempDir;
+using torchsweep::testing::read_file;
+using torchsweep::testing::run_in;
+using torchsweep::testing::shell_quote;
 
 const char* kFashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-struct CommandResult {
-  int code = -1;
-  std::string out, err;
-};
-
-/// Runs a shell command in `dir`, its output kept apart.
-CommandResult run_in(const TempDir& dir, const std::string& command) {
-  const std::string full = "cd " + shell_quote(dir.path()) + " && env -u TORCHSWEEP_DB " + command + " >" +
-                           shell_quote(dir.file("stdout.txt")) + " 2>" + shell_quote(dir.file("stderr.txt"));
-  const int status = std::system(full.c_str());
-  CommandResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(dir.file("stdout.txt"));
-  r.err = read_file(dir.file("stderr.txt"));
-  return r;
-}
 
 const std::string kScript = torchsweep::testing::source_dir() + "/tests/models/torchscript_s6_cnn.py";
 
