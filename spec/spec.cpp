@@ -53,6 +53,9 @@ const std::vector<Field>& sweep_fields() {
       Field::integer("max_runs", 0, "refuse the sweep when it expands to more runs than this (W&B's run_cap)")
           .at_least(1)
           .optional(),
+      // Its keys are checked by the sweep (sweep/early_stopping), which knows the runs' budget.
+      Field::any("early_stop", nullptr, "stop runs early: {rule: asha|hyperband|median|patience, metric, goal, ...}")
+          .optional(),
   };
   return fields;
 }

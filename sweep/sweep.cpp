@@ -235,6 +235,23 @@ std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& ax
 }
 
 
+/// The runs' budget as the early-stopping rule reads it: each axis's budget where every
+/// run has the same (a swept budget leaves max_resource to the spec).
+RunBudget run_budget(const std::vector<RunConfig>& runs) {
+  auto same = [&](const char* key) -> int64_t {
+    const nlohmann::json& first = runs.front().config.at("train").at(key);
+    if (!first.is_number_integer()) return 0;
+    for (const auto& run : runs)
+      if (run.config.at("train").at(key) != first) return 0;
+    return first.get<int64_t>();
+  };
+  RunBudget budget;
+  budget.epochs = same("epochs");
+  budget.steps = same("steps");
+  budget.axis = runs.front().config.at("train").at("epochs").is_null() ? MetricAxis::Step : MetricAxis::Epoch;
+  return budget;
+}
+
 /// The plan of a spec whose sweep section is `root`'s (translated from W&B's spelling,
 /// with the translation's problems already in `errors`).
 SweepPlan expand(const SpecNode& written, const SpecNode& root, ErrorList& errors, const std::string& spec_path,
@@ -341,6 +358,9 @@ SweepPlan expand(const SpecNode& written, const SpecNode& root, ErrorList& error
       plan.runs.push_back(std::move(run));
     }
   }
+  if (const SpecNode* sweep = root.find("sweep"); sweep && sweep->is_map() && !plan.runs.empty())
+    if (const SpecNode* early = sweep->find("early_stop"); early && !early->is_null())
+      errors.attempt([&] { plan.early_stop = parse_early_stopping(*early, run_budget(plan.runs)); });
   errors.throw_if_any();
   if (!settings["max_runs"].is_null() && plan.runs.size() > settings["max_runs"].get<size_t>())
     throw SpecError(root.find("sweep")->find_entry("max_runs")->key_mark, "sweep.max_runs",

@@ -15,6 +15,7 @@
 
 #include "base/spec_node.h"
 #include "spec/spec.h"
+#include "sweep/early_stopping.h"
 #include "sweep/sampling.h"
 
 namespace torchsweep {
@@ -49,6 +50,9 @@ struct SweepPlan {
   std::string fuse = "auto";  ///< sweep.fuse: auto | on | off
   std::vector<std::string> swept_keys;
   std::vector<RunConfig> runs;
+  /// sweep.early_stop (rule None when the sweep has none); W&B's early_terminate
+  /// translates to it.
+  EarlyStopping early_stop;
 };
 
 /// The lists (and distributions) in the spec that sweep, in the order written

@@ -300,6 +300,73 @@ void check_metric(const SpecEntry& metric, ErrorList& errors) {
   }
 }
 
+/// W&B's `early_terminate` (its one type, hyperband) as `early_stop` with rule
+/// wandb_hyperband, judging the metric of W&B's `metric` section (W&B's default goal:
+/// minimize). Its keys keep their names; sweep/early_stopping checks their values and
+/// computes W&B's bands from them.
+void early_terminate(const SpecNode& sweep, const SpecEntry& entry, SpecNode& native, ErrorList& errors,
+                     std::map<std::string, std::string>& user_keys) {
+  const std::string where = "sweep.early_terminate";
+  const SpecNode& value = entry.value;
+  if (sweep.find("early_stop")) {
+    errors.add(SpecError(entry.key_mark, where, "is W&B's spelling of sweep.early_stop; give one of them, not both"));
+    return;
+  }
+  if (!value.is_map()) {
+    errors.add(SpecError(value.mark(), where,
+                         "expected {type: hyperband, min_iter: N} or {type: hyperband, max_iter: N, s: N}, got " +
+                             value.describe()));
+    return;
+  }
+  const SpecEntry* type = value.find_entry("type");
+  if (!type) {
+    errors.add(SpecError(value.mark(), where + ".type", "missing, expected hyperband (W&B's one early_terminate type)"));
+    return;
+  }
+  if (!is_string(&type->value, "hyperband")) {
+    errors.add(SpecError(type->value.mark(), where + ".type",
+                         "expected hyperband (W&B's one early_terminate type), got " + type->value.describe()));
+    return;
+  }
+  SpecNode stop = SpecNode::map(value.mark());
+  stop.set("rule", SpecNode::string("wandb_hyperband", type->value.mark()), type->key_mark);
+  bool known = true;
+  const std::vector<std::string> keys = {"type", "min_iter", "max_iter", "s", "eta", "strict"};
+  for (const auto& e : value.entries()) {
+    if (e.key == "type") continue;
+    if (std::find(keys.begin(), keys.end(), e.key) != keys.end()) {
+      stop.set(e.key, e.value, e.key_mark);
+      continue;
+    }
+    const std::string close = closest_match(e.key, keys);
+    errors.add(SpecError(e.key_mark, where + "." + e.key,
+                         "unknown key for W&B's hyperband" + (close.empty() ? "" : ", did you mean '" + close + "'?") +
+                             " (expected type, min_iter, max_iter, s, eta or strict)"));
+    known = false;
+  }
+  const SpecNode* metric = sweep.find("metric");
+  if (!metric) {
+    errors.add(SpecError(entry.key_mark, where,
+                         "W&B's hyperband judges the sweep's metric: expected sweep.metric: {name: METRIC, goal: "
+                         "minimize|maximize}"));
+    return;
+  }
+  // A metric without a name or with another goal is check_metric's to report.
+  const SpecEntry* name = metric->is_map() ? metric->find_entry("name") : nullptr;
+  const SpecEntry* goal = metric->is_map() ? metric->find_entry("goal") : nullptr;
+  if (!name || name->value.kind() != SpecNode::Kind::String) return;
+  if (goal && !is_string(&goal->value, "minimize") && !is_string(&goal->value, "maximize")) return;
+  if (!known) return;
+  stop.set("metric", name->value, name->key_mark);
+  stop.set("goal", goal ? goal->value : SpecNode::string("minimize", metric->mark()),
+           goal ? goal->key_mark : metric->mark());
+  native.set("early_stop", stop, entry.key_mark);
+  user_keys["sweep.early_stop"] = where;
+  user_keys["sweep.early_stop.rule"] = where + ".type";
+  user_keys["sweep.early_stop.metric"] = "sweep.metric.name";
+  user_keys["sweep.early_stop.goal"] = "sweep.metric.goal";
+}
+
 }  // namespace
 
 std::string NativeSweep::user_key(const std::string& key) const {
@@ -346,7 +413,7 @@ NativeSweep translate_wandb_sweep(const SpecNode& written, ErrorList& errors) {
       }
       native.set("samples", e.value, e.key_mark);
     } else if (e.key == "early_terminate") {
-      errors.add(SpecError(e.key_mark, where, "early termination is not supported: every run trains to its budget"));
+      early_terminate(*sweep, e, native, errors, out.user_keys);
     } else if (e.key == "metric") {
       check_metric(e, errors);
     } else if (is_agent_key(e.key)) {

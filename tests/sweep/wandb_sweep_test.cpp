@@ -89,8 +89,9 @@ TEST(WandbSweepTest, WhatCannotRunHereIsRefusedWithTheReason) {
                      "s.yaml:8:11: sweep.method: bayes is not supported");
   ASSERT_THROWS_WITH(plan_of(head + "  method: grid\n  mode: grid\n"), SpecError,
                      "sweep.method: is W&B's name for sweep.mode; give one of them, not both");
+  // early_terminate judges the metric W&B's config names, and needs it.
   ASSERT_THROWS_WITH(plan_of(head + "  method: grid\n  early_terminate: {type: hyperband, min_iter: 3}\n"),
-                     SpecError, "sweep.early_terminate: early termination is not supported");
+                     SpecError, "s.yaml:9:3: sweep.early_terminate: W&B's hyperband judges the sweep's metric");
   ASSERT_THROWS_WITH(plan_of(head + "  method: random\n  run_cap: 3\n  parameters:\n"
                                     "    optimizer.lr: {distribution: q_log_uniform_values, min: 0.01, max: 1, q: 2}\n"),
                      SpecError, "s.yaml:11:34: sweep.parameters.optimizer.lr.distribution: W&B's q_log_uniform_values is "
@@ -223,6 +224,53 @@ TEST(WandbSweepTest, EveryW_BMistakeIsReportedInOnePass) {
       << lines[3];
   EXPECT_EQ(lines[4].rfind("s.yaml:16:7: sweep.parameters.optimizer.value: conflicts with parameters at 14:7", 0), 0u)
       << lines[4];
+}
+
+TEST(WandbSweepTest, EarlyTerminateIsWandbsHyperband) {
+  const std::string head = kBase + "sweep:\n  method: grid\n  parameters: {optimizer.lr: {values: [0.1, 0.2]}}\n";
+  auto plan = plan_of(head + "  metric: {name: test/loss, goal: minimize}\n"
+                             "  early_terminate: {type: hyperband, min_iter: 1, eta: 2}\n");
+  EXPECT_EQ(plan.runs.size(), 2u);
+  const auto& es = plan.early_stop;
+  EXPECT_EQ(es.rule, torchsweep::EarlyStopping::Rule::WandbHyperband);
+  EXPECT_EQ(es.metric, "test/loss");
+  EXPECT_EQ(es.goal, torchsweep::Goal::Minimize);
+  EXPECT_EQ(es.eta, 2);
+  EXPECT_TRUE(es.strict);  // W&B's default
+  ASSERT_GE(es.bands.size(), 3u);
+  EXPECT_EQ((std::vector<int64_t>{es.bands[0], es.bands[1], es.bands[2]}), (std::vector<int64_t>{1, 2, 4}));
+  // max_iter and s: 27/3 = 9, 27/9 = 3; the goal is the metric's.
+  plan = plan_of(head + "  metric: {name: test/acc, goal: maximize}\n"
+                        "  early_terminate: {type: hyperband, max_iter: 27, s: 2, strict: false}\n");
+  EXPECT_EQ(plan.early_stop.bands, (std::vector<int64_t>{3, 9}));
+  EXPECT_EQ(plan.early_stop.goal, torchsweep::Goal::Maximize);
+  EXPECT_FALSE(plan.early_stop.strict);
+  // W&B's default goal is minimize, whatever the metric's name.
+  plan = plan_of(head + "  metric: {name: test/acc}\n  early_terminate: {type: hyperband, min_iter: 3}\n");
+  EXPECT_EQ(plan.early_stop.goal, torchsweep::Goal::Minimize);
+  EXPECT_EQ(plan.early_stop.bands[0], 3);
+}
+
+TEST(WandbSweepTest, EarlyTerminateErrorsNameItsKeys) {
+  const std::string head = kBase + "sweep:\n  method: grid\n  metric: {name: test/loss}\n";  // early_terminate on line 10
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: hyperband, max_iter: 27}\n"),
+            Lines{"s.yaml:10:48: sweep.early_terminate.s: missing beside max_iter: expected s, how many bands below "
+                  "max_iter (W&B's schema requires it)"});
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: hyperband, min_iter: 3, eta: 1}\n"),
+            Lines{"s.yaml:10:56: sweep.early_terminate.eta: expected a finite number > 1, got 1"});
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: bohb, min_iter: 3}\n"),
+            Lines{"s.yaml:10:27: sweep.early_terminate.type: expected hyperband (W&B's one early_terminate type), "
+                  "got \"bohb\""});
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: hyperband, min_iters: 3}\n"),
+            Lines{"s.yaml:10:38: sweep.early_terminate.min_iters: unknown key for W&B's hyperband, did you mean "
+                  "'min_iter'? (expected type, min_iter, max_iter, s, eta or strict)"});
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: hyperband, min_iter: 3, max_iter: 27, s: 2}\n"),
+            Lines{"s.yaml:10:48: sweep.early_terminate.min_iter: W&B reads max_iter and s when they are given and "
+                  "ignores min_iter: give min_iter, or max_iter and s, not both"});
+  EXPECT_EQ(errors_of(head + "  early_terminate: {type: hyperband, min_iter: 3}\n"
+                             "  early_stop: {rule: median, metric: test/loss}\n"),
+            Lines{"s.yaml:10:3: sweep.early_terminate: is W&B's spelling of sweep.early_stop; give one of them, not "
+                  "both"});
 }
 
 }  // namespace
