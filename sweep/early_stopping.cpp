@@ -459,6 +459,44 @@ std::optional<Promotion> next_promotion(const EarlyStopping& es, const std::vect
   return std::nullopt;
 }
 
+Verdict rung_verdict(const EarlyStopping& es, int64_t bracket, int64_t rung, const std::vector<RungValue>& values,
+                     int64_t run_id) {
+  Verdict v;
+  const auto order = ranked(es, values);
+  const auto n = static_cast<int64_t>(order.size());
+  const int64_t top = top_count(es, n);
+  int64_t place = -1;
+  nlohmann::json seen_values = nlohmann::json::array();
+  for (int64_t i = 0; i < n; ++i) {
+    const RungValue& r = order[static_cast<size_t>(i)];
+    if (r.run_id == run_id) {
+      place = i;
+      v.value = r.value;
+    }
+    seen_values.push_back({{"run_id", r.run_id}, {"value", number_or_null(r.value)}, {"promoted", r.promoted}});
+  }
+  const auto rungs = rungs_of(es, bracket);
+  const int64_t at = rung >= 0 && rung < static_cast<int64_t>(rungs.size()) ? rungs[static_cast<size_t>(rung)] : 0;
+  v.threshold = top > 0 ? order[static_cast<size_t>(top - 1)].value : kNaN;
+  v.judged = place >= 0;
+  v.stop = place < 0 || place >= top || std::isnan(v.value);
+  v.seen = {{"bracket", bracket}, {"rung", rung},        {"at", at},
+            {"top", top},         {"reached", n},        {"cutoff", number_or_null(v.threshold)},
+            {"values", seen_values}};
+  const std::string where = at_text(es, at) + " (rung " + std::to_string(rung) +
+                            (es.rule == EarlyStopping::Rule::Hyperband ? " of bracket " + std::to_string(bracket) : "") +
+                            ")";
+  const std::string value = std::isnan(v.value) ? "no number" : num(v.value);
+  const std::string among = "the top " + std::to_string(top) + " of the " + std::to_string(n) + " run" +
+                            (n == 1 ? "" : "s") + " there" +
+                            (top > 0 ? " (cutoff " + num(v.threshold) + ")" : " (none go on before " +
+                                                                                  num(std::ceil(es.eta)) + " are there)");
+  v.reason = v.stop ? "stopped by " + std::string(to_string(es.rule)) + " at " + where + ": " + es.metric + " " +
+                          value + " is not among " + among
+                    : es.metric + " " + value + " at " + where + " is among " + among;
+  return v;
+}
+
 // --- rules judged point by point ------------------------------------------------------
 
 Verdict judge_median(const EarlyStopping& es, const History& own, const std::vector<History>& completed) {

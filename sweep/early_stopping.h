@@ -194,6 +194,14 @@ struct Verdict {
   bool judged = false;
 };
 
+/// A run's place at a rung, for the decisions table and runs.error: where it stands
+/// among the runs that reached the rung, against the rung's cutoff. `stop` says whether
+/// it is out (not among the top ⌊n/η⌋; a run ASHA leaves waiting there when the sweep
+/// ends is stopped with this reason), `seen` holds every value at the rung.
+/// `bracket` and `rung` are levels (from 0); the resource is rungs_of(es, bracket)[rung].
+Verdict rung_verdict(const EarlyStopping& es, int64_t bracket, int64_t rung, const std::vector<RungValue>& values,
+                     int64_t run_id);
+
 /// Optuna's MedianPruner at the run's latest point (step t):
 ///   - no judgement while fewer than startup_runs runs have finished (none: none), at
 ///     t < warmup, or when an earlier point lies in the same interval (Optuna's

@@ -154,6 +154,26 @@ TEST(EarlyStoppingPromotion, FollowsTheGoalAndNeverPromotesARunWithoutANumber) {
   EXPECT_EQ(torchsweep::top_count(es, 33), 15);
 }
 
+TEST(EarlyStoppingPromotion, ARunsVerdictAtARungSaysWhereItStands) {
+  const auto es = rule(EarlyStopping::Rule::Asha, 1, 3, 27);
+  // The 6 runs of rung 0 (epoch 1): the top ⌊6/3⌋ = 2 are runs 2 and 4 (0.3 each).
+  const std::vector<RungValue> rung0 = {{1, 0.5}, {2, 0.3}, {3, 0.9}, {4, 0.3}, {5, kNaN}, {6, 0.7}};
+  auto v = torchsweep::rung_verdict(es, 0, 0, rung0, 1);
+  EXPECT_TRUE(v.stop);
+  EXPECT_EQ(v.value, 0.5);
+  EXPECT_EQ(v.threshold, 0.3);
+  EXPECT_EQ(v.reason,
+            "stopped by asha at epoch 1 (rung 0): test/loss 0.5 is not among the top 2 of the 6 runs there (cutoff 0.3)");
+  EXPECT_EQ(v.seen["values"].size(), 6u);
+  EXPECT_EQ(v.seen["values"][0]["run_id"], 2);  // best first
+  EXPECT_FALSE(torchsweep::rung_verdict(es, 0, 0, rung0, 4).stop);
+  EXPECT_TRUE(torchsweep::rung_verdict(es, 0, 0, rung0, 5).stop);
+  // Hyperband's bracket 1 starts at 3 epochs.
+  const auto hb = rule(EarlyStopping::Rule::Hyperband, 1, 3, 27);
+  v = torchsweep::rung_verdict(hb, 1, 0, rung0, 6);
+  EXPECT_EQ(v.reason.rfind("stopped by hyperband at epoch 3 (rung 0 of bracket 1): test/loss 0.7", 0), 0u) << v.reason;
+}
+
 // --- median: Optuna's MedianPruner --------------------------------------------------------
 
 EarlyStopping median(int64_t startup = 3, int64_t warmup = 0, int64_t interval = 1) {
