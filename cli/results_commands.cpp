@@ -16,6 +16,7 @@
 #include "results/comparison.h"
 #include "results/curve_groups.h"
 #include "results/curves.h"
+#include "results/decision_views.h"
 #include "results/merge.h"
 #include "results/param_scan.h"
 #include "results/param_spread.h"
@@ -194,6 +195,15 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
                  render(list_sweeps(db), format, out);
                }));
 
+  auto* rungs = results->add_subcommand(
+      "rungs", "an adaptive sweep's rung levels: runs that reached each, the cutoff, who went on, who was stopped");
+  add_db_option(rungs, context);
+  rungs->add_option("--sweep", o->sweep, "which sweep: latest (default), all, an id or a name");
+  add_format(rungs);
+  commands.add(rungs, reading([o](Database& db, TableFormat format, std::ostream& out) {
+                 render(rungs_table(db, o->sweep), format, out);
+               }));
+
   auto* compare = results->add_subcommand("compare", "one row per group of runs: a metric's first, last, min, ...");
   add_common(compare);
   add_format(compare);
@@ -265,6 +275,7 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
       std::string folders;
       if (counts.folders_copied > 0) folders += fmt::format(", {} artifact folder(s) copied", counts.folders_copied);
       if (counts.folders_handed > 0) folders += fmt::format(", {} artifact folder(s) handed over", counts.folders_handed);
+      if (counts.decisions > 0) folders += fmt::format(", {} decision(s) added", counts.decisions);
       context.out << fmt::format("{}: {} run(s) added, {} updated, {} already present, {} sweep(s) added{}\n", shard,
                                  counts.runs, counts.updated, counts.skipped, counts.sweeps, folders);
     }

@@ -1,5 +1,5 @@
-// The commands that read the results database: results list, show, compare, curves,
-// export, sql, plot, and merge (shards into one database).
+// The commands that read the results database: results list, sweeps, rungs, show,
+// compare, curves, export, sql, plot, and merge (shards into one database).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/shell.h"
 #include "launch/slurm_report.h"
+#include "results/decision_views.h"
 #include "results/metric_sink.h"
 #include "results/run_queue.h"
 #include "results/run_selection.h"
@@ -118,11 +119,13 @@ void print_status(Database& db, const std::string& sweep, std::ostream& out) {
     auto held = db.prepare(
         "SELECT r.id, r.status, r.host, r.pid, r.attempts, r.started_at, r.heartbeat_at, "
         "(SELECT max(step) FROM metrics m WHERE m.run_id = r.id AND m.key = 'train/loss') FROM runs r "
-        "WHERE r.sweep_id = ?1 AND r.status IN (?2, ?3, ?4) ORDER BY r.id");
+        "WHERE r.sweep_id = ?1 AND r.status IN (?2, ?3, ?4, ?5) ORDER BY r.id");
+    // Paused runs wait at a rung of an adaptive sweep for its decision: in progress too.
     held.bind(1, s.id)
         .bind(2, to_string(RunStatus::Running))
-        .bind(3, to_string(RunStatus::Interrupted))
-        .bind(4, to_string(RunStatus::Failed));
+        .bind(3, to_string(RunStatus::Paused))
+        .bind(4, to_string(RunStatus::Interrupted))
+        .bind(5, to_string(RunStatus::Failed));
     while (held.step()) {
       std::vector<SqlValue> row;
       for (int c = 0; c < 8; ++c) row.push_back(held.get(c));
@@ -134,6 +137,8 @@ void print_status(Database& db, const std::string& sweep, std::ostream& out) {
       out << fmt::format("{} run(s) stale: recorded running, but their process ({}) is gone without recording an "
                          "outcome; {}\n",
                          stale.size(), fmt::join(stale_holders, ", "), continue_command(s, db.path()));
+    // An adaptive sweep: its rule, its rungs (who went on, who was stopped), its search.
+    out << adaptive_status(db, s.id);
     out << report.text;
   }
 }

@@ -1,5 +1,6 @@
 // `torchsweep status [SWEEP]`: how far a sweep has got, from the database — run
-// counts by status, the runs in progress with their holder and last step — and
+// counts by status (stopped and paused among them), the runs in progress with their
+// holder and last step, an adaptive sweep's rule and rung levels — and
 // what its launcher knows beyond the database (a Slurm sweep: its tasks' shards and
 // squeue).
 #pragma once

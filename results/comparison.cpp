@@ -106,7 +106,11 @@ Table compare_runs(Database& db, const CompareOptions& options, std::vector<RunG
     throw InputError("--goal: expected min or max, got \"" + options.goal + "\"");
   const bool maximize =
       options.goal.empty() ? options.metric.find("acc") != std::string::npos : options.goal == "max";
-  const auto runs = select_runs(db, options.runs);
+  // An lr-find's run is not one of the configurations compared (its rate grows as it
+  // trains): left out unless asked for by id or by `kind`.
+  RunSelection selection = options.runs;
+  selection.training_only = true;
+  const auto runs = select_runs(db, selection);
   if (runs.empty()) throw InputError("--where: no run matches");
   check_params_exist(db, runs, options.by);
 

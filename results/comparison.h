@@ -23,7 +23,8 @@ struct CompareOptions {
   std::string goal;
 };
 
-/// One row per group of runs with equal `by` values (across sweeps and seeds):
+/// One row per group of runs with equal `by` values (across sweeps and seeds; training
+/// runs only, unless the selection names run ids or `kind`):
 /// n, the metric's first value, its value at each `at` step, last, min, the first
 /// step where it fell to half its first value or below, the last step (means over
 /// the group's runs); then the mean and sample standard deviation of each run's

@@ -122,6 +122,7 @@ Curve downsample(const Curve& curve, const Downsample& options) {
   out.run_id = curve.run_id;
   out.label = curve.label;
   out.axis = curve.axis;
+  out.stopped = curve.stopped;
   for (size_t i : downsample_indices(curve.steps.size(), options)) {
     out.steps.push_back(curve.steps[i]);
     out.values.push_back(curve.values[i]);
@@ -154,7 +155,12 @@ Table groups_table(const std::vector<CurveGroup>& groups, std::optional<Band> ba
   Table table;
   table.columns.push_back(to_string(groups.empty() ? MetricAxis::Step : groups.front().axis));
   for (const auto& group : groups) {
-    table.columns.push_back(group.label + " mean");
+    // Runs stopped early leave the mean where they stop: the column says how many.
+    const auto stopped = std::count_if(group.runs.begin(), group.runs.end(), [](const Curve& c) { return c.stopped; });
+    table.columns.push_back(group.label + " mean" +
+                            (stopped ? " (" + std::to_string(stopped) + " of " + std::to_string(group.runs.size()) +
+                                           " stopped)"
+                                     : std::string()));
     if (band == Band::MinMax) {
       table.columns.push_back(group.label + " min");
       table.columns.push_back(group.label + " max");

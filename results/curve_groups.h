@@ -73,7 +73,8 @@ Curve downsample(const Curve& curve, const Downsample& options);
 /// The group's aggregate curve and each of its runs, thinned alike.
 CurveGroup downsample(const CurveGroup& group, const Downsample& options);
 
-/// Groups side by side: a step column, then for each group "LABEL mean" and, with
+/// Groups side by side: a step column, then for each group "LABEL mean" (with
+/// " (K of N stopped)" when K of its runs were stopped early) and, with
 /// a band, "LABEL min" and "LABEL max" or "LABEL -std" and "LABEL +std" (null where
 /// undefined). With Band::None given, or no band given and no group of more than
 /// one run, one column per run as curves_table() has it.

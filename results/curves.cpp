@@ -67,6 +67,7 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
     }
     if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
     curve.axis = metric_axis(db, run.id, metric);
+    curve.stopped = run.status == to_string(RunStatus::Stopped);
     for (const auto& [step, value] : metric_points(db, run.id, metric)) {
       curve.steps.push_back(step);
       curve.values.push_back(value);
@@ -95,7 +96,9 @@ Table curves_table(const std::vector<Curve>& curves) {
   table.columns.push_back(to_string(curves.empty() ? MetricAxis::Step : curves.front().axis));
   std::set<int64_t> steps;
   for (const auto& c : curves) {
-    table.columns.push_back(c.label);
+    table.columns.push_back(c.stopped && !c.steps.empty()
+                                ? c.label + " (stopped at " + std::to_string(c.steps.back()) + ")"
+                                : c.label);
     steps.insert(c.steps.begin(), c.steps.end());
   }
   std::vector<std::map<int64_t, double>> by_step(curves.size());

@@ -19,6 +19,8 @@ struct Curve {
   std::vector<int64_t> steps;
   std::vector<double> values;
   MetricAxis axis = MetricAxis::Step;  ///< what `steps` count: optimizer steps or epochs
+  /// The run was stopped early by its sweep's rule: its last point is where it stopped.
+  bool stopped = false;
 };
 
 /// The axis a run's metric is on (metric_keys.axis; Step when it is not recorded).
@@ -29,7 +31,8 @@ MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key);
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
                                const std::vector<std::string>& by);
 
-/// Curves side by side: a step (or epoch) column, then one column per curve.
+/// Curves side by side: a step (or epoch) column, then one column per curve. A stopped
+/// run's column is named "LABEL (stopped at N)", N its last step (or epoch) there.
 Table curves_table(const std::vector<Curve>& curves);
 
 }  // namespace torchsweep

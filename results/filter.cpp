@@ -29,6 +29,7 @@ const std::map<std::string, std::string>& run_columns() {
       {"error", "r.error"},     {"git_commit", "r.git_commit"},
       {"torch_version", "r.torch_version"}, {"torchsweep_version", "r.torchsweep_version"},
       {"engine", "r.engine"},   {"note", "r.note"},
+      {"kind", "r.kind"},
       {"tags", "(SELECT group_concat(tag, ',') FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))"},
   };
   return columns;
@@ -255,7 +256,10 @@ class Parser {
   std::string resolve(const Token& name, SqlFilter& f) {
     const auto& columns = run_columns();
     auto it = columns.find(name.text);
-    if (it != columns.end()) return it->second;
+    if (it != columns.end()) {
+      if (std::find(f.columns.begin(), f.columns.end(), it->first) == f.columns.end()) f.columns.push_back(it->first);
+      return it->second;
+    }
     const auto dot = name.text.rfind('.');
     const bool is_param = params_ && contains(*params_, name.text);
     if (dot != std::string::npos && !is_param) {
@@ -339,7 +343,7 @@ SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& 
   if (text.size() > kMaxFilterLength)
     throw InputError("--where: the filter is " + std::to_string(text.size()) + " characters long; at most " +
                      std::to_string(kMaxFilterLength) + " are taken");
-  if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}};
+  if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}, {}};
   return Parser(tokenize(text), metrics, params).parse();
 }
 

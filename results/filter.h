@@ -5,7 +5,7 @@
 //   optimizer.lr >= 0.1 and (status = finished or model.name = s6_cnn) and test/acc.max > 0.9
 //
 // Names: a run column (id, status, seed, device, sweep, sweep_id, config_hash, host,
-// steps, wall_seconds, ...), a metric summary METRIC.STAT (STAT one of first, last,
+// steps, wall_seconds, kind, ...), a metric summary METRIC.STAT (STAT one of first, last,
 // min, max, mean_last_k, count, step_min, step_max, last_step), or else a parameter
 // key (optimizer.lr). Operators: = == != <> < <= > >=, in (a, b), not in (...),
 // like 'pattern', and, or, not, parentheses. Values: numbers, 'quoted' or "quoted"
@@ -31,6 +31,9 @@ constexpr int kMaxFilterComparisons = 200;
 struct SqlFilter {
   std::string where;
   std::vector<SqlValue> binds;
+  /// The run columns the filter names (status, kind, ...), each once: a query that
+  /// leaves some runs out by default (compare: lr-find runs) keeps them when asked.
+  std::vector<std::string> columns;
 };
 
 /// Parses a filter. `metrics` are the metric names in the database, so that

@@ -11,11 +11,13 @@ namespace torchsweep {
 
 namespace {
 /// How far along a status is: a shard's run replaces the target's only when further.
-/// Finished and diverged (done) rank above every other status.
+/// Finished, diverged and stopped (done) rank above every other status; a run paused at
+/// a rung is further than one that never got there, and goes on to be done (or failed).
 std::string status_rank_sql(const std::string& column) {
   std::string sql = "(CASE " + column;
   int rank = 0;
-  for (const RunStatus status : {RunStatus::Pending, RunStatus::Running, RunStatus::Interrupted, RunStatus::Failed})
+  for (const RunStatus status :
+       {RunStatus::Pending, RunStatus::Running, RunStatus::Interrupted, RunStatus::Paused, RunStatus::Failed})
     sql += " WHEN '" + std::string(to_string(status)) + "' THEN " + std::to_string(rank++);
   return sql + " ELSE " + std::to_string(rank) + " END)";
 }
@@ -92,8 +94,8 @@ MergeCounts merge_shard(Store& into, const std::string& shard_path) {
     const int64_t sweeps_before = count(db, "SELECT count(*) FROM main.sweeps");
     db.exec(R"sql(
 INSERT INTO main.sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher,
-                        launcher_state, uid)
-  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, launcher_state, uid
+                        launcher_state, uid, adaptive)
+  SELECT name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, launcher_state, uid, adaptive
   FROM shard.sweeps WHERE uid NOT IN (SELECT uid FROM main.sweeps);
 CREATE TEMP TABLE merge_runs AS
   SELECT id AS old_id, uid FROM shard.runs WHERE uid NOT IN (SELECT uid FROM main.runs);
@@ -103,11 +105,12 @@ CREATE TEMP TABLE merge_upgrades AS
 INSERT INTO main.runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device, device_name,
                       started_at, ended_at, wall_seconds, steps, error, host, torchsweep_version, torch_version,
                       git_commit, command, artifact_dir, checkpoint, checkpoint_epoch, pid, heartbeat_at, attempts,
-                      engine, engine_note, note, uid)
+                      engine, engine_note, note, uid, kind)
   SELECT (SELECT m.id FROM main.sweeps m WHERE m.uid = s.uid), r.run_index, r.config_hash, r.config_json,
          r.swept_json, r.status, r.seed, r.device, r.device_name, r.started_at, r.ended_at, r.wall_seconds, r.steps,
          r.error, r.host, r.torchsweep_version, r.torch_version, r.git_commit, r.command, r.artifact_dir,
-         r.checkpoint, r.checkpoint_epoch, r.pid, r.heartbeat_at, r.attempts, r.engine, r.engine_note, r.note, r.uid
+         r.checkpoint, r.checkpoint_epoch, r.pid, r.heartbeat_at, r.attempts, r.engine, r.engine_note, r.note, r.uid,
+         r.kind
   FROM shard.runs r JOIN shard.sweeps s ON s.id = r.sweep_id
   WHERE r.id IN (SELECT old_id FROM merge_runs) ORDER BY r.id;
 UPDATE main.runs AS m SET
@@ -141,6 +144,36 @@ INSERT INTO main.summaries
 INSERT INTO main.artifacts(run_id, kind, path, epoch, created_at)
   SELECT i.new_id, a.kind, a.path, a.epoch, a.created_at FROM shard.artifacts a JOIN merge_ids i ON i.old_id = a.run_id;
 )sql");
+    // What an adaptive sweep decided. A rung a run reached is a fact whoever recorded it:
+    // the rows of every run of the shard (by uid) that the target lacks. A decision is
+    // numbered per database (seq), so two shards of one sweep number theirs alike: a
+    // shard's decision the target does not hold already (the same sweep, run, action,
+    // rule, place and time) is appended after the target's, in the shard's order.
+    db.exec(R"sql(
+INSERT OR IGNORE INTO main.rungs(run_id, rung, at, value, reached_at)
+  SELECT m.id, g.rung, g.at, g.value, g.reached_at
+  FROM shard.rungs g JOIN shard.runs r ON r.id = g.run_id JOIN main.runs m ON m.uid = r.uid;
+CREATE TEMP TABLE merge_decisions AS
+  SELECT ms.id AS sweep_id, d.seq AS old_seq, m.id AS run_id, d.action, d.rule, d.metric, d.axis, d.at, d.rung,
+         d.value, d.threshold, d.seen, d.seed, d.note, d.decided_at
+  FROM shard.decisions d JOIN shard.sweeps s ON s.id = d.sweep_id JOIN main.sweeps ms ON ms.uid = s.uid
+  LEFT JOIN shard.runs r ON r.id = d.run_id LEFT JOIN main.runs m ON m.uid = r.uid;
+DELETE FROM temp.merge_decisions WHERE EXISTS (
+  SELECT 1 FROM main.decisions x WHERE x.sweep_id = merge_decisions.sweep_id AND x.run_id IS merge_decisions.run_id
+    AND x.action = merge_decisions.action AND x.rule = merge_decisions.rule AND x.at IS merge_decisions.at
+    AND x.rung IS merge_decisions.rung AND x.decided_at = merge_decisions.decided_at);
+CREATE TEMP TABLE merge_numbered AS
+  SELECT d.*, (SELECT coalesce(max(x.seq), 0) FROM main.decisions x WHERE x.sweep_id = d.sweep_id) +
+              row_number() OVER (PARTITION BY d.sweep_id ORDER BY d.old_seq) AS new_seq
+  FROM temp.merge_decisions d;
+INSERT INTO main.decisions(sweep_id, seq, run_id, action, rule, metric, axis, at, rung, value, threshold, seen, seed,
+                           note, decided_at)
+  SELECT sweep_id, new_seq, run_id, action, rule, metric, axis, at, rung, value, threshold, seen, seed, note,
+         decided_at
+  FROM temp.merge_numbered ORDER BY sweep_id, new_seq;
+)sql");
+    counts.decisions = count(db, "SELECT count(*) FROM temp.merge_numbered");
+    db.exec("DROP TABLE temp.merge_decisions; DROP TABLE temp.merge_numbered;");
     const auto handed = move_artifact_folders(db, shard_identity, counts);
     counts.sweeps = count(db, "SELECT count(*) FROM main.sweeps") - sweeps_before;
     counts.runs = count(db, "SELECT count(*) FROM main.runs") - runs_before;
@@ -153,7 +186,8 @@ INSERT INTO main.artifacts(run_id, kind, path, epoch, created_at)
   } catch (...) {
     try {
       db.exec("DROP TABLE IF EXISTS temp.merge_runs; DROP TABLE IF EXISTS temp.merge_upgrades; "
-              "DROP TABLE IF EXISTS temp.merge_ids;");
+              "DROP TABLE IF EXISTS temp.merge_ids; DROP TABLE IF EXISTS temp.merge_decisions; "
+              "DROP TABLE IF EXISTS temp.merge_numbered;");
     } catch (...) {
     }
     db.exec("DETACH DATABASE shard");

@@ -1,5 +1,6 @@
 // `results merge SHARD.db... --into DB`: copies sweeps and runs (with their params,
-// metrics, summaries and artifacts) from shard databases into one. Sweeps and runs
+// metrics, summaries and artifacts; an adaptive sweep's settings, decisions and rungs)
+// from shard databases into one. Sweeps and runs
 // are matched by their uid, so merging the same shard twice adds nothing. A run that
 // the target holds in an earlier state (a Slurm sweep's main database holds its runs
 // as pending while the tasks write their shards) is brought up to the shard's state.
@@ -25,6 +26,7 @@ struct MergeCounts {
   int64_t skipped = 0; ///< runs already present as far along as in the shard
   int64_t folders_copied = 0;   ///< artifact folders copied for added runs
   int64_t folders_handed = 0;   ///< artifact folders handed over with updated runs
+  int64_t decisions = 0;        ///< an adaptive sweep's decisions added
 };
 
 /// Merges one shard into `into`, in one transaction. InputError when the shard is

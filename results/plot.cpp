@@ -152,6 +152,9 @@ PlotFiles files_for(const std::string& output, std::string& ext) {
   return PlotFiles{output, stem + ".dat", stem + ".gp"};
 }
 
+/// The colour of the marks where runs stopped early: black, apart from every curve's.
+constexpr const char* kStopColour = "#000000";
+
 void write_plot_command(std::ostream& gp, const std::vector<std::string>& clauses) {
   gp << "plot \\\n";
   for (size_t i = 0; i < clauses.size(); ++i) gp << "  " << clauses[i] << (i + 1 < clauses.size() ? ", \\\n" : "\n");
@@ -290,6 +293,25 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
                         style_clause(style, epochs || data.had_lone_point()) +
                         (r == 0 ? " title " + gnuplot_quoted(title) : std::string(" notitle")));
       }
+    }
+    // Where runs stopped early: a cross at each stopped run's last point (drawn or, in a
+    // group drawn as its mean, where it left the group), one legend entry for all.
+    std::vector<std::pair<double, double>> stops;
+    for (const auto& group : groups)
+      for (const auto& run : group.runs) {
+        if (!run.stopped) continue;
+        for (size_t j = run.steps.size(); j-- > 0;)
+          if (plottable(run.values[j])) {
+            stops.emplace_back(static_cast<double>(run.steps[j]), run.values[j]);
+            break;
+          }
+      }
+    if (!stops.empty()) {
+      data.comment("where runs stopped early: the last point of each stopped run");
+      for (const auto& [x, y] : stops) data.row(x, {y});
+      lines.push_back(data_name + " index " + std::to_string(data.end()) + " using 1:2 with points pt 2 ps 1.6 lw 2 " +
+                      "lc rgb '" + kStopColour + "' title " +
+                      gnuplot_quoted("stopped early (" + std::to_string(stops.size()) + ")"));
     }
   }
   {

@@ -60,7 +60,9 @@ PlotFiles plot_curves(const std::vector<Curve>& curves, const PlotOptions& optio
 
 /// As plot_curves, one colour per group: a group of one run is a plain line; a
 /// larger one its mean, with a band as `options.band` says, titled "LABEL (n=3)".
-/// Bands are drawn first, so no band covers another group's line.
+/// Bands are drawn first, so no band covers another group's line. A run stopped early
+/// (Curve::stopped) gets a black cross at its last plottable point, the crosses one
+/// legend entry "stopped early (N)", drawn last.
 PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& options);
 
 /// A search's picture: each run's summary (`summary`: last, min, ...) of the metric

@@ -99,27 +99,39 @@ std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection) {
   } else {
     std::tie(where, binds) = sweep_condition(selection.sweep, "r.sweep_id");
   }
-  auto stmt = db.prepare(
-      "SELECT r.id, r.sweep_id, s.name, r.run_index, r.status, r.config_hash, r.swept_json, r.error, r.steps, "
-      "r.wall_seconds FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE " +
-      where + " AND " + filter.where + " ORDER BY r.id");
   binds.insert(binds.end(), filter.binds.begin(), filter.binds.end());
-  for (size_t i = 0; i < binds.size(); ++i) stmt.bind(static_cast<int>(i + 1), binds[i]);
-  std::vector<RunInfo> runs;
-  while (stmt.step()) {
-    RunInfo r;
-    r.id = stmt.get_int(0);
-    r.sweep_id = stmt.get_int(1);
-    r.sweep_name = stmt.get_text(2);
-    r.index = stmt.get_int(3);
-    r.status = stmt.get_text(4);
-    r.config_hash = stmt.get_text(5);
-    r.swept = nlohmann::json::parse(stmt.get_text(6), nullptr, false);
-    r.error = stmt.get_text(7);
-    r.steps = stmt.get(8);
-    r.wall_seconds = stmt.get(9);
-    runs.push_back(std::move(r));
-  }
+  // Runs of other kinds stay out only where the caller asked for training runs and the
+  // user named neither run ids nor `kind`.
+  const bool training_only = selection.training_only && selection.run_ids.empty() &&
+                             std::find(filter.columns.begin(), filter.columns.end(), "kind") == filter.columns.end();
+  auto query = [&](bool only_training) {
+    auto stmt = db.prepare(
+        "SELECT r.id, r.sweep_id, s.name, r.run_index, r.status, r.config_hash, r.swept_json, r.error, r.steps, "
+        "r.wall_seconds, r.kind FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE " +
+        where + " AND " + filter.where + (only_training ? " AND r.kind = 'train'" : "") + " ORDER BY r.id");
+    for (size_t i = 0; i < binds.size(); ++i) stmt.bind(static_cast<int>(i + 1), binds[i]);
+    std::vector<RunInfo> found;
+    while (stmt.step()) {
+      RunInfo r;
+      r.id = stmt.get_int(0);
+      r.sweep_id = stmt.get_int(1);
+      r.sweep_name = stmt.get_text(2);
+      r.index = stmt.get_int(3);
+      r.status = stmt.get_text(4);
+      r.config_hash = stmt.get_text(5);
+      r.swept = nlohmann::json::parse(stmt.get_text(6), nullptr, false);
+      r.error = stmt.get_text(7);
+      r.steps = stmt.get(8);
+      r.wall_seconds = stmt.get(9);
+      r.kind = stmt.get_text(10);
+      found.push_back(std::move(r));
+    }
+    return found;
+  };
+  std::vector<RunInfo> runs = query(training_only);
+  if (runs.empty() && training_only && !query(false).empty())
+    throw InputError("the selected runs are all lr-find runs, which are left out here unless asked for: "
+                     "--where 'kind = lr_find'");
   if (runs.empty()) {
     if (!selection.run_ids.empty()) throw InputError("no run with the id(s) given in this database");
     if (!selection.where.empty()) return runs;  // a filter may rightly match nothing
@@ -137,8 +149,11 @@ Table list_runs(Database& db, const RunSelection& selection) {
       for (const auto& item : run.swept.items())
         if (std::find(swept_keys.begin(), swept_keys.end(), item.key()) == swept_keys.end())
           swept_keys.push_back(item.key());
+  // Which runs are not training runs (an lr-find) shows only where some are not.
+  const bool kinds = std::any_of(runs.begin(), runs.end(), [](const RunInfo& r) { return r.kind != "train"; });
   Table table;
   table.columns = {"run", "sweep", "status"};
+  if (kinds) table.columns.push_back("kind");
   for (const auto& k : swept_keys) table.columns.push_back(k);
   for (const auto& c : {"config_hash", "steps", "train/loss", "seconds"}) table.columns.push_back(c);
   table.durations = {"seconds"};
@@ -146,6 +161,7 @@ Table list_runs(Database& db, const RunSelection& selection) {
   SummaryLookup summary(db);
   for (const auto& run : runs) {
     std::vector<SqlValue> row = {run.id, run.sweep_name + " #" + std::to_string(run.sweep_id), run.status};
+    if (kinds) row.emplace_back(run.kind);
     for (const auto& k : swept_keys) row.push_back(param(run.id, k));
     const auto loss = summary(run.id, "train/loss");
     row.push_back(run.config_hash);

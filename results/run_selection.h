@@ -22,6 +22,9 @@ struct RunSelection {
   std::vector<int64_t> run_ids;
   /// A filter in the language of filter.h, applied on top ("" for none).
   std::string where;
+  /// Only training runs (runs.kind 'train'): runs of other kinds (an lr-find's) are left
+  /// out unless run ids are given or the filter names `kind` (--where 'kind = lr_find').
+  bool training_only = false;
 };
 
 struct RunInfo {
@@ -30,6 +33,7 @@ struct RunInfo {
   std::string sweep_name;
   int64_t index = 0;
   std::string status;
+  std::string kind;  ///< runs.kind: train | lr_find
   std::string config_hash;
   nlohmann::json swept;
   std::string error;
@@ -46,7 +50,8 @@ std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string&
 /// run; an empty list when only the `where` filter matches nothing.
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection);
 
-/// One row per run: id, sweep, status, swept values, hash, steps, last train/loss, time.
+/// One row per run: id, sweep, status, swept values, hash, steps, last train/loss, time;
+/// a `kind` column after status when some run is not a training run (an lr-find).
 Table list_runs(Database& db, const RunSelection& selection);
 
 /// A parameter's value for a run, or null when the run does not have it.

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "results/annotations.h"
+#include "results/decision_views.h"
 #include "results/metric_sink.h"
 #include "results/run_selection.h"
 
@@ -128,6 +129,11 @@ std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id
     summaries.rows.push_back(std::move(row));
   }
   sections.emplace_back("summaries", std::move(summaries));
+  // A run of an adaptive sweep: what was decided about it and the rungs it reached.
+  Table decisions = run_decisions(db, run_id);
+  if (!decisions.rows.empty()) sections.emplace_back("decisions", std::move(decisions));
+  Table rungs = run_rungs(db, run_id);
+  if (!rungs.rows.empty()) sections.emplace_back("rungs", std::move(rungs));
   return sections;
 }
 

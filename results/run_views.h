@@ -12,7 +12,8 @@
 
 namespace torchsweep {
 
-/// One run: its record, its parameters and its metric summaries.
+/// One run: its record, its parameters and its metric summaries; for a run of an
+/// adaptive sweep, also its decisions and its rungs (sections present only when it has any).
 std::vector<std::pair<std::string, Table>> show_run(Database& db, int64_t run_id);
 
 /// Every metric of one run, columns in the order they were first logged: one row per

@@ -18,6 +18,7 @@
 #include "results/store.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/data/cifar_files.h"
+#include "tests/results/adaptive_fixture.h"
 #include "tests/command_helpers.h"
 #include "tests/test_helpers.h"
 
@@ -872,7 +873,7 @@ TEST(CliCommandsTest, AMistypedCommandIsNamedWithTheClosestOne) {
   EXPECT_EQ(list.code, 2);
   EXPECT_NE(list.err.find("torchsweep results: unknown command 'lsit', did you mean 'list'?"), std::string::npos)
       << list.err;
-  EXPECT_NE(list.err.find("expected one of: list, sweeps, compare"), std::string::npos) << list.err;
+  EXPECT_NE(list.err.find("expected one of: list, sweeps, rungs, compare"), std::string::npos) << list.err;
 }
 
 TEST(CliCommandsTest, TheCompletionScriptCompletesCommandsAndFlags) {
@@ -945,9 +946,11 @@ TEST(CliAnnotateTest, TagSweepsAndDeleteWithItsArtifacts) {
 
   const auto sweeps = torchsweep_cli(dir, {"results", "sweeps", "--format", "csv", "--db", "seed.db"});
   ASSERT_EQ(sweeps.code, 0) << sweeps.err;
-  EXPECT_NE(sweeps.out.find("sweep,name,mode,launcher,created,runs,pending,running,finished,"), std::string::npos)
+  EXPECT_NE(sweeps.out.find("sweep,name,mode,launcher,created,runs,pending,running,paused,finished,stopped,diverged,"
+                            "failed,interrupted,"),
+            std::string::npos)
       << sweeps.out;
-  EXPECT_NE(sweeps.out.find(",6,0,0,6,0,0,0,"), std::string::npos) << sweeps.out;
+  EXPECT_NE(sweeps.out.find(",6,0,0,0,6,0,0,0,0,"), std::string::npos) << sweeps.out;
 
   std::string folder = query(db, "SELECT artifact_dir FROM runs WHERE id = 2");
   ASSERT_FALSE(folder.empty());
@@ -1415,6 +1418,87 @@ TEST(CliWorkersTest, AWorkerTrainingAFusedGroupShowsOneStatusLineNamingItsRuns) 
   // Each run's own end line keeps its label.
   for (int run = 1; run <= 6; ++run)
     EXPECT_NE(screen.find("run " + std::to_string(run) + " [" + std::to_string(run) + "/6]"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+/// Issue 24: an adaptive sweep's record as a user reads it: status counts stopped and
+/// paused runs and prints the rule and its rungs; results rungs, list --where, show,
+/// curves and compare (without the lr-find) from the same file
+/// (tests/results/adaptive_fixture.h says what it holds).
+TEST(CliAdaptiveTest, StatusAndResultsShowStoppedRunsAndTheRungs) {
+  TempDir dir;
+  torchsweep::testing::adaptive::AdaptiveSweep made;
+  {
+    auto store = torchsweep::Store::open(dir.file("a.db"));
+    made = torchsweep::testing::adaptive::write_adaptive_sweep(*store);
+  }
+  const auto& r = made.runs;
+  auto id = [&](size_t i) { return std::to_string(r[i]); };
+  auto status = torchsweep_cli(dir, {"status", "--db", "a.db"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_NE(status.out.find("'asha' (local, "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("): 6 run(s), 1 paused, 1 finished, 4 stopped\n"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("early stopping: asha on test/loss (minimize, per epoch), eta 3, min_resource 1\n"
+                            "  rung 0 at epoch 1: 6 reached, 2 promoted, 3 stopped, 1 paused, cutoff 0.45, best 0.4\n"
+                            "  rung 1 at epoch 3: 2 reached, 0 promoted, 1 stopped, cutoff 0.3, best 0.3\n"),
+            std::string::npos)
+      << status.out;
+  // The paused run is among the runs in progress.
+  bool paused_shown = false;
+  {
+    std::istringstream status_lines(status.out);
+    std::string row;
+    while (std::getline(status_lines, row)) {
+      const size_t start = row.find_first_not_of(' ');  // the run column is right-aligned
+      paused_shown = paused_shown || (start != std::string::npos && row.compare(start, id(5).size() + 1, id(5) + " ") == 0 &&
+                                      row.find(" paused ") != std::string::npos);
+    }
+  }
+  EXPECT_TRUE(paused_shown) << status.out;
+
+  auto rungs = torchsweep_cli(dir, {"results", "rungs", "--db", "a.db", "--format", "csv"});
+  ASSERT_EQ(rungs.code, 0) << rungs.err;
+  EXPECT_EQ(rungs.out, "rung,axis,at,reached,promoted,stopped,paused,cutoff,best,promoted_runs,stopped_runs\n"
+                       "0,epoch,1,6,2,3,1,0.45,0.4,\"" + id(1) + "," + id(3) + "\",\"" + id(0) + "," + id(2) + "," +
+                           id(4) + "\"\n"
+                       "1,epoch,3,2,0,1,0,0.3,0.3,," + id(1) + "\n");
+
+  auto stopped = torchsweep_cli(dir, {"results", "list", "--db", "a.db", "--where", "status = stopped", "--format",
+                                      "csv"});
+  ASSERT_EQ(stopped.code, 0) << stopped.err;
+  std::vector<std::string> listed;
+  std::istringstream lines(stopped.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) listed.push_back(line.substr(0, line.find(',')));
+  EXPECT_EQ(listed, (std::vector<std::string>{id(0), id(1), id(2), id(4)})) << stopped.out;
+
+  auto show = torchsweep_cli(dir, {"results", "show", id(1), "--db", "a.db"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_NE(show.out.find("\ndecisions\n"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("0.35 > 0.3, the top 1/3 cutoff of 2 runs at rung 1"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("\nrungs\n"), std::string::npos) << show.out;
+
+  auto curves = torchsweep_cli(dir, {"results", "curves", "--db", "a.db", "--metric", "test/loss", "--by",
+                                     "optimizer.lr", "--format", "csv"});
+  ASSERT_EQ(curves.code, 0) << curves.err;
+  EXPECT_EQ(curves.out.substr(0, curves.out.find('\n')),
+            "epoch,optimizer.lr = 0.01 (stopped at 1),optimizer.lr = 0.03 (stopped at 3),"
+            "optimizer.lr = 0.1 (stopped at 1),optimizer.lr = 0.3,optimizer.lr = 1 (stopped at 1),optimizer.lr = 3");
+
+  // Every sweep's runs by rate: the lr-find's 1e-7 is not a group unless asked for.
+  auto compare = torchsweep_cli(dir, {"results", "compare", "--db", "a.db", "--sweep", "all", "--by", "optimizer.lr",
+                                      "--format", "csv"});
+  ASSERT_EQ(compare.code, 0) << compare.err;
+  EXPECT_EQ(compare.out.find("1e-07,"), std::string::npos) << compare.out;
+  EXPECT_NE(compare.out.find("\n0.01,1,"), std::string::npos) << compare.out;
+  compare = torchsweep_cli(dir, {"results", "compare", "--db", "a.db", "--sweep", "all", "--by", "optimizer.lr",
+                                 "--where", "kind = lr_find", "--format", "csv"});
+  ASSERT_EQ(compare.code, 0) << compare.err;
+  EXPECT_NE(compare.out.find("\n1e-07,1,2,9,"), std::string::npos) << compare.out;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // Comparing groups of runs, and the comparison rendered as JSON and CSV.
+#include "tests/results/adaptive_fixture.h"
 #include "tests/results/results_fixture.h"
 
 namespace {
@@ -207,6 +208,32 @@ TEST(QueriesRenderTest, RenderedCompareTableIsValidJsonAndCsv) {
   EXPECT_EQ(csv[0][0], "optimizer.lr");
   EXPECT_EQ(std::stod(csv[1][0]), 0.1);
   EXPECT_EQ(std::stod(csv[1][3]), 0.1);  // last
+}
+
+}  // namespace
+
+
+namespace {
+
+using namespace torchsweep::testing::results;  // NOLINT: the fixture's vocabulary
+using CompareAdaptiveTest = torchsweep::testing::adaptive::AdaptiveQueriesTest;
+
+TEST_F(CompareAdaptiveTest, AnLrFindRunIsNoGroupUnlessAskedFor) {
+  CompareOptions o;
+  o.runs.sweep = "all";
+  o.by = {"optimizer.lr"};
+  const Table t = compare_runs(db(), o);
+  // The six rates of the ASHA sweep; the lr-find's starting rate 1e-7 is no group.
+  ASSERT_EQ(t.rows.size(), 6u);
+  EXPECT_CELL(t.rows[0][0], D(0.01));
+  EXPECT_CELL(t.rows[5][0], D(3.0));
+  o.runs.where = "kind = lr_find";
+  const Table lr_find = compare_runs(db(), o);
+  ASSERT_EQ(lr_find.rows.size(), 1u);
+  EXPECT_CELL(lr_find.rows[0][0], D(1e-7));
+  EXPECT_CELL(lr_find.rows[0][1], I(1));
+  EXPECT_CELL(lr_find.rows[0][2], D(2.0));  // first train/loss
+  EXPECT_CELL(lr_find.rows[0][3], D(9.0));  // last
 }
 
 }  // namespace

@@ -364,3 +364,32 @@ TEST(CurveGroupsBandTest, ParseBand) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Runs stopped early leave their group's mean where they stop: its column counts them.
+TEST(CurveGroupsStoppedTest, TheMeanColumnCountsTheGroupsStoppedRuns) {
+  auto curve = [](int64_t id, const std::string& label, std::vector<double> values, bool stopped) {
+    Curve c;
+    c.run_id = id;
+    c.label = label;
+    for (size_t i = 0; i < values.size(); ++i) c.steps.push_back(static_cast<int64_t>(i));
+    c.values = std::move(values);
+    c.stopped = stopped;
+    return c;
+  };
+  const auto groups = torchsweep::group_curves({curve(1, "lr = 0.1", {2.0, 1.0, 0.5}, false),
+                                                curve(2, "lr = 0.1", {3.0}, true),
+                                                curve(3, "lr = 1", {4.0, 2.0, 1.0}, false),
+                                                curve(4, "lr = 1", {5.0, 3.0, 2.0}, false)});
+  const Table t = torchsweep::groups_table(groups, Band::MinMax);
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"step", "lr = 0.1 mean (1 of 2 stopped)", "lr = 0.1 min",
+                                                 "lr = 0.1 max", "lr = 1 mean", "lr = 1 min", "lr = 1 max"}));
+  // Step 1: run 2 has stopped, so the mean is run 1's alone.
+  EXPECT_EQ(t.rows[1][1], SqlValue(1.0));
+  EXPECT_EQ(t.rows[0][1], SqlValue(2.5));
+  // Thinned, a curve stays stopped.
+  EXPECT_TRUE(torchsweep::downsample(groups[0], Downsample{2, std::nullopt}).runs[1].stopped);
+}
+
+}  // namespace

@@ -1,5 +1,6 @@
 // Curves of a metric per run, on its axis, side by side.
 #include "results/curve_groups.h"
+#include "tests/results/adaptive_fixture.h"
 #include "tests/results/results_fixture.h"
 
 namespace {
@@ -113,6 +114,36 @@ TEST_F(EpochAxisTest, CurvesOfAnEpochMetricCountEpochsAndRefuseToMixAxes) {
   // r1 logged test/acc on the step axis: one chart cannot hold both.
   ASSERT_THROWS_WITH(load_curves(db(), RunSelection{"", {r1, run_id}, ""}, "test/acc", {}), InputError,
                      "'test/acc' is per step in run 1 but per epoch in run 7");
+}
+
+}  // namespace
+
+namespace {
+
+using namespace torchsweep::testing::results;  // NOLINT: the fixture's vocabulary
+using CurvesAdaptiveTest = torchsweep::testing::adaptive::AdaptiveQueriesTest;
+
+TEST_F(CurvesAdaptiveTest, AStoppedRunsColumnSaysWhereItStopped) {
+  const auto curves = load_curves(db(), RunSelection{}, "test/loss", {"optimizer.lr"});
+  ASSERT_EQ(curves.size(), 6u);
+  // r0, r1, r2, r4 were stopped; r3 finished; r5 is paused (not stopped).
+  const std::vector<bool> stopped = {true, true, true, false, true, false};
+  for (size_t i = 0; i < curves.size(); ++i) {
+    EXPECT_EQ(curves[i].run_id, made.runs[i]);
+    EXPECT_EQ(curves[i].stopped, stopped[i]) << "run " << i;
+  }
+  const Table t = curves_table(curves);
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"epoch", "optimizer.lr = 0.01 (stopped at 1)",
+                                                 "optimizer.lr = 0.03 (stopped at 3)",
+                                                 "optimizer.lr = 0.1 (stopped at 1)", "optimizer.lr = 0.3",
+                                                 "optimizer.lr = 1 (stopped at 1)", "optimizer.lr = 3"}));
+  // Epoch 3: only r1 and r3 got there.
+  ASSERT_EQ(t.rows.size(), 3u);
+  const std::vector<SqlValue> third = {I(3), N, D(0.35), N, D(0.3), N, N};
+  for (size_t c = 0; c < third.size(); ++c) EXPECT_CELL(t.rows[2][c], third[c]) << "col " << c;
+  // On the step axis, where r1 stopped is its last step, 8 (three epochs of three steps).
+  const auto steps = load_curves(db(), RunSelection{"", {made.runs[1]}, ""}, "train/loss", {});
+  EXPECT_EQ(curves_table(steps).columns[1], "run " + std::to_string(made.runs[1]) + " (stopped at 8)");
 }
 
 }  // namespace

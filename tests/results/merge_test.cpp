@@ -206,3 +206,148 @@ TEST(MergeTest, AnUpdatedRunsFolderIsHandedToTheTarget) {
 }
 
 }  // namespace
+
+namespace {
+
+/// One shard's part of an adaptive sweep: its runs (uid, status, kind), rungs
+/// (run index, rung, at, value) and decisions (seq, run index or -1 for none, action).
+struct ShardRun {
+  std::string uid;
+  torchsweep::RunStatus status;
+  std::string kind = "train";
+};
+struct ShardRung {
+  size_t run;
+  int64_t rung, at;
+  double value;
+};
+struct ShardDecision {
+  int64_t seq;
+  int run;  ///< index into the shard's runs; -1: about no run
+  std::string action;
+};
+
+void write_adaptive_shard(const std::string& path, const torchsweep::NewSweep& sweep, const std::vector<ShardRun>& runs,
+                          const std::vector<ShardRung>& rungs, const std::vector<ShardDecision>& decisions) {
+  auto store = torchsweep::Store::open(path);
+  std::vector<torchsweep::NewRun> new_runs;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    torchsweep::NewRun r;
+    r.index = static_cast<int64_t>(i);
+    r.config_hash = "h-" + runs[i].uid;
+    r.config_json = "{}";
+    r.uid = runs[i].uid;
+    r.kind = runs[i].kind;
+    new_runs.push_back(r);
+  }
+  const auto [sweep_id, ids] = store->create_sweep(sweep, new_runs);
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (runs[i].status != torchsweep::RunStatus::Pending) store->end_run(ids[i], runs[i].status, "", 3, 1.0);
+  for (const auto& g : rungs)
+    store->db()
+        .prepare("INSERT INTO rungs(run_id, rung, at, value, reached_at) VALUES (?, ?, ?, ?, '2026-12-06T12:00:00Z')")
+        .bind(1, ids[g.run])
+        .bind(2, g.rung)
+        .bind(3, g.at)
+        .bind(4, g.value)
+        .run();
+  for (const auto& d : decisions)
+    store->db()
+        .prepare("INSERT INTO decisions(sweep_id, seq, run_id, action, rule, rung, at, decided_at) "
+                 "VALUES (?, ?, ?, ?, 'asha', 0, 1, ?)")
+        .bind(1, sweep_id)
+        .bind(2, d.seq)
+        .bind(3, d.run < 0 ? torchsweep::SqlValue(nullptr) : torchsweep::SqlValue(ids[static_cast<size_t>(d.run)]))
+        .bind(4, d.action)
+        .bind(5, path + " " + std::to_string(d.seq))  // a time of its own per shard and decision
+        .run();
+}
+
+std::string rows(torchsweep::Store& store, const std::string& sql) {
+  return text(store, "SELECT coalesce(group_concat(row, ';'), '') FROM (" + sql + ")");
+}
+
+/// Issue 24: shards of an adaptive sweep carry its decisions and rungs, runs' kinds and
+/// sweeps' adaptive settings into the main database, ids remapped, idempotently; two
+/// shards that both number their decisions from 1 keep every decision, in shard order.
+TEST(MergeTest, AnAdaptiveSweepsDecisionsRungsAndKindsAreMergedOnce) {
+  using torchsweep::RunStatus;
+  TempDir dir;
+  auto main = torchsweep::Store::open(dir.file("main.db"));
+  // Another sweep first, so that the adaptive sweep's runs have other ids here (3, 4, 5)
+  // than in the shards (1, 2 and 1).
+  torchsweep::NewRun filler;
+  filler.config_hash = "f";
+  filler.config_json = "{}";
+  main->create_sweep({"other", "{}", "o", "o.yaml"}, {filler, filler});
+  torchsweep::NewSweep sweep{"asha", "{}", "x", "s.yaml"};
+  sweep.adaptive_json = R"({"early_stop": {"rule": "asha", "eta": 3}})";
+  std::vector<torchsweep::NewRun> pending(3, filler);
+  for (size_t i = 0; i < pending.size(); ++i) pending[i].uid = "run-" + std::to_string(i);
+  main->create_sweep(sweep, pending);
+  sweep.uid = text(*main, "SELECT uid FROM sweeps WHERE name = 'asha'");
+  EXPECT_EQ(rows(*main, "SELECT id || ' ' || uid AS row FROM runs WHERE uid LIKE 'run-%' ORDER BY id"),
+            "3 run-0;4 run-1;5 run-2");
+
+  // Task 0: run-0 stopped at rung 0, run-1 paused there after its promotion.
+  write_adaptive_shard(dir.file("a.db"), sweep, {{"run-0", RunStatus::Stopped}, {"run-1", RunStatus::Paused}},
+                       {{0, 0, 1, 0.9}, {1, 0, 1, 0.5}}, {{1, 1, "promote"}, {2, 0, "stop"}});
+  // Task 1: run-2 finished after its promotion, a proposal about no run; and an lr-find
+  // sweep of its own the main database has not seen.
+  write_adaptive_shard(dir.file("b.db"), sweep, {{"run-2", RunStatus::Finished}}, {{0, 0, 1, 0.4}},
+                       {{1, 0, "promote"}, {2, -1, "propose"}});
+  {
+    torchsweep::NewSweep lr_find{"lr-find", "{}", "l", "l.yaml"};
+    lr_find.mode = "lr_find";
+    lr_find.adaptive_json = R"({"search": {"mode": "tpe"}})";
+    torchsweep::NewRun run = filler;
+    run.kind = "lr_find";
+    auto b = torchsweep::Store::open(dir.file("b.db"));
+    b->create_sweep(lr_find, {run});
+  }
+  const auto a = torchsweep::merge_shard(*main, dir.file("a.db"));
+  EXPECT_EQ(a.updated, 2);
+  EXPECT_EQ(a.decisions, 2);
+  const auto b = torchsweep::merge_shard(*main, dir.file("b.db"));
+  EXPECT_EQ(b.updated, 1);
+  EXPECT_EQ(b.runs, 1);
+  EXPECT_EQ(b.sweeps, 1);
+  EXPECT_EQ(b.decisions, 2);
+
+  const std::string decisions =
+      "SELECT seq || ' ' || coalesce(run_id, '-') || ' ' || action AS row FROM decisions "
+      "WHERE sweep_id = (SELECT id FROM sweeps WHERE name = 'asha') ORDER BY seq";
+  // a's 1 (run-1 promoted), a's 2 (run-0 stopped), b's 1 (run-2 promoted), b's 2 (a proposal).
+  EXPECT_EQ(rows(*main, decisions), "1 4 promote;2 3 stop;3 5 promote;4 - propose");
+  const std::string rungs = "SELECT run_id || ' ' || rung || ' ' || at || ' ' || value AS row FROM rungs "
+                            "ORDER BY run_id, rung";
+  EXPECT_EQ(rows(*main, rungs), "3 0 1 0.9;4 0 1 0.5;5 0 1 0.4");
+  EXPECT_EQ(rows(*main, "SELECT uid || ' ' || status || ' ' || kind AS row FROM runs WHERE uid LIKE 'run-%' ORDER BY id"),
+            "run-0 stopped train;run-1 paused train;run-2 finished train");
+  EXPECT_EQ(text(*main, "SELECT kind FROM runs WHERE sweep_id = (SELECT id FROM sweeps WHERE name = 'lr-find')"),
+            "lr_find");
+  EXPECT_EQ(text(*main, "SELECT adaptive FROM sweeps WHERE name = 'lr-find'"), R"({"search": {"mode": "tpe"}})");
+  EXPECT_EQ(text(*main, "SELECT adaptive FROM sweeps WHERE name = 'asha'"), R"({"early_stop": {"rule": "asha", "eta": 3}})");
+
+  // Merging again adds nothing.
+  for (const char* shard : {"a.db", "b.db"}) {
+    const auto again = torchsweep::merge_shard(*main, dir.file(shard));
+    EXPECT_EQ(again.decisions, 0) << shard;
+    EXPECT_EQ(again.runs + again.updated + again.sweeps, 0) << shard;
+  }
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM decisions"), 4);
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM rungs"), 3);
+
+  // A later shard where run-1 went on from its pause to finish, past rung 1: the run is
+  // brought up to it and keeps its rung 0; the paused shard does not bring it back.
+  write_adaptive_shard(dir.file("c.db"), sweep, {{"run-1", RunStatus::Finished}}, {{0, 1, 3, 0.35}}, {});
+  EXPECT_EQ(torchsweep::merge_shard(*main, dir.file("c.db")).updated, 1);
+  EXPECT_EQ(torchsweep::merge_shard(*main, dir.file("a.db")).updated, 0);
+  EXPECT_EQ(text(*main, "SELECT status FROM runs WHERE uid = 'run-1'"), "finished");
+  EXPECT_EQ(rows(*main, rungs), "3 0 1 0.9;4 0 1 0.5;4 1 3 0.35;5 0 1 0.4");
+  auto check = main->db().prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check.step());
+  EXPECT_EQ(check.get_text(0), "ok");
+}
+
+}  // namespace

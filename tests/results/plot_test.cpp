@@ -817,3 +817,45 @@ TEST(PlotTest, ScanWithNoDrawablePointIsAnInputErrorAndWritesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Issue 24: where a run stopped early is marked, at its last point that can be drawn.
+TEST(PlotTest, AStoppedRunsLastPointIsMarkedWithACross) {
+  SKIP_WITHOUT_GNUPLOT();
+  TempDir dir;
+  PlotOptions options;
+  options.output = dir.file("stopped.svg");
+  Curve finished, stopped, nan_end;
+  finished.run_id = 1;
+  finished.label = "lr = 0.1";
+  finished.steps = {0, 1, 2, 3};
+  finished.values = {4.0, 3.0, 2.0, 1.0};
+  stopped = finished;
+  stopped.run_id = 2;
+  stopped.label = "lr = 1";
+  stopped.steps = {0, 1};
+  stopped.values = {5.0, 4.5};
+  stopped.stopped = true;
+  nan_end = stopped;  // stopped with a last point that is NaN: the mark goes on the one before
+  nan_end.run_id = 3;
+  nan_end.label = "lr = 3";
+  nan_end.steps = {0, 1, 2};
+  nan_end.values = {6.0, 5.5, std::numeric_limits<double>::quiet_NaN()};
+  const auto files = plot_curves({finished, stopped, nan_end}, options);
+  const auto blocks = data_blocks(read_file(files.data));
+  ASSERT_EQ(blocks.size(), 4u);
+  EXPECT_EQ(blocks[3], (std::vector<std::string>{"# where runs stopped early: the last point of each stopped run",
+                                                 "1 4.5", "1 5.5"}));
+  const std::string script = read_file(files.script);
+  EXPECT_NE(script.find("index 3 using 1:2 with points pt 2 ps 1.6 lw 2 lc rgb '#000000' title 'stopped early (2)'"),
+            std::string::npos)
+      << script;
+  EXPECT_NE(read_file(files.chart).find(">stopped early (2)<"), std::string::npos);
+  // Without a stopped run there is no such block or legend entry.
+  options.output = dir.file("plain.svg");
+  const auto plain = plot_curves({finished}, options);
+  EXPECT_EQ(read_file(plain.script).find("stopped early"), std::string::npos);
+}
+
+}  // namespace

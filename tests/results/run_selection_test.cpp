@@ -1,4 +1,5 @@
 // Selecting runs: sweeps by id, name and recency, explicit ids, listing, parameters.
+#include "tests/results/adaptive_fixture.h"
 #include "tests/results/results_fixture.h"
 
 namespace {
@@ -126,6 +127,56 @@ TEST_F(QueriesTest, ParamValue) {
   EXPECT_CELL(param_value(db(), r3, "seed"), I(1));
   EXPECT_CELL(param_value(db(), r3, "optimizer.name"), T("sgd"));
   EXPECT_CELL(param_value(db(), r3, "nothing"), N);
+}
+
+}  // namespace
+
+
+namespace {
+
+using namespace torchsweep::testing::results;  // NOLINT: the fixture's vocabulary
+using RunSelectionAdaptiveTest = torchsweep::testing::adaptive::AdaptiveQueriesTest;
+
+TEST_F(RunSelectionAdaptiveTest, StoppedAndPausedRunsAreSelectedByTheirStatus) {
+  // r0, r1, r2 and r4 were stopped; r5 waits at rung 0.
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {}, "status = stopped"})), id_list({0, 1, 2, 4}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {}, "status = 'paused'"})), id_list({5}));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"", {}, "status in (finished, paused)"})), id_list({3, 5}));
+  const Table t = list_runs(db(), RunSelection{"", {}, "status = stopped and optimizer.lr > 0.05"});
+  ASSERT_EQ(t.rows.size(), 2u);  // r2 (0.1) and r4 (1)
+  EXPECT_CELL(t.rows[0][0], I(made.runs[2]));
+  EXPECT_CELL(t.rows[0][2], T("stopped"));
+  EXPECT_CELL(t.rows[1][0], I(made.runs[4]));
+}
+
+TEST_F(RunSelectionAdaptiveTest, ListShowsAKindColumnOnlyWhereARunIsNotATrainingRun) {
+  const Table latest = list_runs(db(), RunSelection{});
+  EXPECT_EQ(std::find(latest.columns.begin(), latest.columns.end(), "kind"), latest.columns.end());
+  const Table all = list_runs(db(), RunSelection{"all", {}, ""});
+  ASSERT_EQ(all.columns[3], "kind");
+  ASSERT_EQ(all.rows.size(), 7u);
+  EXPECT_CELL(all.rows[0][0], I(made.lr_find_run));
+  EXPECT_CELL(all.rows[0][3], T("lr_find"));
+  EXPECT_CELL(all.rows[1][3], T("train"));
+  EXPECT_EQ(ids_of(select_runs(db(), RunSelection{"all", {}, "kind = lr_find"})),
+            std::vector<int64_t>{made.lr_find_run});
+}
+
+TEST_F(RunSelectionAdaptiveTest, TrainingOnlyLeavesLrFindRunsOutUnlessAskedFor) {
+  RunSelection all{"all", {}, ""};
+  all.training_only = true;
+  EXPECT_EQ(ids_of(select_runs(db(), all)), id_list({0, 1, 2, 3, 4, 5}));
+  // Asked for: by the filter naming kind, or by id.
+  RunSelection by_kind{"all", {}, "kind != train"};
+  by_kind.training_only = true;
+  EXPECT_EQ(ids_of(select_runs(db(), by_kind)), std::vector<int64_t>{made.lr_find_run});
+  RunSelection by_id{"", {made.lr_find_run}, ""};
+  by_id.training_only = true;
+  EXPECT_EQ(ids_of(select_runs(db(), by_id)), std::vector<int64_t>{made.lr_find_run});
+  // A sweep of lr-find runs only: said so, with the way to ask for them.
+  RunSelection lr_find{"lr-find", {}, ""};
+  lr_find.training_only = true;
+  ASSERT_THROWS_WITH(select_runs(db(), lr_find), InputError, "--where 'kind = lr_find'");
 }
 
 }  // namespace

@@ -169,3 +169,94 @@ TEST(SchemaTest, EveryDatabaseGetsAUidOfItsOwnOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Whether the database takes `status` for run `id` (the CHECK of runs.status).
+bool takes_status(Database& db, int64_t id, const std::string& status) {
+  try {
+    db.prepare("UPDATE runs SET status = ? WHERE id = ?").bind(1, status).bind(2, id).run();
+    return true;
+  } catch (const torchsweep::DatabaseError&) {
+    return false;
+  }
+}
+
+/// Schema 11: a database written by schema 10 (runs.status's CHECK without paused and
+/// stopped) is upgraded keeping every row, and then takes the new statuses, as a new
+/// database does; a status no one knows is still refused.
+TEST(SchemaTest, AVersionTenDatabaseUpgradesToTakeStoppedAndPausedRuns) {
+  TempDir dir;
+  const std::string path = dir.file("v10.db");
+  {
+    Database raw(path, Database::Mode::ReadWrite);
+    raw.exec(fixture("schema_v10.sql"));
+    EXPECT_EQ(torchsweep::schema_version(raw), 10);
+    EXPECT_FALSE(takes_status(raw, 1, "stopped")) << "schema 10 refuses it";
+  }
+  auto store = torchsweep::Store::open(path);
+  Database& db = store->db();
+  EXPECT_EQ(torchsweep::schema_version(db), 11);
+  // The rows as the fixture holds them (counted in schema_v10.sql).
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM sweeps"), 2);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metrics"), 186);
+  EXPECT_EQ(text(db, "SELECT group_concat(x, ',') FROM (SELECT id || ' ' || status AS x FROM runs ORDER BY id)"),
+            "1 finished,2 failed");
+  EXPECT_EQ(text(db, "SELECT error FROM runs WHERE id = 2"), "CUDA out of memory");
+  EXPECT_EQ(text(db, "SELECT tag || ' ' || note FROM run_tags JOIN runs ON runs.id = run_id"),
+            "baseline the seed's rate");
+  EXPECT_EQ(text(db, "SELECT value FROM meta WHERE key = 'uid'"), "075ba568d4ca1bc1fed36d1a04b927e6");
+  EXPECT_EQ(text(db, "SELECT launcher_state FROM sweeps WHERE id = 2"),
+            R"({"shard_dir":"/lab/lr-slurm/sweep-2","jobs":{"array":["101","102"],"merge":"103"}})");
+  // The new columns, with their defaults for what was there; the new tables, empty.
+  EXPECT_EQ(text(db, "SELECT group_concat(kind, ',') FROM runs"), "train,train");
+  EXPECT_EQ(text(db, "SELECT group_concat(adaptive, ',') FROM sweeps"), "{},{}");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM decisions"), 0);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM rungs"), 0);
+  for (const char* status : {"stopped", "paused", "finished"}) EXPECT_TRUE(takes_status(db, 1, status)) << status;
+  EXPECT_FALSE(takes_status(db, 1, "bogus"));
+  EXPECT_EQ(text(db, "SELECT status FROM runs WHERE id = 1"), "finished");
+  EXPECT_EQ(text(db, "PRAGMA integrity_check"), "ok");
+  // Another connection reads the relaxed constraint too (the schema's cookie moved on).
+  store.reset();
+  Database other(path, Database::Mode::ReadWrite);
+  EXPECT_TRUE(takes_status(other, 2, "paused"));
+  EXPECT_FALSE(takes_status(other, 2, "bogus"));
+}
+
+TEST(SchemaTest, EveryDatabaseNewOrUpgradedTakesStoppedAndPausedAndRefusesOthers) {
+  TempDir dir;
+  for (const std::string& from : {std::string(), std::string("schema_v1.sql"), std::string("schema_v4.sql")}) {
+    const std::string path = dir.file((from.empty() ? "new" : from) + ".db");
+    if (!from.empty()) {
+      Database raw(path, Database::Mode::ReadWrite);
+      raw.exec(fixture(from));
+    }
+    auto store = torchsweep::Store::open(path);
+    if (from.empty()) store->create_sweep({"s", "{}", "h", "s.yaml"}, {torchsweep::NewRun{}});
+    Database& db = store->db();
+    const auto first = static_cast<int64_t>(scalar(db, "SELECT min(id) FROM runs"));
+    for (const char* status : {"stopped", "paused"}) EXPECT_TRUE(takes_status(db, first, status)) << from << status;
+    EXPECT_FALSE(takes_status(db, first, "bogus")) << from;
+    // What the decision log refuses: an action or axis it does not know, a seen that is not JSON.
+    const auto sweep = static_cast<int64_t>(scalar(db, "SELECT min(id) FROM sweeps"));
+    auto decide = [&](const std::string& action, const std::string& axis, const std::string& seen) {
+      try {
+        db.prepare("INSERT INTO decisions(sweep_id, seq, run_id, action, rule, axis, seen, decided_at) "
+                   "VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM decisions), ?, ?, 'asha', ?, ?, 'now')")
+            .bind(1, sweep).bind(2, first).bind(3, action).bind(4, axis).bind(5, seen).run();
+        return true;
+      } catch (const torchsweep::DatabaseError&) {
+        return false;
+      }
+    };
+    EXPECT_TRUE(decide("stop", "epoch", "{}")) << from;
+    EXPECT_FALSE(decide("halt", "epoch", "{}")) << from;
+    EXPECT_FALSE(decide("stop", "minute", "{}")) << from;
+    EXPECT_FALSE(decide("stop", "step", "not json")) << from;
+    EXPECT_EQ(text(db, "PRAGMA integrity_check"), "ok") << from;
+  }
+}
+
+}  // namespace
