@@ -54,6 +54,7 @@ struct LaunchOptions {
   bool status_records = false;  // worker --status-records
   int status_width = 0;         // worker --width
   int64_t rerun_id = 0;
+  int64_t rerun_sweep_id = 0;  // rerun --sweep
   bool slurm = false;
   SlurmOptions slurm_options;
 };
@@ -85,6 +86,7 @@ int run_command(const LaunchOptions& o, CliContext& context) {
   std::ostream discard(nullptr);
   const SweepOutcome outcome = run_sweep(plan, *store, o.quiet ? discard : out, options);
   out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
+  if (outcome.stopped) out << fmt::format(", {} stopped early", outcome.stopped);
   if (outcome.interrupted) out << fmt::format(", {} interrupted", outcome.interrupted);
   if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
   if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);
@@ -125,7 +127,12 @@ int rerun_command(const LaunchOptions& o, CliContext& context) {
   options.command_line = command_line(context);
   options.threads = o.threads;
   options.interactive = is_terminal(context.out);
+  if (o.rerun_id == 0 && o.rerun_sweep_id == 0) throw InputError("rerun: give a run id, or --sweep ID for a whole sweep");
   install_interrupt_handlers();
+  if (o.rerun_sweep_id > 0) {
+    const SweepRerunOutcome outcome = rerun_sweep(*store, o.rerun_sweep_id, context.out, options);
+    return sweep_exit_code(interrupt_signal(), outcome.identical() ? 0 : 1);
+  }
   const RerunOutcome outcome = rerun(*store, o.rerun_id, context.out, options);
   return sweep_exit_code(interrupt_signal(), outcome.status == RunStatus::Failed ? 1 : 0);
 }
@@ -173,7 +180,12 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 
   auto* rerun_cmd = app.add_subcommand("rerun", describe_command("rerun"));
-  rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->required()->check(run_id_check());
+  auto* rerun_run = rerun_cmd->add_option("run", o->rerun_id, "the run id (see results list)")->check(run_id_check());
+  auto* rerun_sweep_option =
+      rerun_cmd->add_option("--sweep", o->rerun_sweep_id,
+                            "re-execute every run of this sweep that ended, replaying its recorded decisions")
+          ->check(run_id_check());
+  rerun_run->excludes(rerun_sweep_option);
   add_db_option(rerun_cmd, context);
   rerun_cmd->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
   commands.add(rerun_cmd, [o, &context] { return rerun_command(*o, context); });

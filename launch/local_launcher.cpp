@@ -16,6 +16,7 @@
 
 #include "base/interrupt.h"
 #include "device/devices.h"
+#include "launch/adaptive_queue.h"
 #include "launch/worker.h"
 #include "launch/worker_board.h"
 #include "results/run_queue.h"
@@ -245,7 +246,7 @@ int64_t threads_per_worker(int workers, int64_t cores) { return std::max<int64_t
 SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, const SweepRunOptions& options) {
   SweepOutcome outcome;
   const NewSweep sweep{plan.name, plan.spec_text, plan.spec_hash, plan.spec_path, nlohmann::json(plan.overrides).dump(),
-                       plan.mode, "local", ""};
+                       plan.mode, "local", "", adaptive_record(plan)};
   const auto opened = store.open_sweep(sweep, new_runs(plan), options.fresh);
   outcome.sweep_id = opened.id;
   outcome.continued = !opened.created;
@@ -298,7 +299,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, c
   }
   outcome.stop_signal = interrupt_signal();
 
-  // The outcome is what the database says: workers in other processes wrote it.
+  // The outcome is what the database says (runs a search proposed meanwhile included): workers in other processes wrote it.
   const auto before = opened.runs;
   const auto after = store.sweep_runs(opened.id);
   for (size_t i = 0; i < after.size(); ++i) {
@@ -307,6 +308,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, c
       case RunStatus::Finished: ++outcome.finished; break;
       case RunStatus::Diverged: ++outcome.diverged; break;
       case RunStatus::Failed: ++outcome.failed; break;
+      case RunStatus::Stopped: ++outcome.stopped; break;
       case RunStatus::Pending: ++outcome.pending; break;
       default: ++outcome.interrupted; break;  // interrupted, or still held by another process
     }

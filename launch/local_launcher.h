@@ -24,6 +24,7 @@ struct SweepOutcome {
   int diverged = 0;
   int failed = 0;
   int interrupted = 0;
+  int stopped = 0;         ///< ended early by the sweep's early-stopping rule
   int pending = 0;         ///< not started (the sweep was stopped)
   int skipped = 0;         ///< already finished or diverged before this invocation
   int stop_signal = 0;     ///< the signal that stopped the sweep, or 0

@@ -122,6 +122,14 @@ std::vector<std::pair<int64_t, int64_t>> slurm_array_chunks(int64_t tasks, int64
 
 SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, std::ostream& out,
                              const SlurmOptions& options) {
+  // An adaptive sweep decides from every run's values as they come in, and a Slurm
+  // array's tasks each write a shard of their own that no other task reads.
+  if (plan.early_stop.enabled() || !plan.search.space.empty())
+    throw InputError(plan.spec_path + ": " +
+                     (plan.early_stop.enabled() ? "sweep.early_stop (" + std::string(to_string(plan.early_stop.rule)) + ")"
+                                                : "sweep.mode " + plan.mode) +
+                     " decides as its runs train, from all of their values; submit --slurm trains each run into a "
+                     "shard of its own and cannot run it: use `torchsweep run --workers N` on one machine");
   const std::string executable =
       options.executable.empty() ? executable_path() : absolute_path(options.executable);
   const std::string db = absolute_path(db_path);

@@ -4,7 +4,10 @@
 
 #include "base/interrupt.h"
 #include "base/number_text.h"
+#include "launch/adaptive_queue.h"
+#include "launch/decision_replay.h"
 #include "launch/environment.h"
+#include "launch/rule_sink.h"
 #include "results/run_queue.h"
 #include "results/sqlite_sink.h"
 #include "train/console_sink.h"
@@ -16,6 +19,7 @@
 #include <mutex>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace torchsweep {
 
@@ -90,10 +94,42 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
   ArtifactOwnership ownership(store.db());
   std::map<int64_t, std::string> fuse_of_sweep;  // sweep.fuse, read once per sweep
+  std::map<int64_t, AdaptiveSweep> adaptive_of_sweep;  // what each sweep decides by, read once
+  auto adaptive_sweep = [&](int64_t sweep_id) -> const AdaptiveSweep& {
+    auto it = adaptive_of_sweep.find(sweep_id);
+    if (it == adaptive_of_sweep.end()) it = adaptive_of_sweep.emplace(sweep_id, read_adaptive_sweep(store.db(), sweep_id)).first;
+    return it->second;
+  };
   std::set<int64_t> told_inexact;                // sweeps whose `fuse: on` groups were said to be inexact
   while (interrupt_signal() == 0) {
-    const auto claimed = queue.claim_next(options.sweep_id, self);
+    // An adaptive sweep's worker takes what the sweep's decisions give it (a promoted
+    // run, the next waiting one, a proposed one), and how far to train it.
+    std::optional<ClaimedRun> claimed;
+    TrainOptions train_options;
+    std::string promoted_why;
+    if (options.sweep_id != 0 && adaptive_sweep(options.sweep_id).adaptive()) {
+      const AdaptiveSweep& adaptive = adaptive_sweep(options.sweep_id);
+      NextWork work = claim_adaptive(store, adaptive, self);
+      if (work.wait) {
+        // Another worker's run may reach a rung, or finish for the search: ask again.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      claimed = std::move(work.run);
+      train_options.pause_at = work.pause_at;
+      train_options.pause_axis = work.pause_axis;
+      promoted_why = work.why;
+    } else {
+      claimed = queue.claim_next(options.sweep_id, self);
+      if (claimed) {
+        // A worker of every sweep takes an adaptive sweep's run as far as its next rung.
+        const AdaptiveSweep& adaptive = adaptive_sweep(claimed->sweep_id);
+        train_options.pause_at = pause_target(store.db(), adaptive, claimed->id, claimed->index);
+        train_options.pause_axis = adaptive.early_stop.axis;
+      }
+    }
     if (!claimed) break;
+    const AdaptiveSweep& adaptive = adaptive_sweep(claimed->sweep_id);
     // Runs of the same sweep that differ only in SGD's settings and the seed train as
     // one fused model: take the fresh ones among them with this run.
     std::vector<ClaimedRun> group = {*claimed};
@@ -101,8 +137,20 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     if (fuse == fuse_of_sweep.end()) fuse = fuse_of_sweep.emplace(claimed->sweep_id, sweep_fuse_setting(store, claimed->sweep_id)).first;
     const nlohmann::json config = nlohmann::json::parse(claimed->config_json);
     // One decision for workers and Slurm's grouping: `auto` fuses only where a lane is
-    // its run alone bit for bit.
-    const std::string key = fusion_key_under(fuse->second, config);
+    // its run alone bit for bit. An adaptive sweep's runs train one at a time: each is
+    // judged, paused and promoted on its own.
+    const std::string key = adaptive.adaptive() || adaptive.replay ? "" : fusion_key_under(fuse->second, config);
+    // A replayed run ends where its original ended.
+    RecordedEnd replayed;
+    if (adaptive.replay) {
+      auto original = store.db().prepare("SELECT coalesce(rerun_of, 0) FROM runs WHERE id = ?");
+      original.bind(1, claimed->id);
+      if (original.step() && original.get_int(0) > 0) replayed = recorded_end(store.db(), original.get_int(0));
+      if (replayed.kind == RecordedEnd::Kind::StoppedAtRung) {
+        train_options.pause_at = replayed.at;
+        train_options.pause_axis = replayed.axis;
+      }
+    }
     if (!key.empty() && claimed->attempts == 1) {
       auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
         return fusion_key(nlohmann::json::parse(config)) == key;
@@ -118,19 +166,21 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     if (fuse->second == "on" && group.size() == 1)
       out << options.prefix
           << fmt::format("run {}: trained alone ({})\n", claimed->id,
-                         key.empty() ? why_trained_alone(config)
+                         adaptive.adaptive() ? "the sweep decides about each run on its own"
+                         : key.empty()       ? why_trained_alone(config)
                          : claimed->attempts > 1 ? "it continues from a checkpoint"
                                                  : "no other waiting run differs from it only in sgd's settings and seed");
 
     struct Sinks {
       std::unique_ptr<SqliteSink> db;
       std::unique_ptr<ConsoleSink> console;
+      std::unique_ptr<RuleSink> rule;
+      std::unique_ptr<ReplaySink> replay;
       std::unique_ptr<FanoutSink> both;
     };
     std::vector<Sinks> sinks(group.size());
     const auto status_line = std::make_shared<SharedStatusLine>(group.size());
     std::vector<FusedLane> lanes;
-    TrainOptions train_options;
     // A run taken again (interrupted, failed, or its process died) continues from its last checkpoint.
     train_options.resume = true;
     train_options.default_threads = options.threads;
@@ -150,7 +200,8 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       }
       const std::string& dir = folder.dir;
       if (!folder.note.empty()) out << options.prefix << fmt::format("run {}: {}\n", run.id, folder.note);
-      if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
+      if (!promoted_why.empty()) out << label << "  " << promoted_why << "\n";
+      else if (run.attempts > 1) out << label << fmt::format("  attempt {}, from its last checkpoint\n", run.attempts);
       // Lanes share the terminal: each reports in lines rather than redrawing one bar,
       // and a worker's one status line names the whole group, drawn by the first lane
       // still running (one that diverged hands it on).
@@ -163,7 +214,16 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
         sinks[k].console->set_progress_label(group_label(options.prefix, group));
         sinks[k].console->share_status_line(status_line, k);
       }
-      sinks[k].both = std::make_unique<FanoutSink>(std::vector<MetricSink*>{sinks[k].db.get(), sinks[k].console.get()});
+      std::vector<MetricSink*> fanout = {sinks[k].db.get(), sinks[k].console.get()};
+      if (adaptive.judges_points()) {
+        sinks[k].rule = std::make_unique<RuleSink>(store, run.sweep_id, run.id, adaptive.early_stop, *sinks[k].db);
+        fanout.push_back(sinks[k].rule.get());
+      }
+      if (replayed.kind == RecordedEnd::Kind::StoppedAtPoint) {
+        sinks[k].replay = std::make_unique<ReplaySink>(replayed);
+        fanout.push_back(sinks[k].replay.get());
+      }
+      sinks[k].both = std::make_unique<FanoutSink>(std::move(fanout));
       lanes.push_back({nlohmann::json::parse(run.config_json), sinks[k].both.get(), dir});
     }
     std::vector<TrainOutcome> results;
@@ -174,11 +234,23 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       results = train_fused(lanes, train_options);
     }
     sinks.clear();  // every point written before the next runs are taken
+    if (replayed.kind == RecordedEnd::Kind::StoppedAtRung && results.front().status == RunStatus::Paused) {
+      // It waited at the rung where its original was stopped: it is stopped there too.
+      store.db()
+          .prepare("UPDATE runs SET status = ?, error = ? WHERE id = ?")
+          .bind(1, to_string(RunStatus::Stopped))
+          .bind(2, replayed.note)
+          .bind(3, claimed->id)
+          .run();
+      results.front().status = RunStatus::Stopped;
+    }
     for (const auto& result : results) {
       switch (result.status) {
         case RunStatus::Finished: ++outcome.finished; break;
         case RunStatus::Diverged: ++outcome.diverged; break;
         case RunStatus::Interrupted: ++outcome.interrupted; break;
+        case RunStatus::Stopped: ++outcome.stopped; break;
+        case RunStatus::Paused: ++outcome.paused; break;
         default: ++outcome.failed; break;
       }
     }

@@ -53,6 +53,8 @@ struct WorkerOutcome {
   int diverged = 0;
   int failed = 0;
   int interrupted = 0;
+  int stopped = 0;               ///< ended early by the sweep's rule
+  int paused = 0;                ///< trained up to a rung (they count again when promoted)
   int stop_signal = 0;           ///< the signal that stopped it, or 0
 };
 

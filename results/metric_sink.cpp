@@ -12,13 +12,16 @@ const char* to_string(RunStatus status) {
     case RunStatus::Failed: return "failed";
     case RunStatus::Diverged: return "diverged";
     case RunStatus::Interrupted: return "interrupted";
+    case RunStatus::Paused: return "paused";
+    case RunStatus::Stopped: return "stopped";
   }
   return "unknown";
 }
 
 const std::vector<RunStatus>& all_run_statuses() {
-  static const std::vector<RunStatus> statuses = {RunStatus::Pending,  RunStatus::Running, RunStatus::Finished,
-                                                  RunStatus::Diverged, RunStatus::Failed,  RunStatus::Interrupted};
+  static const std::vector<RunStatus> statuses = {RunStatus::Pending,  RunStatus::Running, RunStatus::Paused,
+                                                  RunStatus::Finished, RunStatus::Stopped, RunStatus::Diverged,
+                                                  RunStatus::Failed,   RunStatus::Interrupted};
   return statuses;
 }
 
@@ -82,6 +85,12 @@ void FanoutSink::flush() {
 
 void FanoutSink::engine_changed(const std::string& engine, const std::string& note) {
   for (auto* s : sinks_) s->engine_changed(engine, note);
+}
+
+std::string FanoutSink::stop_requested() {
+  for (auto* s : sinks_)
+    if (auto why = s->stop_requested(); !why.empty()) return why;
+  return "";
 }
 
 void FanoutSink::checkpoint_saved(const std::string& path, int64_t epoch) {

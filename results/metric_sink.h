@@ -37,7 +37,10 @@ struct MetricPoint {
 };
 
 /// How a run ended. A failed or diverged run is data, not an exception.
-enum class RunStatus { Pending, Running, Finished, Failed, Diverged, Interrupted };
+/// Paused: trained up to a rung of an adaptive sweep (ASHA, Hyperband), waiting for
+/// the rung's decision (it continues from its checkpoint when promoted). Stopped: ended
+/// early by the sweep's early-stopping rule; what it recorded stays.
+enum class RunStatus { Pending, Running, Finished, Failed, Diverged, Interrupted, Paused, Stopped };
 
 /// "pending", "running", ... as stored in runs.status.
 const char* to_string(RunStatus status);
@@ -45,8 +48,10 @@ const char* to_string(RunStatus status);
 RunStatus parse_run_status(const std::string& text);
 /// Every status, in the order a run goes through them.
 const std::vector<RunStatus>& all_run_statuses();
-/// Whether a run in this status is done: finished or diverged (not taken again).
-inline bool is_done(RunStatus status) { return status == RunStatus::Finished || status == RunStatus::Diverged; }
+/// Whether a run in this status is done: finished, diverged or stopped (not taken again).
+inline bool is_done(RunStatus status) {
+  return status == RunStatus::Finished || status == RunStatus::Diverged || status == RunStatus::Stopped;
+}
 
 struct RunStarted {
   std::string device;       ///< resolved device, e.g. "cpu", "cuda:0"
@@ -103,6 +108,10 @@ class MetricSink {
     (void)engine;
     (void)note;
   }
+  /// Why the run should end now ("" to go on): a sink that applies a sweep's
+  /// early-stopping rule answers once the points of a step or an epoch are logged, and
+  /// the trainer then ends the run as stopped, with this as its message.
+  virtual std::string stop_requested() { return ""; }
   /// A checkpoint was written (its folder).
   virtual void checkpoint_saved(const std::string& path, int64_t epoch) {
     (void)path;
@@ -148,6 +157,7 @@ class FanoutSink : public MetricSink {
   void flush() override;
   void checkpoint_saved(const std::string& path, int64_t epoch) override;
   void engine_changed(const std::string& engine, const std::string& note) override;
+  std::string stop_requested() override;
 
  private:
   std::vector<MetricSink*> sinks_;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,16 @@ void RunQueue::take(ClaimedRun& run, const Holder& holder) {
   count.bind(1, run.sweep_id);
   count.step();
   run.sweep_runs = count.get_int(0);
+}
+
+ClaimedRun RunQueue::take_run(int64_t run_id, const Holder& holder) {
+  auto row = db_.prepare(std::string("SELECT ") + kClaimColumns + " FROM runs WHERE id = ?");
+  row.bind(1, run_id);
+  if (!row.step()) throw std::logic_error("take_run: no run " + std::to_string(run_id));
+  ClaimedRun run = claimed_from(row);
+  row.reset();
+  take(run, holder);
+  return run;
 }
 
 std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {

@@ -63,6 +63,11 @@ class RunQueue {
                                          const std::function<bool(const std::string& config_json)>& matches,
                                          size_t most);
 
+  /// Takes run `run_id` for `holder` (marks it running, counts the attempt) inside the
+  /// caller's write transaction: for callers that choose the run themselves (an adaptive
+  /// sweep promotes a paused run, or takes one it has just proposed).
+  ClaimedRun take_run(int64_t run_id, const Holder& holder);
+
   /// Records that the holder of a running run is alive.
   void heartbeat(int64_t run_id);
 

@@ -199,6 +199,44 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 INSERT INTO meta(key, value) VALUES ('uid', lower(hex(randomblob(16))));
 )sql",
+      // 11: sweeps that decide as they go. A run may wait at a rung (paused) or be
+      // stopped by the sweep's early-stopping rule (stopped): runs.status admits both (see
+      // allow_adaptive_statuses). A run says what kind it is: a training run of a sweep, or
+      // an lr-find. Every decision an adaptive sweep takes (a stop, a promotion, a proposed
+      // run) is a row of `decisions`, in the order taken, with what it saw; the values runs
+      // reached at their rungs are rows of `rungs`. What a sweep decides by (its
+      // early-stopping rule, its search) is recorded with it when it is expanded.
+      R"sql(
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train';
+ALTER TABLE sweeps ADD COLUMN adaptive TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(adaptive));
+CREATE TABLE decisions (
+  sweep_id    INTEGER NOT NULL REFERENCES sweeps(id),
+  seq         INTEGER NOT NULL,
+  run_id      INTEGER REFERENCES runs(id),
+  action      TEXT NOT NULL CHECK (action IN ('stop', 'promote', 'continue', 'propose')),
+  rule        TEXT NOT NULL,
+  metric      TEXT,
+  axis        TEXT CHECK (axis IS NULL OR axis IN ('step', 'epoch')),
+  at          INTEGER,
+  rung        INTEGER,
+  value       REAL,
+  threshold   REAL,
+  seen        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(seen)),
+  seed        INTEGER,
+  note        TEXT,
+  decided_at  TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, seq)
+);
+CREATE INDEX decisions_by_run ON decisions(run_id);
+CREATE TABLE rungs (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  rung        INTEGER NOT NULL,
+  at          INTEGER NOT NULL,
+  value       REAL,
+  reached_at  TEXT NOT NULL,
+  PRIMARY KEY (run_id, rung)
+) WITHOUT ROWID;
+)sql",
   };
   return steps;
 }
@@ -269,6 +307,24 @@ void use_write_ahead_log(Database& db) {
 
 }  // namespace
 
+/// Version 1 wrote runs.status's CHECK with the statuses of its day. SQLite cannot alter
+/// a constraint; a CHECK may be relaxed by editing the table's schema text in place
+/// (the "simpler procedure" of SQLite's ALTER TABLE page: no stored row changes meaning),
+/// with the schema cookie moved on so that every connection reads the new text.
+void allow_adaptive_statuses(Database& db) {
+  int64_t version = 0;
+  {
+    auto cookie = db.prepare("PRAGMA schema_version");
+    cookie.step();
+    version = cookie.get_int(0);
+  }
+  db.exec("PRAGMA writable_schema=ON");
+  db.exec("UPDATE sqlite_schema SET sql = replace(sql, '''diverged'',''interrupted'')', "
+          "'''diverged'',''interrupted'',''paused'',''stopped'')') WHERE type = 'table' AND name = 'runs'");
+  db.exec("PRAGMA schema_version = " + std::to_string(version + 1));
+  db.exec("PRAGMA writable_schema=OFF");
+}
+
 void migrate(Database& db) {
   use_write_ahead_log(db);
   db.exec("PRAGMA synchronous=NORMAL");
@@ -280,7 +336,10 @@ void migrate(Database& db) {
     throw DatabaseError(db.path() + ": written by a newer torchsweep (schema " + std::to_string(version) +
                             ", this build knows " + std::to_string(kSchemaVersion) + ")",
                         0);
-  for (int v = version; v < kSchemaVersion; ++v) db.exec(migrations().at(static_cast<size_t>(v)));
+  for (int v = version; v < kSchemaVersion; ++v) {
+    if (v == 10) allow_adaptive_statuses(db);
+    db.exec(migrations().at(static_cast<size_t>(v)));
+  }
   if (version >= 1 && version < 2) {
     // Runs recorded before summaries existed get theirs now.
     auto runs = db.prepare("SELECT id FROM runs");

@@ -151,7 +151,11 @@ Store::OpenedSweep Store::open_sweep(const NewSweep& sweep, const std::vector<Ne
   OpenedSweep opened;
   if (!fresh) {
     auto [id, existing] = find_sweep(sweep.spec_hash);
-    bool same = id != 0 && existing.size() == runs.size();
+    // A sweep that proposes runs as it goes has more than it started with: its first
+    // runs are the ones planned.
+    const auto adaptive = nlohmann::json::parse(sweep.adaptive_json, nullptr, /*allow_exceptions=*/false);
+    const bool proposes = adaptive.is_object() && adaptive.contains("search");
+    bool same = id != 0 && (existing.size() == runs.size() || (proposes && existing.size() > runs.size()));
     for (size_t i = 0; same && i < runs.size(); ++i) same = existing[i].config_hash == runs[i].config_hash;
     if (same) {
       opened.id = id;
@@ -169,8 +173,8 @@ Store::OpenedSweep Store::open_sweep(const NewSweep& sweep, const std::vector<Ne
 
 std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs) {
   db_->prepare(
-         "INSERT INTO sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, uid) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))))")
+         "INSERT INTO sweeps(name, spec_text, spec_hash, spec_path, overrides, mode, created_at, launcher, uid, "
+         "adaptive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))), ?)")
       .bind(1, sweep.name)
       .bind(2, sweep.spec_text)
       .bind(3, sweep.spec_hash)
@@ -180,11 +184,16 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
       .bind(7, utc_now())
       .bind(8, sweep.launcher)
       .bind(9, sweep.uid.empty() ? SqlValue(nullptr) : SqlValue(sweep.uid))
+      .bind(10, sweep.adaptive_json)
       .run();
   const int64_t sweep_id = db_->last_insert_id();
+  return {sweep_id, add_runs(sweep_id, runs)};
+}
+
+std::vector<int64_t> Store::add_runs(int64_t sweep_id, const std::vector<NewRun>& runs) {
   auto insert_run = db_->prepare(
       "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, seed, device, rerun_of, status, "
-      "uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))))");
+      "uid, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))), ?)");
   auto insert_param = db_->prepare("INSERT INTO params(run_id, key, value) VALUES (?, ?, ?)");
   std::vector<int64_t> ids;
   for (const auto& run : runs) {
@@ -198,12 +207,13 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
         .bind(8, run.rerun_of ? SqlValue(run.rerun_of) : SqlValue(nullptr))
         .bind(9, to_string(RunStatus::Pending))
         .bind(10, run.uid.empty() ? SqlValue(nullptr) : SqlValue(run.uid))
+        .bind(11, run.kind)
         .run();
     const int64_t run_id = db_->last_insert_id();
     ids.push_back(run_id);
     for (const auto& [key, value] : run.params) insert_param.bind(1, run_id).bind(2, key).bind(3, value).run();
   }
-  return {sweep_id, ids};
+  return ids;
 }
 
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {

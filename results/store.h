@@ -29,6 +29,9 @@ struct NewSweep {
   std::string mode = "grid";
   std::string launcher = "local";  ///< local | slurm: set_launcher_state may change it
   std::string uid = "";            ///< "" for a fresh random one (shards reuse their sweep's)
+  /// What the sweep decides by as it goes (early stopping, model-based search), as a
+  /// JSON object; "{}" for a sweep whose runs are all known and all train to the end.
+  std::string adaptive_json = "{}";
 };
 
 struct NewRun {
@@ -42,6 +45,7 @@ struct NewRun {
   std::vector<std::pair<std::string, SqlValue>> params;
   std::string uid = "";     ///< "" for a fresh random one
   int64_t rerun_of = 0;     ///< the run this one re-executes, or 0
+  std::string kind = "train";  ///< train | lr_find
 };
 
 /// What is recorded when a run starts.
@@ -111,6 +115,10 @@ class Store {
   /// Records a sweep and all its runs as pending, atomically. Returns the sweep id
   /// and the run ids in run order.
   std::pair<int64_t, std::vector<int64_t>> create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
+
+  /// Adds runs to a recorded sweep as pending (a run an adaptive search proposed), inside
+  /// the caller's transaction. Returns their ids in order.
+  std::vector<int64_t> add_runs(int64_t sweep_id, const std::vector<NewRun>& runs);
 
   /// What open_sweep found or made.
   struct OpenedSweep {

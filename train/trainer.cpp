@@ -149,11 +149,19 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
                          elapsed > 0 ? static_cast<double>(meter.samples_added()) / elapsed : 0.0, elapsed});
         }
 
+        // A sweep's early-stopping rule has judged the points just logged.
+        if (!replay) {
+          if (std::string why = sink.stop_requested(); !why.empty()) return finish(RunStatus::Stopped, why);
+        }
         const bool epoch_end = b + 1 == per_epoch;
         const bool run_end = outcome.steps == total_steps;
+        // A rung of an ASHA sweep: the run waits there, checkpointed, for its promotion.
+        const bool pause_now = options.pause_at > 0 && !run_end &&
+                               (options.pause_axis == MetricAxis::Step ? outcome.steps == options.pause_at
+                                                                       : epoch_end && epoch == options.pause_at);
         const int signal = interrupt_signal();
-        if (!replay && !epoch_end && !run_end && signal == 0 && !plan.evaluates(outcome.steps, epoch, false) &&
-            !plan.checkpoints(outcome.steps, epoch, false))
+        if (!replay && !epoch_end && !run_end && !pause_now && signal == 0 &&
+            !plan.evaluates(outcome.steps, epoch, false) && !plan.checkpoints(outcome.steps, epoch, false))
           continue;
 
         // Something happens after this step: read the totals (a sync on CUDA) once.
@@ -219,6 +227,13 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         // A stop that came during this work (an evaluation's last batch, the checkpoint)
         // ends the run here too, not after one more step.
         if (interrupt_signal() != 0 && !run_end) return stop(checkpoint_now, after_work);
+        if (std::string why = sink.stop_requested(); !why.empty()) return finish(RunStatus::Stopped, why);
+        if (pause_now) {
+          if (!checkpoint_now && !options.checkpoint_dir.empty()) checkpoint(after_work);
+          return finish(RunStatus::Paused, "paused after " + (options.pause_axis == MetricAxis::Step
+                                                                  ? "step " + std::to_string(outcome.steps)
+                                                                  : "epoch " + std::to_string(epoch)));
+        }
       }
     }
     return finish(RunStatus::Finished, "");

@@ -26,6 +26,12 @@ struct TrainOptions {
   MeterReads metric_reads = MeterReads::Auto;
   /// Tests: make any wait for the device inside a step an error (CUDA only).
   bool forbid_host_sync_in_steps = false;
+  /// Train only up to here, then checkpoint and return Paused (a rung of an ASHA
+  /// sweep, continued from that checkpoint when the run is promoted): optimizer steps
+  /// done (pause_axis Step) or epochs completed (Epoch), counted from the run's start.
+  /// 0: to the end of the budget.
+  int64_t pause_at = 0;
+  MetricAxis pause_axis = MetricAxis::Step;
 };
 
 struct TrainOutcome {
@@ -39,7 +45,8 @@ struct TrainOutcome {
 
 /// Runs the config's training to its end (finished, diverged or failed), or until
 /// interrupt_signal() is set: then it checkpoints after the current step (when it
-/// has a checkpoint_dir) and returns Interrupted.
+/// has a checkpoint_dir) and returns Interrupted. Ends it as Stopped when the sink's
+/// stop_requested() says so after a logged row, and as Paused at options.pause_at.
 /// Reports run_started, every logged row, progress, and run_ended to `sink`.
 TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options = {});
 
