@@ -11,6 +11,8 @@ const std::vector<CommandEntry>& torch_commands() {
        "take waiting runs from a database and train them until none is left (used by run --workers and Slurm tasks)"},
       {"rerun", "re-execute a recorded run from its stored config, as a new run"},
       {"submit", "submit a sweep to a cluster as a job array (one run per task)"},
+      {"lr-find",
+       "a learning-rate range test on a spec's run: loss against an exponentially growing rate, suggested rates"},
       {"validate", "parse and validate a spec, list its runs; runs nothing"},
       {"models", "list the registered models, data sets, losses and optimizers"},
       {"summary", "a model's layers, output shapes and parameter counts"},

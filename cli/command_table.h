@@ -14,7 +14,7 @@ struct CommandEntry {
   const char* description;
 };
 
-/// run, worker, rerun, submit, validate, models, summary, completion.
+/// run, worker, rerun, submit, lr-find, validate, models, summary, completion.
 const std::vector<CommandEntry>& torch_commands();
 
 /// The description of one of them; std::out_of_range for another name.

@@ -51,7 +51,7 @@ _torchsweep() {{
   done
   # After a flag that takes a file, and for words that are not flags: file names.
   case "$prev" in
-    --db|--into|-o|--output|--artifacts) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --db|--into|-o|--output|--artifacts|--plot) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$path" in
 {2}  esac

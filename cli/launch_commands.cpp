@@ -7,17 +7,23 @@
 
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "base/number_text.h"
 #include "base/paths.h"
+#include "base/utf8.h"
 #include "cli/arguments.h"
+#include "cli/cli.h"
 #include "cli/command_table.h"
 #include "cli/spec_commands.h"
 #include "device/devices.h"
 #include "launch/local_launcher.h"
+#include "launch/lr_find.h"
 #include "launch/rerun.h"
 #include "launch/slurm.h"
 #include "launch/status.h"
 #include "launch/worker.h"
+#include "results/plot.h"
 #include "results/store.h"
+#include "results/table.h"
 #include "sweep/sweep.h"
 
 namespace torchsweep {
@@ -57,6 +63,8 @@ struct LaunchOptions {
   int64_t rerun_sweep_id = 0;  // rerun --sweep
   bool slurm = false;
   SlurmOptions slurm_options;
+  LrFindOptions lr_find;   // lr-find --start, --end, --steps, --stop-factor
+  std::string plot_path;   // lr-find --plot
 };
 
 void add_spec_arguments(CLI::App* command, LaunchOptions& options) {
@@ -137,6 +145,100 @@ int rerun_command(const LaunchOptions& o, CliContext& context) {
   return sweep_exit_code(interrupt_signal(), outcome.status == RunStatus::Failed ? 1 : 0);
 }
 
+/// lr-find's progress on a terminal: one line redrawn per step.
+class LrFindProgress : public MetricSink {
+ public:
+  LrFindProgress(std::ostream& out, int64_t steps) : out_(out), steps_(steps) {}
+  void log(int64_t step, const MetricRow& row) override {
+    if (row.size() != 3 || row[0].first != "lr_find/lr") return;  // the suggestions at the end
+    out_ << fmt::format("\r\x1b[Kstep {}/{}  lr {}  loss {}  smoothed {}", step + 1, steps_,
+                        readable_number(row[0].second, 3), readable_number(row[1].second, 4),
+                        readable_number(row[2].second, 4))
+         << std::flush;
+    drawn_ = true;
+  }
+  void run_ended(const RunEnded&) override {
+    if (drawn_) out_ << "\r\x1b[K" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  int64_t steps_;
+  bool drawn_ = false;
+};
+
+int lr_find_command(const LaunchOptions& o, CliContext& context) {
+  // Everything is checked before the database is touched: the flags, the spec, --plot.
+  if (const std::string error = lr_find_options_error(o.lr_find); !error.empty()) throw InputError(error);
+  const SweepPlan plan = load_sweep(o.spec_path, o.overrides);
+  if (!o.plot_path.empty()) {
+    const std::string ext = ascii_lower(path_extension(o.plot_path));
+    if (ext != ".png" && ext != ".svg")
+      throw InputError("--plot " + o.plot_path + ": expected a file name ending in .png or .svg");
+  }
+  std::ostream& out = context.out;
+  const bool terminal = is_terminal(out);
+  auto store = Store::open(context.db_path, Store::Check::Pages);
+  LrFindRunOptions options;
+  options.test = o.lr_find;
+  options.command_line = command_line(context);
+  options.threads = o.threads;
+  LrFindProgress progress(out, o.lr_find.steps);
+  if (terminal) options.watcher = &progress;
+  install_interrupt_handlers();
+  const LrFindRecord record = record_lr_find(plan, *store, options);
+  const LrFindOutcome& outcome = record.outcome;
+  const LrFindResult& result = outcome.result;
+  out << fmt::format("lr-find '{}': run {} (sweep {}) in {}, lr {} to {} over at most {} steps\n", plan.name,
+                     record.run_id, record.sweep_id, store->db().path(), readable_number(o.lr_find.start_lr),
+                     readable_number(o.lr_find.end_lr), o.lr_find.steps);
+  if (outcome.status == RunStatus::Failed) {
+    context.err << fmt::format("lr-find: run {} failed: {}\n", record.run_id, outcome.error);
+    return sweep_exit_code(interrupt_signal(), 1);
+  }
+  out << fmt::format("{} step(s); {}\n", result.points.size(),
+                     result.stop == LrFindStop::Completed ? result.stop_reason : "stopped: " + result.stop_reason);
+  if (terminal) out << lr_find_text_plot(result);
+  const LrSuggestions& s = result.suggestions;
+  if (!s.valley) {
+    out << "no suggestion: fewer than two finite losses (try a lower --start or more --steps)\n";
+    return kExitOk;
+  }
+  Table table;
+  table.columns = {"suggestion", "lr", "smoothed_loss", "rule"};
+  table.rows.push_back({std::string("valley"), s.valley->lr, s.valley->marked_loss,
+                        std::string("in the longest valley of the curve (fastai's default)")});
+  table.rows.push_back({std::string("steep"), s.steep->lr, s.steep->marked_loss,
+                        std::string("where the loss falls fastest against log(lr)")});
+  table.rows.push_back({std::string("minimum"), s.minimum->lr, s.minimum->marked_loss,
+                        "the lr of the lowest smoothed loss (" + readable_number(s.minimum->marked_lr) + ") / 10"});
+  render(table, TableFormat::Table, out);
+  if (const std::string line = lr_find_range_line(result); !line.empty())
+    out << "a range for a random sweep (under sweep.parameters, with sweep.mode: random):\n  " << line << "\n";
+  if (!o.plot_path.empty()) {
+    std::vector<double> lrs, losses, smoothed;
+    for (const auto& p : result.points) {
+      lrs.push_back(p.lr);
+      losses.push_back(p.loss);
+      smoothed.push_back(p.smoothed);
+    }
+    std::vector<ChartMark> marks = {
+        {"valley " + readable_number(s.valley->lr, 3), s.valley->marked_lr, s.valley->marked_loss},
+        {"steep " + readable_number(s.steep->lr, 3), s.steep->marked_lr, s.steep->marked_loss},
+        {"minimum/10 " + readable_number(s.minimum->lr, 3) + " (min at " + readable_number(s.minimum->marked_lr, 3) +
+             ")",
+         s.minimum->marked_lr, s.minimum->marked_loss}};
+    PlotOptions plot;
+    plot.output = o.plot_path;
+    plot.metric = "lr_find/smoothed_loss";
+    plot.title = "learning-rate range test - " + plan.name + " (run " + std::to_string(record.run_id) + ")\n" +
+                 result.stop_reason;
+    const PlotFiles files = plot_lr_find(lrs, losses, smoothed, marks, plot);
+    out << fmt::format("chart: {} (data {}, script {})\n", files.chart, files.data, files.script);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands) {
@@ -190,6 +292,22 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
   rerun_cmd->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
   commands.add(rerun_cmd, [o, &context] { return rerun_command(*o, context); });
 
+
+  auto* lr_find = app.add_subcommand("lr-find", describe_command("lr-find"));
+  add_spec_arguments(lr_find, *o);
+  add_db_option(lr_find, context);
+  lr_find->add_option("--start", o->lr_find.start_lr, "the first step's learning rate (default 1e-7)")
+      ->check(number_check("a learning rate", 0));
+  lr_find->add_option("--end", o->lr_find.end_lr, "the last step's learning rate (default 10)")
+      ->check(number_check("a learning rate", 0));
+  lr_find->add_option("--steps", o->lr_find.steps, "steps at most, the rate growing exponentially (default 100)")
+      ->check(whole_number_check("a number of steps", 2));
+  lr_find->add_option("--stop-factor", o->lr_find.stop_factor,
+                      "stop when the smoothed loss passes this multiple of its best (default 4; 0: never)")
+      ->check(number_check("a factor", 0));
+  lr_find->add_option("--plot", o->plot_path, "draw loss against lr (log x) with the suggestions to FILE (.png or .svg)");
+  lr_find->add_option("--threads", o->threads, "intra-op threads where train.threads is 0 (default: cores)");
+  commands.add(lr_find, [o, &context] { return lr_find_command(*o, context); });
 
   auto* submit = app.add_subcommand("submit", describe_command("submit"));
   add_spec_arguments(submit, *o);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -407,6 +408,62 @@ PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& s
        << gnuplot_quoted(options.metric + " (" + summary + " of each run)") << "\n";
     if (scan.log_x) gp << "set logscale x\n";
     if (options.log_y) gp << "set logscale y\n";
+    write_plot_command(gp, clauses);
+  }
+  draw(files);
+  return files;
+}
+
+PlotFiles plot_lr_find(const std::vector<double>& lrs, const std::vector<double>& losses,
+                       const std::vector<double>& smoothed, const std::vector<ChartMark>& marks,
+                       const PlotOptions& options) {
+  std::string ext;
+  const PlotFiles files = files_for(options.output, ext);
+  auto placeable = [](double x, double y) { return std::isfinite(x) && x > 0 && std::isfinite(y); };
+  // The y axis spans the smoothed curve: the last raw losses before a stop may be
+  // orders of magnitude above it and would flatten everything else.
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (size_t i = 0; i < lrs.size() && i < smoothed.size(); ++i)
+    if (placeable(lrs[i], smoothed[i])) lo = std::min(lo, smoothed[i]), hi = std::max(hi, smoothed[i]);
+  if (!(lo <= hi)) throw InputError("--plot " + options.output + ": no finite loss to plot");
+  const double pad = hi > lo ? 0.05 * (hi - lo) : std::max(1e-12, 0.05 * std::abs(hi));
+  std::vector<std::string> clauses;
+  {
+    std::ofstream file(files.data);
+    if (!file) throw RuntimeFailure(files.data + ": cannot write the plot data");
+    DataBlocks data(file);
+    const std::string data_name = gnuplot_quoted(files.data);
+    data.comment("lr, loss of the step's batch");
+    for (size_t i = 0; i < lrs.size() && i < losses.size(); ++i)
+      if (placeable(lrs[i], losses[i])) data.row(lrs[i], {losses[i]});
+    const int raw = data.end();
+    data.comment("lr, smoothed loss");
+    for (size_t i = 0; i < lrs.size() && i < smoothed.size(); ++i) {
+      if (placeable(lrs[i], smoothed[i])) data.row(lrs[i], {smoothed[i]});
+      else data.gap();
+    }
+    const int line = data.end();
+    clauses.push_back(data_name + " index " + std::to_string(raw) +
+                      " using 1:2 with points pt 7 ps 0.4 lc rgb '#bbbbbb' title 'loss'");
+    clauses.push_back(data_name + " index " + std::to_string(line) + " using 1:2 " + style_clause(plot_style(0), false) +
+                      " title 'smoothed loss'");
+    for (size_t m = 0; m < marks.size(); ++m) {
+      if (!placeable(marks[m].x, marks[m].y)) continue;
+      data.comment(marks[m].label);
+      data.row(marks[m].x, {marks[m].y});
+      const int index = data.end();
+      clauses.push_back(data_name + " index " + std::to_string(index) + " using 1:2 with points pt 7 ps 1.6 lc rgb '" +
+                        plot_style(m + 1).colour + "' title " + gnuplot_quoted(marks[m].label));
+    }
+  }
+  {
+    std::ofstream gp(files.script);
+    if (!gp) throw RuntimeFailure(files.script + ": cannot write the gnuplot script");
+    script_header(gp, files, ext, options, options.title.empty() ? "learning-rate range test" : options.title);
+    gp << "set xlabel 'learning rate (log scale)'\nset ylabel " << gnuplot_quoted(options.metric) << "\n";
+    gp << "set logscale x\nset format x '%g'\n";
+    gp.precision(17);
+    gp << "set yrange [" << lo - pad << ":" << hi + pad << "]\n";
     write_plot_command(gp, clauses);
   }
   draw(files);

@@ -73,4 +73,20 @@ PlotFiles plot_groups(const std::vector<CurveGroup>& groups, const PlotOptions& 
 /// finite, or none above 0 with options.log_y).
 PlotFiles plot_scan(const Scan& scan, const std::string& x, const std::string& summary, const PlotOptions& options);
 
+/// A point marked and named on a chart (a suggested learning rate).
+struct ChartMark {
+  std::string label;  ///< its legend entry: "valley 0.00123"
+  double x = 0.0;
+  double y = 0.0;
+};
+
+/// The learning-rate range test's chart (`torchsweep lr-find --plot`): the smoothed
+/// loss as a line and each step's loss as faint points against the rate on a log x
+/// axis, the y axis spanning the smoothed loss (the raw loss of the last steps may be
+/// far above it), and each mark a point of its own colour in the legend. Points that are
+/// not finite are left out. Errors as plot_curves.
+PlotFiles plot_lr_find(const std::vector<double>& lrs, const std::vector<double>& losses,
+                       const std::vector<double>& smoothed, const std::vector<ChartMark>& marks,
+                       const PlotOptions& options);
+
 }  // namespace torchsweep
