@@ -42,10 +42,21 @@ const std::vector<Field>& train_fields() {
 
 const std::vector<Field>& sweep_fields() {
   static const std::vector<Field> fields = {
-      Field::choice("mode", "grid", {"grid", "zip", "random"},
-                    "how swept values combine: every combination, paired lists, or random draws"),
-      Field::integer("samples", 0, "random mode: how many points to draw").at_least(1).optional(),
-      Field::integer("seed", 0, "random mode: seeds the draws (default: the spec's seed)").at_least(0).optional(),
+      Field::choice("mode", "grid", {"grid", "zip", "random", "tpe", "bayes"},
+                    "how swept values combine: every combination, paired lists, random draws, or points proposed "
+                    "from the finished runs (tpe: Optuna's TPE; bayes: W&B's Gaussian process)"),
+      Field::integer("samples", 0, "random mode: how many points to draw; tpe and bayes: how many runs in all")
+          .at_least(1)
+          .optional(),
+      Field::integer("seed", 0, "random, tpe and bayes: seeds the draws (default: the spec's seed)").at_least(0).optional(),
+      // Checked by validate_sweep_section: {name, goal}.
+      Field::any("metric", nullptr, "tpe and bayes: the metric to optimise, {name: val_loss, goal: minimize|maximize}")
+          .optional(),
+      Field::integer("startup", 0,
+                     "tpe and bayes: runs drawn at random before the model proposes (default: 10 for tpe as Optuna, "
+                     "2 for bayes as W&B)")
+          .at_least(1)
+          .optional(),
       Field::integer("repeats", 1, "runs per point, with seeds seed, seed+1, ..., seed+repeats-1").at_least(1),
       Field::choice("fuse", "auto", {"auto", "on", "off"},
                     "train runs that differ only in SGD's settings and the seed as one model (on: also say "
@@ -410,6 +421,36 @@ nlohmann::json hashed_config(const nlohmann::json& config) {
   return hashed;
 }
 
+namespace {
+
+/// `sweep.metric` of a tpe or bayes sweep: {name: METRIC, goal: minimize|maximize},
+/// the goal minimize when left out (W&B's default).
+nlohmann::json validate_search_metric(const SpecNode& metric) {
+  const std::string expected = "expected {name: METRIC, goal: minimize|maximize}";
+  if (!metric.is_map()) throw SpecError(metric.mark(), "sweep.metric", expected + ", got " + metric.describe());
+  nlohmann::json out = {{"goal", "minimize"}};
+  for (const auto& e : metric.entries()) {
+    if (e.key == "name") {
+      if (e.value.kind() != SpecNode::Kind::String || e.value.as_string().empty())
+        throw SpecError(e.value.mark(), "sweep.metric.name", "expected a metric name, got " + e.value.describe());
+      out["name"] = e.value.as_string();
+    } else if (e.key == "goal") {
+      if (e.value.kind() != SpecNode::Kind::String ||
+          (e.value.as_string() != "minimize" && e.value.as_string() != "maximize"))
+        throw SpecError(e.value.mark(), "sweep.metric.goal", "expected minimize or maximize, got " + e.value.describe());
+      out["goal"] = e.value.as_string();
+    } else {
+      throw SpecError(e.key_mark, "sweep.metric." + e.key, "unknown key, " + expected);
+    }
+  }
+  // The same words as W&B's check of its metric (sweep/wandb_sweep.cpp), so that the
+  // mistake is reported once when both see it.
+  if (!out.contains("name")) throw SpecError(metric.mark(), "sweep.metric", expected + ", got " + metric.describe());
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json validate_sweep_section(const SpecNode& root) {
   const SpecNode* sweep = root.find("sweep");
   if (!sweep) return validate_fields(SpecNode::map(root.mark()), sweep_fields(), "sweep", {});
@@ -427,14 +468,42 @@ nlohmann::json validate_sweep_section(const SpecNode& root) {
                                parameters->describe()));
   }
   if (valid) {
-    const bool random = resolved["mode"] == "random";
-    if (random && resolved["samples"].is_null())
+    const std::string mode = resolved["mode"].get<std::string>();
+    const bool search = mode == "tpe" || mode == "bayes";
+    const bool random = mode == "random" || search;
+    if (mode == "random" && resolved["samples"].is_null())
       errors.add(SpecError(sweep->mark(), "sweep.samples",
                            "expected the number of points to draw (mode random), e.g. samples: 20"));
+    if (search && resolved["samples"].is_null())
+      errors.add(SpecError(sweep->mark(), "sweep.samples",
+                           "expected the number of runs in all (mode " + mode + " proposes them one by one), e.g. "
+                           "samples: 30"));
     for (const char* key : {"samples", "seed"})
       if (!random && !resolved[key].is_null())
         errors.add(SpecError(sweep->find_entry(key)->key_mark, std::string("sweep.") + key,
-                             "only applies to mode random, got mode " + resolved["mode"].get<std::string>()));
+                             "only applies to mode random, got mode " + mode));
+    for (const char* key : {"metric", "startup"})
+      if (!search && !resolved[key].is_null())
+        errors.add(SpecError(sweep->find_entry(key)->key_mark, std::string("sweep.") + key,
+                             "only applies to mode tpe or bayes, got mode " + mode));
+    if (search) {
+      const SpecEntry* metric = sweep->find_entry("metric");
+      if (!metric) {
+        errors.add(SpecError(sweep->mark(), "sweep.metric",
+                             "mode " + mode + " proposes runs from the finished runs' metric: expected metric: "
+                             "{name: val_loss, goal: minimize}"));
+      } else if (errors.attempt([&] { resolved["metric"] = validate_search_metric(metric->value); })) {
+        if (!resolved["startup"].is_null() && !resolved["samples"].is_null() &&
+            resolved["startup"].get<int64_t>() > resolved["samples"].get<int64_t>())
+          errors.add(SpecError(sweep->find("startup")->mark(), "sweep.startup",
+                               "expected at most samples (" + resolved["samples"].dump() + ") runs drawn at random, got " +
+                                   resolved["startup"].dump()));
+      }
+      if (const SpecNode* repeats = sweep->find("repeats"); repeats && resolved["repeats"] != 1)
+        errors.add(SpecError(repeats->mark(), "sweep.repeats",
+                             "mode " + mode + " proposes each point once from the runs before it; expected no repeats, "
+                             "got " + repeats->describe()));
+    }
   }
   errors.throw_if_any();
   return resolved;

@@ -6,11 +6,15 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "base/error_list.h"
+#include "spec/fields.h"
 #include "spec/overrides.h"
 #include "spec/spec.h"
 #include "spec/spec_loader.h"
+#include "sweep/gp_sampler.h"
+#include "sweep/tpe_sampler.h"
 #include "sweep/wandb_sweep.h"
 
 namespace torchsweep {
@@ -74,7 +78,9 @@ std::vector<SweepAxis> collect_axes(const SpecNode& root, ErrorList& errors) {
   const SpecNode* parameters = sweep && sweep->is_map() ? sweep->find("parameters") : nullptr;
   if (parameters && parameters->is_map()) {
     const SpecNode* mode = sweep->find("mode");
-    const bool random = mode && mode->kind() == SpecNode::Kind::String && mode->as_string() == "random";
+    // tpe and bayes draw their first runs as random mode does, and propose from the same distributions.
+    const bool random = mode && mode->kind() == SpecNode::Kind::String &&
+                        (mode->as_string() == "random" || mode->as_string() == "tpe" || mode->as_string() == "bayes");
     for (const auto& p : parameters->entries()) {
       const std::string key = "sweep.parameters." + p.key;
       errors.attempt([&] {
@@ -165,31 +171,48 @@ std::string too_few_points(const std::vector<SweepAxis>& axes, double space, int
          (low->as_double() > 0 ? "tag(log, " + interval + ")" : interval) + "'";
 }
 
+bool is_search_mode(const std::string& mode) { return mode == "tpe" || mode == "bayes"; }
+
+/// The runs a tpe or bayes sweep draws at random before its model proposes:
+/// sweep.startup, else Optuna's 10 for tpe and W&B's 2 for bayes, at most samples.
+int64_t search_startup(const nlohmann::json& settings) {
+  const int64_t startup = !settings["startup"].is_null() ? settings["startup"].get<int64_t>()
+                          : settings["mode"] == "tpe"    ? TpeOptions{}.startup_trials
+                                                         : GpOptions{}.startup_trials;
+  return std::min(startup, settings["samples"].get<int64_t>());
+}
+
+/// The draws are seeded by sweep.seed, else by the spec's seed when it is one number.
+uint64_t draw_seed(const nlohmann::json& settings, const SpecNode& root) {
+  if (!settings["seed"].is_null()) return settings["seed"].get<uint64_t>();
+  if (const SpecNode* s = root.find("seed"); s && s->kind() == SpecNode::Kind::Int && s->as_int() >= 0)
+    return static_cast<uint64_t>(s->as_int());
+  return 0;
+}
+
 /// Each point of the sweep as one value per axis, in run order.
 std::vector<std::vector<SpecNode>> sweep_points(const std::vector<SweepAxis>& axes, const nlohmann::json& settings,
                                                 const SpecNode& root) {
   std::vector<std::vector<SpecNode>> points;
   const std::string mode = settings["mode"];
-  if (mode == "random") {
+  if (mode == "random" || is_search_mode(mode)) {
     const auto samples = settings["samples"].get<int64_t>();
     const SpecNode* sweep = root.find("sweep");
     if (samples > static_cast<int64_t>(kMaxRunsPerSweep))
       throw SpecError(sweep->find("samples")->mark(), "sweep.samples",
                       "expected at most " + std::to_string(kMaxRunsPerSweep) + " points, got " + std::to_string(samples));
-    // The draws are seeded by sweep.seed, else by the spec's seed when it is one number.
-    uint64_t seed = 0;
-    if (!settings["seed"].is_null()) seed = settings["seed"].get<uint64_t>();
-    else if (const SpecNode* s = root.find("seed"); s && s->kind() == SpecNode::Kind::Int && s->as_int() >= 0)
-      seed = static_cast<uint64_t>(s->as_int());
+    const uint64_t seed = draw_seed(settings, root);
     // A point is drawn again when it was drawn before: a sweep trains each point once.
     // Where every axis is a finite set, there may be fewer points than samples.
     double space = 1;
     for (const auto& axis : axes) space *= distinct_values(axis.distribution);
     if (space < static_cast<double>(samples))
       throw SpecError(sweep->find_entry("samples")->key_mark, "sweep.samples", too_few_points(axes, space, samples));
+    // tpe and bayes plan their start-up runs only: the first draws random mode makes.
+    const int64_t planned = is_search_mode(mode) ? search_startup(settings) : samples;
     Sampler sampler(seed);
     std::set<std::string> drawn;
-    while (static_cast<int64_t>(points.size()) < samples) {
+    while (static_cast<int64_t>(points.size()) < planned) {
       std::vector<SpecNode> point;
       std::string identity;
       for (const auto& axis : axes) {
@@ -278,6 +301,18 @@ SweepPlan expand(const SpecNode& written, const SpecNode& root, ErrorList& error
   plan.mode = settings["mode"].get<std::string>();
   plan.repeats = settings["repeats"].get<int64_t>();
   plan.fuse = settings["fuse"].get<std::string>();
+  if (is_search_mode(plan.mode)) {
+    plan.search.metric = settings["metric"]["name"].get<std::string>();
+    plan.search.goal = settings["metric"]["goal"].get<std::string>();
+    plan.search.samples = settings["samples"].get<int64_t>();
+    plan.search.startup = search_startup(settings);
+    plan.search.seed = draw_seed(settings, root);
+    for (const auto& axis : axes) plan.search.space.push_back({axis.key, axis.distribution});
+    if (axes.empty())
+      throw SpecError(root.find("sweep")->find_entry("mode")->key_mark, "sweep.mode",
+                      plan.mode + " proposes values for the swept keys, and nothing is swept: give sweep.parameters "
+                                  "such as `optimizer.lr: {distribution: log_uniform, low: 1e-5, high: 1}`");
+  }
   for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
   for (const auto& axis : axes)
     if (axis.key == "seed" && plan.repeats > 1)
@@ -401,6 +436,65 @@ SweepPlan plan_sweep(const SpecNode& written, const std::string& spec_path, cons
   found.rename_keys([&](const std::string& key) { return native.user_key(key); });
   found.throw_if_any();
   throw std::logic_error("plan_sweep: an error without errors");
+}
+
+nlohmann::json search_settings_to_json(const SearchSettings& settings) {
+  return {{"metric", settings.metric},   {"goal", settings.goal}, {"samples", settings.samples},
+          {"startup", settings.startup}, {"seed", settings.seed}, {"space", search_space_to_json(settings.space)}};
+}
+
+SearchSettings search_settings_from_json(const nlohmann::json& recorded) {
+  SearchSettings settings;
+  try {
+    settings.metric = recorded.at("metric").get<std::string>();
+    settings.goal = recorded.at("goal").get<std::string>();
+    settings.samples = recorded.at("samples").get<int64_t>();
+    settings.startup = recorded.at("startup").get<int64_t>();
+    settings.seed = recorded.at("seed").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("recorded search settings: ") + e.what());
+  }
+  if (settings.goal != "minimize" && settings.goal != "maximize")
+    throw std::invalid_argument("recorded search settings: goal " + settings.goal);
+  settings.space = search_space_from_json(recorded.at("space"));
+  return settings;
+}
+
+uint64_t proposal_seed(uint64_t seed, int64_t index) {
+  // SplitMix64's finaliser (Steele, Lea and Flood, OOPSLA 2014) over the pair: nearby
+  // seeds and indices give unrelated generator states.
+  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(index) + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+RunConfig proposed_run(const SpecNode& written, const SearchSpace& space, const nlohmann::json& point, int64_t index) {
+  SpecNode tree = with_native_sweep(written);
+  tree.erase("sweep");
+  RunConfig run;
+  run.index = index;
+  run.swept = nlohmann::json::object();
+  for (const auto& dimension : space) {
+    const auto it = point.find(dimension.key);
+    if (it == point.end())
+      throw SpecError(dimension.distribution.mark, dimension.key, "the proposed point " + point.dump() + " has no value for it");
+    const SpecNode value = from_json(*it, dimension.distribution.mark);
+    const auto path = split_path(dimension.key);
+    std::string blocked;
+    SpecNode* parent = parent_for(tree, path, value.mark(), blocked);
+    if (!parent)
+      throw SpecError(dimension.distribution.mark, dimension.key, "cannot sweep it: '" + blocked + "' is not a mapping");
+    parent->set(path.back(), value, value.mark());
+  }
+  run.config = validate_run_spec(tree);
+  for (const auto& dimension : space) {
+    const nlohmann::json* v = &run.config;
+    for (const auto& part : split_path(dimension.key)) v = &(*v)[part];
+    run.swept[dimension.key] = *v;
+  }
+  run.config_hash = config_hash(hashed_config(run.config));
+  return run;
 }
 
 SweepPlan load_sweep(const std::string& spec_path, const std::vector<std::string>& overrides) {

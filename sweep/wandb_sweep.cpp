@@ -273,8 +273,41 @@ class Translation {
   std::map<std::string, std::pair<std::string, Mark>> claimed_;  ///< key → the user's key, where
 };
 
+/// Whether the sweep proposes runs from the metric: W&B's method bayes, or mode tpe or bayes.
+bool proposes_runs(const SpecNode& sweep) {
+  const SpecNode* mode = sweep.find("mode");
+  return is_string(sweep.find("method"), "bayes") || is_string(mode, "tpe") || is_string(mode, "bayes");
+}
+
+/// W&B's metric as sweep.metric: its name and goal (W&B's target, impute and
+/// impute_while_running are checked and left out: a failed run counts as the worst,
+/// W&B's default impute).
+SpecNode search_metric(const SpecNode& metric) {
+  if (!metric.is_map()) return metric;
+  SpecNode out = SpecNode::map(metric.mark());
+  for (const auto& e : metric.entries())
+    if (e.key == "name" || e.key == "goal") out.set(e.key, e.value, e.key_mark);
+  return out;
+}
+
+/// W&B's impute settings that a bayes sweep here follows: a failed run counts as the
+/// worst objective (impute: worst) and a run in flight at the GP's prediction
+/// (impute_while_running: false), W&B's defaults. Others are refused.
+void check_search_impute(const SpecNode& metric, ErrorList& errors) {
+  if (!metric.is_map()) return;
+  if (const SpecNode* impute = metric.find("impute"); impute && !is_string(impute, "worst"))
+    errors.add(SpecError(impute->mark(), "sweep.metric.impute",
+                         "only worst is supported (W&B's default: a failed run counts as the worst value seen), got " +
+                             impute->describe()));
+  if (const SpecNode* running = metric.find("impute_while_running");
+      running && !is_string(running, "false") && !(running->kind() == SpecNode::Kind::Bool && !running->as_bool()))
+    errors.add(SpecError(running->mark(), "sweep.metric.impute_while_running",
+                         "only false is supported (W&B's default: a run still training counts at the model's "
+                         "prediction), got " + running->describe()));
+}
+
 /// W&B's `metric` (its schema: name, goal, target, impute, impute_while_running). It
-/// steers bayes and early termination, neither of which runs here, but it is checked.
+/// steers bayes and early termination.
 void check_metric(const SpecEntry& metric, ErrorList& errors) {
   const SpecNode& value = metric.value;
   if (!value.is_map() || !value.find("name")) {
@@ -398,12 +431,9 @@ NativeSweep translate_wandb_sweep(const SpecNode& written, ErrorList& errors) {
         continue;
       }
       const std::string method = e.value.kind() == SpecNode::Kind::String ? e.value.as_string() : "";
-      if (method == "bayes")
+      if (method != "grid" && method != "random" && method != "bayes")
         errors.add(SpecError(e.value.mark(), where,
-                             "bayes is not supported (it proposes points from earlier results); expected grid or random"));
-      else if (method != "grid" && method != "random")
-        errors.add(SpecError(e.value.mark(), where,
-                             "expected grid or random (W&B's methods that torchsweep runs), got " + e.value.describe()));
+                             "expected grid, random or bayes (W&B's methods), got " + e.value.describe()));
       else
         native.set("mode", e.value, e.key_mark);
     } else if (e.key == "run_cap") {
@@ -416,6 +446,11 @@ NativeSweep translate_wandb_sweep(const SpecNode& written, ErrorList& errors) {
       early_terminate(*sweep, e, native, errors, out.user_keys);
     } else if (e.key == "metric") {
       check_metric(e, errors);
+      // bayes (and torchsweep's tpe) optimise it: its name and goal are sweep.metric.
+      if (proposes_runs(*sweep)) {
+        check_search_impute(e.value, errors);
+        native.set("metric", search_metric(e.value), e.key_mark);
+      }
     } else if (is_agent_key(e.key)) {
       errors.add(SpecError(e.key_mark, where,
                            "belongs to W&B's agent; here the spec itself says what to train: remove it"));
@@ -435,7 +470,7 @@ NativeSweep translate_wandb_sweep(const SpecNode& written, ErrorList& errors) {
   if (const SpecEntry* cap = sweep->find_entry("run_cap"); cap && native.find("samples")) {
     out.user_keys["sweep.samples"] = "sweep.run_cap";
     out.user_keys["sweep.max_runs"] = "sweep.run_cap";
-    if (!is_string(native.find("mode"), "random")) {
+    if (!is_string(native.find("mode"), "random") && !is_string(native.find("mode"), "bayes")) {
       native.set("max_runs", cap->value, cap->key_mark);
       native.erase("samples");
     }

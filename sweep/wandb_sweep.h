@@ -15,8 +15,10 @@
 // Nested `parameters:` blocks give dotted keys; `min`/`max` without a distribution are
 // int_uniform for integers, else uniform (W&B's inference). `early_terminate: {type:
 // hyperband, ...}` becomes `early_stop: {rule: wandb_hyperband, ...}` over the metric of
-// `metric: {name, goal}` (sweep/early_stopping.h). What torchsweep cannot do
-// (bayes, W&B's launcher keys, the q_ and normal distributions) is
+// `metric: {name, goal}` (sweep/early_stopping.h). `method: bayes` is mode bayes
+// (sweep/gp_sampler.h) with `metric`'s name and goal as sweep.metric and run_cap as
+// samples. What torchsweep cannot do (W&B's launcher keys, the q_ and normal
+// distributions) is
 // refused with the reason. Native entries pass through, so both spellings may mix.
 //
 // Each W&B parameter is one of W&B's shapes — {value}, {values}, a distribution

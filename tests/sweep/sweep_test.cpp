@@ -89,7 +89,7 @@ TEST(SweepTest, AKeySweptTwiceIsAnError) {
 
 TEST(SweepTest, SweepModeIsValidated) {
   ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: sgd\nsweep: {mode: gird}\n"), SpecError,
-                     "sweep.mode: expected one of grid, zip, random, got \"gird\" (did you mean 'grid'?)");
+                     "sweep.mode: expected one of grid, zip, random, tpe, bayes, got \"gird\" (did you mean 'grid'?)");
 }
 
 TEST(SweepTest, ListValuedOptionsSweepOnlyWithListsOfLists) {
@@ -349,6 +349,111 @@ TEST(SweepTest, TheReadmesRandomSearchRunsAsWritten) {
   ASSERT_EQ(plan.runs.size(), 60u);
   EXPECT_EQ(plan.mode, "random");
   EXPECT_EQ(plan.repeats, 3);
+}
+
+
+const std::string kSearch =
+    "optimizer: {name: sgd, lr: 0.1}\n"
+    "sweep:\n"
+    "  mode: tpe\n"
+    "  samples: 30\n"
+    "  seed: 4\n"
+    "  metric: {name: val_loss}\n"
+    "  parameters:\n"
+    "    optimizer.lr: {distribution: log_uniform, low: 1.0e-5, high: 1}\n"
+    "    optimizer.momentum: [0.0, 0.5, 0.9]\n";
+
+/// kSearch with `from` replaced by `to`.
+std::string search_with(const std::string& from, const std::string& to) {
+  std::string text = kBase + kSearch;
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(SweepTest, TpeAndBayesPlanTheirStartUpRunsAsRandomModeDrawsThem) {
+  const auto tpe = plan_of(kBase + kSearch);
+  std::string random_text = search_with("  metric: {name: val_loss}\n", "");
+  random_text.replace(random_text.find("mode: tpe"), 9, "mode: random");
+  const auto random = plan_of(random_text);
+  ASSERT_EQ(random.mode, "random");
+  ASSERT_EQ(random.runs.size(), 30u);
+  EXPECT_EQ(tpe.mode, "tpe");
+  // Optuna's 10 start-up trials: the first 10 of random mode's 30 draws with that seed.
+  ASSERT_EQ(tpe.runs.size(), 10u);
+  for (size_t i = 0; i < tpe.runs.size(); ++i) {
+    EXPECT_EQ(tpe.runs[i].config_hash, random.runs[i].config_hash) << i;
+    EXPECT_EQ(tpe.runs[i].swept, random.runs[i].swept) << i;
+  }
+  EXPECT_EQ(tpe.search.metric, "val_loss");
+  EXPECT_EQ(tpe.search.goal, "minimize");
+  EXPECT_EQ(tpe.search.samples, 30);
+  EXPECT_EQ(tpe.search.startup, 10);
+  EXPECT_EQ(tpe.search.seed, 4u);
+  EXPECT_EQ(torchsweep::search_space_to_json(tpe.search.space), nlohmann::json::parse(R"([
+    {"key": "optimizer.lr", "distribution": "log_uniform", "low": 1e-05, "high": 1.0},
+    {"key": "optimizer.momentum", "distribution": "choice", "values": [0.0, 0.5, 0.9]}])"));
+  // W&B's bayes starts from 2 random runs; sweep.startup sets it; samples caps it.
+  const auto bayes = plan_of(search_with("mode: tpe", "mode: bayes"));
+  EXPECT_EQ(bayes.runs.size(), 2u);
+  EXPECT_EQ(bayes.runs[1].config_hash, random.runs[1].config_hash);
+  EXPECT_EQ(plan_of(search_with("  seed: 4\n", "  seed: 4\n  startup: 5\n")).runs.size(), 5u);
+  const auto few = plan_of(search_with("samples: 30", "samples: 3"));
+  EXPECT_EQ(few.runs.size(), 3u);
+  EXPECT_EQ(few.search.startup, 3);
+  EXPECT_EQ(plan_of(search_with("{name: val_loss}", "{name: val_accuracy, goal: maximize}")).search.goal, "maximize");
+}
+
+TEST(SweepTest, TpeAndBayesNeedAMetricAndSamplesAndDistributionsOrLists) {
+  ASSERT_THROWS_WITH(plan_of(search_with("  metric: {name: val_loss}\n", "")), SpecError,
+                     "s.yaml:8:3: sweep.metric: mode tpe proposes runs from the finished runs' metric: expected metric: "
+                     "{name: val_loss, goal: minimize}");
+  ASSERT_THROWS_WITH(plan_of(search_with("{name: val_loss}", "{name: val_loss, goal: lowest}")), SpecError,
+                     "s.yaml:11:34: sweep.metric.goal: expected minimize or maximize, got \"lowest\"");
+  ASSERT_THROWS_WITH(plan_of(search_with("{name: val_loss}", "{goal: minimize}")), SpecError,
+                     "s.yaml:11:11: sweep.metric: expected {name: METRIC, goal: minimize|maximize}, got {goal");
+  ASSERT_THROWS_WITH(plan_of(search_with("{name: val_loss}", "val_loss")), SpecError,
+                     "s.yaml:11:11: sweep.metric: expected {name: METRIC, goal: minimize|maximize}, got \"val_loss\"");
+  ASSERT_THROWS_WITH(plan_of(search_with("  samples: 30\n", "")), SpecError,
+                     "sweep.samples: expected the number of runs in all (mode tpe proposes them one by one)");
+  ASSERT_THROWS_WITH(plan_of(search_with("  seed: 4\n", "  seed: 4\n  repeats: 2\n")), SpecError,
+                     "s.yaml:11:12: sweep.repeats: mode tpe proposes each point once");
+  ASSERT_THROWS_WITH(plan_of(search_with("  seed: 4\n", "  seed: 4\n  startup: 31\n")), SpecError,
+                     "s.yaml:11:12: sweep.startup: expected at most samples (30) runs drawn at random, got 31");
+  ASSERT_THROWS_WITH(plan_of(search_with("[0.0, 0.5, 0.9]", "0.9")), SpecError,
+                     "s.yaml:14:25: sweep.parameters.optimizer.momentum: expected a list to choose from or a "
+                     "distribution, got 0.9");
+  ASSERT_THROWS_WITH(plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2]}\nsweep: {startup: 3}\n"), SpecError,
+                     "s.yaml:7:9: sweep.startup: only applies to mode tpe or bayes, got mode grid");
+  // A grid's metric is W&B's, which says what the sweep is about and is only checked.
+  EXPECT_EQ(plan_of(kBase + "optimizer: {name: sgd, lr: [0.1, 0.2]}\nsweep: {metric: {name: val_loss}}\n").runs.size(), 2u);
+}
+
+TEST(SweepTest, AProposedRunIsTheSpecAtThePoint) {
+  const auto plan = plan_of(kBase + kSearch);
+  TempDir dir;
+  const auto written = torchsweep::load_spec_file(dir.write("s.yaml", kBase + kSearch));
+  const auto run = torchsweep::proposed_run(written, plan.search.space,
+                                            {{"optimizer.lr", 0.004}, {"optimizer.momentum", 0.9}}, 10);
+  EXPECT_EQ(run.index, 10);
+  EXPECT_EQ(run.swept, (nlohmann::json{{"optimizer.lr", 0.004}, {"optimizer.momentum", 0.9}}));
+  // The configuration a spec written with these values has.
+  const auto alone = plan_of(kBase + "optimizer: {name: sgd, lr: 0.004, momentum: 0.9}\nseed: 0\n");
+  EXPECT_EQ(run.config_hash, alone.runs.front().config_hash);
+  EXPECT_EQ(run.config["optimizer"]["lr"], 0.004);
+  // A value the spec refuses is refused here too.
+  EXPECT_THROW(torchsweep::proposed_run(written, plan.search.space,
+                                        {{"optimizer.lr", -1.0}, {"optimizer.momentum", 0.9}}, 10),
+               SpecError);
+  // Recorded and read back, the settings are the same.
+  const auto back = torchsweep::search_settings_from_json(torchsweep::search_settings_to_json(plan.search));
+  EXPECT_EQ(torchsweep::search_settings_to_json(back), torchsweep::search_settings_to_json(plan.search));
+  // Each run's proposal draws from a generator of its own.
+  std::set<uint64_t> seeds;
+  for (int64_t i = 0; i < 100; ++i) seeds.insert(torchsweep::proposal_seed(4, i));
+  for (uint64_t s = 0; s < 100; ++s) seeds.insert(torchsweep::proposal_seed(s, 7));
+  EXPECT_EQ(seeds.size(), 199u);  // (4, 7) is in both
+  EXPECT_EQ(torchsweep::proposal_seed(4, 7), torchsweep::proposal_seed(4, 7));
 }
 
 }  // namespace

@@ -85,8 +85,9 @@ TEST(WandbSweepTest, RandomDistributionsAreTheNativeOnes) {
 
 TEST(WandbSweepTest, WhatCannotRunHereIsRefusedWithTheReason) {
   const std::string head = kBase + "sweep:\n";
-  ASSERT_THROWS_WITH(plan_of(head + "  method: bayes\n  parameters: {optimizer.lr: {values: [0.1]}}\n"), SpecError,
-                     "s.yaml:8:11: sweep.method: bayes is not supported");
+  // bayes optimises the metric W&B's config names, and needs it.
+  ASSERT_THROWS_WITH(plan_of(head + "  method: bayes\n  run_cap: 3\n  parameters: {optimizer.lr: {values: [0.1, 0.2]}}\n"),
+                     SpecError, "sweep.metric: mode bayes proposes runs from the finished runs' metric");
   ASSERT_THROWS_WITH(plan_of(head + "  method: grid\n  mode: grid\n"), SpecError,
                      "sweep.method: is W&B's name for sweep.mode; give one of them, not both");
   // early_terminate judges the metric W&B's config names, and needs it.
@@ -271,6 +272,50 @@ TEST(WandbSweepTest, EarlyTerminateErrorsNameItsKeys) {
                              "  early_stop: {rule: median, metric: test/loss}\n"),
             Lines{"s.yaml:10:3: sweep.early_terminate: is W&B's spelling of sweep.early_stop; give one of them, not "
                   "both"});
+}
+
+
+TEST(WandbSweepTest, BayesIsModeBayesOverTheMetricWithRunCapAsSamples) {
+  const auto wandb = plan_of(kBase +
+                             "sweep:\n"
+                             "  method: bayes\n"
+                             "  run_cap: 12\n"
+                             "  metric: {name: val_accuracy, goal: maximize, target: 0.99}\n"
+                             "  parameters:\n"
+                             "    optimizer.lr: {distribution: log_uniform_values, min: 1.0e-4, max: 0.1}\n"
+                             "    optimizer.momentum: {values: [0.0, 0.9]}\n");
+  const auto native = plan_of(kBase +
+                              "sweep:\n"
+                              "  mode: bayes\n"
+                              "  samples: 12\n"
+                              "  metric: {name: val_accuracy, goal: maximize}\n"
+                              "  parameters:\n"
+                              "    optimizer.lr: {distribution: log_uniform, low: 1.0e-4, high: 0.1}\n"
+                              "    optimizer.momentum: [0.0, 0.9]\n");
+  EXPECT_EQ(wandb.mode, "bayes");
+  EXPECT_EQ(hashes(wandb), hashes(native));
+  EXPECT_EQ(wandb.runs.size(), 2u);  // W&B fits its GP from two runs on
+  EXPECT_EQ(wandb.search.samples, 12);
+  EXPECT_EQ(wandb.search.metric, "val_accuracy");
+  EXPECT_EQ(wandb.search.goal, "maximize");
+  EXPECT_EQ(torchsweep::search_space_to_json(wandb.search.space), torchsweep::search_space_to_json(native.search.space));
+  // W&B's goal defaults to minimize; a W&B random sweep's metric is only checked.
+  EXPECT_EQ(plan_of(kBase + "sweep:\n  method: bayes\n  run_cap: 5\n  metric: {name: loss}\n  parameters:\n"
+                            "    optimizer.lr: {min: 0.01, max: 0.5}\n")
+                .search.goal,
+            "minimize");
+  // W&B's other ways to count failed and running runs are not followed here.
+  ASSERT_THROWS_WITH(plan_of(kBase + "sweep:\n  method: bayes\n  run_cap: 5\n  metric: {name: loss, impute: latest}\n"
+                                     "  parameters:\n    optimizer.lr: {min: 0.01, max: 0.5}\n"),
+                     SpecError, "s.yaml:10:32: sweep.metric.impute: only worst is supported");
+  EXPECT_EQ(plan_of(kBase + "sweep:\n  method: bayes\n  run_cap: 5\n  metric: {name: loss, impute: worst, "
+                            "impute_while_running: false}\n  parameters:\n    optimizer.lr: {min: 0.01, max: 0.5}\n")
+                .mode,
+            "bayes");
+  EXPECT_EQ(plan_of(kBase + "sweep:\n  method: random\n  run_cap: 5\n  metric: {name: loss}\n  parameters:\n"
+                            "    optimizer.lr: {min: 0.01, max: 0.5}\n")
+                .runs.size(),
+            5u);
 }
 
 }  // namespace
