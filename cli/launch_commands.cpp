@@ -95,6 +95,7 @@ int run_command(const LaunchOptions& o, CliContext& context) {
   const SweepOutcome outcome = run_sweep(plan, *store, o.quiet ? discard : out, options);
   out << fmt::format("{} finished, {} diverged, {} failed", outcome.finished, outcome.diverged, outcome.failed);
   if (outcome.stopped) out << fmt::format(", {} stopped early", outcome.stopped);
+  if (outcome.paused) out << fmt::format(", {} paused at rungs", outcome.paused);
   if (outcome.interrupted) out << fmt::format(", {} interrupted", outcome.interrupted);
   if (outcome.pending) out << fmt::format(", {} not started", outcome.pending);
   if (outcome.skipped) out << fmt::format(", {} already done", outcome.skipped);

@@ -148,7 +148,9 @@ std::map<int64_t, Bracket> rung_tables(Database& db, const EarlyStopping& rule, 
     for (size_t k = 0; k < bracket.resources.size(); ++k) {
       if (!reached(run, static_cast<int64_t>(k))) break;
       const double value = rung_value(db, rule, run.id, static_cast<int64_t>(k), bracket.resources[k]);
-      bracket.levels[k].push_back({run.id, value, run.promotions > static_cast<int64_t>(k)});
+      // A finished run went past every rung: it is never promoted again.
+      bracket.levels[k].push_back(
+          {run.id, value, run.promotions > static_cast<int64_t>(k) || run.status == RunStatus::Finished});
     }
   }
   return brackets;
@@ -272,6 +274,16 @@ int64_t pause_target(Database& db, const AdaptiveSweep& sweep, int64_t run_id, i
   return promotions < rungs.size() ? rungs[promotions] : 0;
 }
 
+std::vector<int64_t> adaptive_sweeps_with_work(Database& db) {
+  auto rows = db.prepare(
+      "SELECT s.id FROM sweeps s WHERE s.adaptive <> '{}' AND coalesce(json_extract(s.adaptive, '$.replay'), 0) = 0 "
+      "AND EXISTS (SELECT 1 FROM runs r WHERE r.sweep_id = s.id AND r.status IN ('pending', 'interrupted', 'paused')) "
+      "ORDER BY s.id");
+  std::vector<int64_t> ids;
+  while (rows.step()) ids.push_back(rows.get_int(0));
+  return ids;
+}
+
 NextWork claim_adaptive(Store& store, const AdaptiveSweep& sweep, const Holder& holder) {
   Database& db = store.db();
   // One write transaction from the first read: the rung tables, the decision and the
@@ -306,14 +318,14 @@ NextWork claim_adaptive(Store& store, const AdaptiveSweep& sweep, const Holder& 
   auto training = db.prepare("SELECT count(*) FROM runs WHERE sweep_id = ? AND status = ?");
   training.bind(1, sweep.sweep_id).bind(2, to_string(RunStatus::Running));
   training.step();
-  if (training.get_int(0) > 0) {
-    // A run still training may reach a rung and make a promotion (or, for a search,
-    // finish and inform the next proposal): ask again soon.
+  const int64_t training_count = training.get_int(0);
+  if (training_count > 0 && sweep.pauses()) {
+    // A run still training may reach a rung and make a promotion: ask again soon.
     work.wait = true;
     return work;
   }
   training.reset();
-  if (sweep.pauses()) stop_paused(store, sweep, runs, brackets);
+  if (sweep.pauses() && training_count == 0) stop_paused(store, sweep, runs, brackets);
   tx.commit();
   return work;
 }

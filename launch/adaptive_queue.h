@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "results/run_queue.h"
 #include "results/store.h"
@@ -63,6 +64,10 @@ struct NextWork {
 /// its cap); when none of these exists and no run of the sweep trains any more, stops
 /// the runs still paused at their rungs. Returns what to train, or to wait, or nothing.
 NextWork claim_adaptive(Store& store, const AdaptiveSweep& sweep, const Holder& holder);
+
+/// The adaptive sweeps (not replays) with runs waiting, paused or cut short: what a
+/// worker of every sweep takes through claim_adaptive once no other run waits.
+std::vector<int64_t> adaptive_sweeps_with_work(Database& db);
 
 /// Where a run taken for any reason (a waiting run, one continued after its process
 /// died) pauses next: its next rung, from the promotions it has had; 0: its end.

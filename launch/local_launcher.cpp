@@ -309,6 +309,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, Store& store, std::ostream& out, c
       case RunStatus::Diverged: ++outcome.diverged; break;
       case RunStatus::Failed: ++outcome.failed; break;
       case RunStatus::Stopped: ++outcome.stopped; break;
+      case RunStatus::Paused: ++outcome.paused; break;
       case RunStatus::Pending: ++outcome.pending; break;
       default: ++outcome.interrupted; break;  // interrupted, or still held by another process
     }

@@ -25,6 +25,7 @@ struct SweepOutcome {
   int failed = 0;
   int interrupted = 0;
   int stopped = 0;         ///< ended early by the sweep's early-stopping rule
+  int paused = 0;          ///< waiting at a rung (the sweep was stopped before deciding)
   int pending = 0;         ///< not started (the sweep was stopped)
   int skipped = 0;         ///< already finished or diverged before this invocation
   int stop_signal = 0;     ///< the signal that stopped the sweep, or 0

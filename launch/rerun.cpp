@@ -65,7 +65,7 @@ SweepRerunOutcome rerun_sweep(Store& store, int64_t sweep_id, std::ostream& out,
 
   auto rows = db.prepare(
       "SELECT id, config_hash, config_json, swept_json, seed, device, kind FROM runs WHERE sweep_id = ? "
-      "AND status IN ('finished', 'stopped', 'diverged') ORDER BY run_index");
+      "AND status IN ('finished', 'stopped', 'diverged') AND kind = 'train' ORDER BY run_index");
   rows.bind(1, sweep_id);
   std::vector<NewRun> runs;
   std::vector<int64_t> originals;
@@ -90,7 +90,8 @@ SweepRerunOutcome rerun_sweep(Store& store, int64_t sweep_id, std::ostream& out,
     runs.push_back(std::move(run));
   }
   if (runs.empty())
-    throw InputError("rerun: sweep " + std::to_string(sweep_id) + " has no run that ended (finished, stopped or diverged)");
+    throw InputError("rerun: sweep " + std::to_string(sweep_id) +
+                     " has no training run that ended (finished, stopped or diverged)");
   SweepRerunOutcome outcome;
   outcome.original = sweep_id;
   const auto [new_sweep, ids] = store.create_sweep(sweep, runs);
@@ -124,10 +125,13 @@ RerunOutcome rerun(Store& store, int64_t run_id, std::ostream& out, WorkerOption
   Database& db = store.db();
   auto original = db.prepare(
       "SELECT r.config_hash, r.config_json, r.swept_json, r.seed, r.device, s.name, s.spec_text, "
-      "coalesce(s.spec_path, ''), s.overrides, r.sweep_id, s.adaptive FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-      "WHERE r.id = ?");
+      "coalesce(s.spec_path, ''), s.overrides, r.sweep_id, s.adaptive, r.kind FROM runs r "
+      "JOIN sweeps s ON s.id = r.sweep_id WHERE r.id = ?");
   original.bind(1, run_id);
   if (!original.step()) throw InputError("rerun: no run " + std::to_string(run_id) + " in " + db.path());
+  if (original.get_text(11) != "train")
+    throw InputError("rerun: run " + std::to_string(run_id) + " is an " + original.get_text(11) +
+                     " run, not a training run: run `torchsweep lr-find` on its spec again");
   NewRun run;
   run.index = 0;
   run.config_hash = original.get_text(0);

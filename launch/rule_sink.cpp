@@ -12,7 +12,16 @@
 namespace torchsweep {
 
 RuleSink::RuleSink(Store& store, int64_t sweep_id, int64_t run_id, EarlyStopping rule, MetricSink& recorder)
-    : store_(store), sweep_id_(sweep_id), run_id_(run_id), rule_(std::move(rule)), recorder_(recorder) {}
+    : store_(store), sweep_id_(sweep_id), run_id_(run_id), rule_(std::move(rule)), recorder_(recorder) {
+  // A run continued from a checkpoint is judged on its whole history, as it would be
+  // had it not been cut short: the points it recorded before come first.
+  std::lock_guard<std::mutex> lock(store_.mutex());
+  auto recorded = store_.db().prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step");
+  recorded.bind(1, run_id_).bind(2, rule_.metric);
+  while (recorded.step())
+    own_.emplace_back(recorded.get_int(0),
+                      recorded.is_null(1) ? std::numeric_limits<double>::quiet_NaN() : recorded.get_double(1));
+}
 
 void RuleSink::take(int64_t step, const MetricRow& row, MetricAxis axis) {
   if (!stop_.empty()) return;

@@ -34,14 +34,17 @@ int64_t propose_run(Store& store, const AdaptiveSweep& sweep) {
       "FROM runs r WHERE r.sweep_id = ?1 ORDER BY r.run_index");
   rows.bind(1, sweep.sweep_id).bind(2, metric);
   std::vector<Observation> ended;
+  std::vector<nlohmann::json> in_flight;
   int64_t runs = 0;
   nlohmann::json first_config;
   while (rows.step()) {
     if (runs++ == 0) first_config = nlohmann::json::parse(rows.get_text(3));
     const RunStatus status = parse_run_status(rows.get_text(1));
     if (status != RunStatus::Finished && status != RunStatus::Stopped && status != RunStatus::Diverged &&
-        status != RunStatus::Failed)
+        status != RunStatus::Failed) {
+      in_flight.push_back(nlohmann::json::parse(rows.get_text(2)));  // W&B's GP counts them at its prediction
       continue;
+    }
     Observation o;
     o.point = nlohmann::json::parse(rows.get_text(2));
     const double last = rows.is_null(4) ? std::numeric_limits<double>::quiet_NaN() : rows.get_double(4);
@@ -63,7 +66,7 @@ int64_t propose_run(Store& store, const AdaptiveSweep& sweep) {
   if (mode == "bayes") {
     GpOptions options;
     options.startup_trials = std::min(options.startup_trials, std::max<int64_t>(startup, 1));
-    point = propose_gp(space, ended, seed, options);
+    point = propose_gp(space, ended, seed, options, in_flight);
   } else {
     TpeOptions options;
     options.startup_trials = std::max<int64_t>(startup, 1);

@@ -102,31 +102,39 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
   };
   std::set<int64_t> told_inexact;                // sweeps whose `fuse: on` groups were said to be inexact
   while (interrupt_signal() == 0) {
-    // An adaptive sweep's worker takes what the sweep's decisions give it (a promoted
-    // run, the next waiting one, a proposed one), and how far to train it.
     std::optional<ClaimedRun> claimed;
     TrainOptions train_options;
     std::string promoted_why;
-    if (options.sweep_id != 0 && adaptive_sweep(options.sweep_id).adaptive()) {
-      const AdaptiveSweep& adaptive = adaptive_sweep(options.sweep_id);
-      NextWork work = claim_adaptive(store, adaptive, self);
-      if (work.wait) {
-        // Another worker's run may reach a rung, or finish for the search: ask again.
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        continue;
-      }
+    bool wait = false;
+    // An adaptive sweep's worker takes what the sweep's decisions give it (a promoted
+    // run, the next waiting one, a proposed one), and how far to train it.
+    auto take_adaptive = [&](int64_t sweep_id) {
+      NextWork work = claim_adaptive(store, adaptive_sweep(sweep_id), self);
+      wait = wait || work.wait;
+      if (!work.run) return false;
       claimed = std::move(work.run);
       train_options.pause_at = work.pause_at;
       train_options.pause_axis = work.pause_axis;
       promoted_why = work.why;
+      return true;
+    };
+    if (options.sweep_id != 0 && adaptive_sweep(options.sweep_id).adaptive()) {
+      take_adaptive(options.sweep_id);
     } else {
+      // The run queue leaves adaptive sweeps to claim_adaptive: a worker of every sweep
+      // takes their runs once no other run waits.
       claimed = queue.claim_next(options.sweep_id, self);
-      if (claimed) {
-        // A worker of every sweep takes an adaptive sweep's run as far as its next rung.
-        const AdaptiveSweep& adaptive = adaptive_sweep(claimed->sweep_id);
-        train_options.pause_at = pause_target(store.db(), adaptive, claimed->id, claimed->index);
-        train_options.pause_axis = adaptive.early_stop.axis;
-      }
+      if (!claimed && options.sweep_id == 0)
+        for (const int64_t id : adaptive_sweeps_with_work(store.db()))
+          if (take_adaptive(id)) break;
+    }
+    if (!claimed && wait) {
+      // Another worker's run may reach a rung and make a promotion: ask again, and give
+      // back a run whose worker died meanwhile, which would otherwise be waited for forever.
+      for (const auto id : queue.recover_stale(options.sweep_id, self, options.stale_after))
+        out << options.prefix << fmt::format("run {}: its process is gone, continuing it\n", id);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
     }
     if (!claimed) break;
     const AdaptiveSweep& adaptive = adaptive_sweep(claimed->sweep_id);

@@ -91,6 +91,12 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
       set_lr(optimizer, schedule->lr_at(schedule->per_step() ? position.step : position.epoch, run.base_lr));
     sink.run_started(
         {device.str(), device_name(device), position.step, position.epoch, engine->name(), engine_note});
+    // A run continued from a checkpoint at (or past) its rung — one interrupted during
+    // its rung's step — waits there, and trains no further without a promotion.
+    if (options.pause_at > 0 && !position.pending && outcome.steps < total_steps &&
+        (options.pause_axis == MetricAxis::Step ? position.step >= options.pause_at
+                                                : position.epoch >= options.pause_at))
+      return finish(RunStatus::Paused, "paused at its rung, as its checkpoint was");
 
     // False when a stop cut the evaluation short (nothing is then added to `into`).
     auto evaluate_into = [&](MetricRow& into) {
@@ -226,8 +232,11 @@ TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const Tra
         if (checkpoint_now) checkpoint(after_work);
         // A stop that came during this work (an evaluation's last batch, the checkpoint)
         // ends the run here too, not after one more step.
-        if (interrupt_signal() != 0 && !run_end) return stop(checkpoint_now, after_work);
+        // A stop the rule decided on this step's points is already recorded: it wins
+        // over an interrupt that came meanwhile, as a pause at a rung does (the run is
+        // checkpointed either way).
         if (std::string why = sink.stop_requested(); !why.empty()) return finish(RunStatus::Stopped, why);
+        if (interrupt_signal() != 0 && !run_end && !pause_now) return stop(checkpoint_now, after_work);
         if (pause_now) {
           if (!checkpoint_now && !options.checkpoint_dir.empty()) checkpoint(after_work);
           return finish(RunStatus::Paused, "paused after " + (options.pause_axis == MetricAxis::Step

@@ -285,5 +285,60 @@ TEST(AdaptiveSweep, TpeProposesEachRunAfterTheStartUpFromTheRunsThatEnded) {
   for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].seen.at("point"), decisions[i].seen.at("point"));
 }
 
+TEST(AdaptiveSweep, TwoWorkerProcessesShareTheRungsAndLeaveNoRunWaiting) {
+  TempDir dir;
+  auto store = Store::open(dir.file("two.db"));
+  const auto asha = run_spec(
+      *store, dir, "two.yaml",
+      seed_spec("two", "sweep:\n  early_stop: {rule: asha, metric: train/loss, axis: step, min_resource: 10, eta: 3}\n"),
+      /*workers=*/2);
+  const auto alone = run_spec(*store, dir, "alone.yaml", seed_spec("alone", ""));
+  const std::string sweep = std::to_string(asha.sweep_id);
+  EXPECT_EQ(int_of(*store, "SELECT count(*) FROM runs WHERE sweep_id = " + sweep +
+                               " AND status NOT IN ('finished', 'stopped')"),
+            0);
+  EXPECT_GT(int_of(*store, "SELECT count(*) FROM runs WHERE sweep_id = " + sweep + " AND status = 'finished'"), 0);
+  // Each promotion held at the moment it was taken: the promoted run among the best ⌊n/3⌋.
+  for (const auto& d : read_decisions(store->db(), asha.sweep_id)) {
+    const auto values = ranked(d.seen);
+    const auto top = values.size() / 3;
+    if (d.action == "promote") {
+      ASSERT_GE(top, 1u);
+      EXPECT_LE(d.value, values[top - 1]);
+    }
+  }
+  // Whichever process trained a run, and however often it paused, it recorded what it would alone.
+  const auto paused = losses_by_index(*store, asha.sweep_id);
+  const auto whole = losses_by_index(*store, alone.sweep_id);
+  for (const auto& [index, losses] : paused)
+    for (size_t i = 0; i < losses.size(); ++i) ASSERT_EQ(losses[i], whole.at(index)[i]) << "run " << index;
+}
+
+TEST(AdaptiveSweep, ARerunOfARunTheMedianStoppedStopsAtTheSamePoint) {
+  TempDir dir;
+  auto store = Store::open(dir.file("median-rerun.db"));
+  const auto swept = run_spec(
+      *store, dir, "median.yaml",
+      seed_spec("median",
+                "sweep:\n  early_stop: {rule: median, metric: train/loss, axis: step, startup_runs: 2, warmup: 5}\n",
+                "[2.0, 1.0, 0.5]", 40));
+  const int64_t stopped = int_of(*store, "SELECT id FROM runs WHERE status = 'stopped' AND sweep_id = " +
+                                             std::to_string(swept.sweep_id));
+  ASSERT_GT(stopped, 0);
+  std::ostringstream out;
+  WorkerOptions worker;
+  worker.threads = 1;
+  const RerunOutcome again = rerun(*store, stopped, out, worker);
+  EXPECT_EQ(again.status, RunStatus::Stopped) << out.str();
+  EXPECT_TRUE(again.identical()) << out.str();
+  EXPECT_EQ(int_of(*store, "SELECT steps FROM runs WHERE id = " + std::to_string(again.run_id)),
+            int_of(*store, "SELECT steps FROM runs WHERE id = " + std::to_string(stopped)));
+  // Its decision is the original's, copied, about the rerun.
+  const auto copied = read_decisions(store->db(), again.sweep_id);
+  ASSERT_EQ(copied.size(), 1u);
+  EXPECT_EQ(copied[0].run_id, again.run_id);
+  EXPECT_EQ(copied[0].action, "stop");
+}
+
 }  // namespace
 }  // namespace torchsweep
