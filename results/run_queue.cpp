@@ -120,9 +120,9 @@ std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& h
   // it, no other process can choose it too.
   Transaction tx(db_);
   auto next = db_.prepare(std::string("SELECT ") + kClaimColumns +
-                          " FROM runs WHERE status IN (?2, ?3) AND kind = 'train' AND (?1 = 0 OR sweep_id = ?1) "
-                          "AND (?1 <> 0 OR sweep_id NOT IN (SELECT id FROM sweeps WHERE adaptive <> '{}' AND "
-                          "coalesce(json_extract(adaptive, '$.replay'), 0) = 0)) "
+                          " FROM runs WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) "
+                          "AND (?1 <> 0 OR (kind = 'train' AND sweep_id NOT IN (SELECT id FROM sweeps WHERE "
+                          "adaptive <> '{}' AND coalesce(json_extract(adaptive, '$.replay'), 0) = 0))) "
                           "ORDER BY sweep_id, run_index LIMIT 1");
   next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
   if (!next.step()) return std::nullopt;

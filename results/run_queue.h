@@ -53,8 +53,8 @@ class RunQueue {
 
   /// Takes the sweep's next waiting run (pending or interrupted, lowest index first;
   /// sweep 0: any sweep) and marks it running by `holder`, atomically. nullopt when
-  /// none waits. Only training runs are taken (an lr-find's run is its command's), and
-  /// with sweep 0 none of an adaptive sweep's (its worker claims them by its decisions).
+  /// none waits. With sweep 0, only training runs of sweeps that decide nothing as they
+  /// go: an lr-find's run is its command's, an adaptive sweep's are claimed by its decisions.
   std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
 
   /// Takes, besides a run already claimed, up to `most` more of the sweep's runs that
