@@ -136,7 +136,9 @@ TEST(AdaptiveSweep, AshaPromotesTheTopThirdOfEachRungAndStopsTheRest) {
       EXPECT_LE(d.value, values[top - 1]);
       EXPECT_EQ(d.threshold, values[top - 1]);
     } else {
-      if (top >= 1) EXPECT_GT(d.value, values[top - 1]);
+      if (top >= 1) {
+        EXPECT_GT(d.value, values[top - 1]);
+      }
       EXPECT_EQ(text_of(*store, "SELECT status FROM runs WHERE id = " + std::to_string(d.run_id)), "stopped");
     }
     const double recorded = double_of(
