@@ -28,6 +28,29 @@ struct PointDiff {
   double max_abs_diff = 0.0;
 };
 
+/// The new run that re-executes recorded run `original_id`, from a row holding its
+/// config_hash, config_json, swept_json, seed and device from column `first` on. What
+/// validation recorded from outside the config (a model file's hash) must still hold, or
+/// the rerun would train something else: refused before anything is written.
+NewRun new_rerun(Statement& row, int first, int64_t original_id, int64_t index) {
+  NewRun run;
+  run.index = index;
+  run.config_hash = row.get_text(first);
+  run.config_json = row.get_text(first + 1);
+  run.swept_json = row.get_text(first + 2);
+  run.seed = row.get_int(first + 3);
+  run.device = row.get_text(first + 4);
+  run.rerun_of = original_id;
+  const auto config = nlohmann::json::parse(run.config_json);
+  try {
+    recheck_recorded_config(config, "run " + std::to_string(original_id) + "'s config");
+  } catch (const InputError& e) {
+    throw InputError(std::string("rerun: ") + e.what());
+  }
+  run.params = flatten_config(config);
+  return run;
+}
+
 PointDiff diff_points(Database& db, int64_t a, int64_t b) {
   // Point by point, both ways; NaN is stored as NULL, and NULL IS NULL counts as equal.
   auto diff = db.prepare(R"sql(
@@ -70,22 +93,8 @@ SweepRerunOutcome rerun_sweep(Store& store, int64_t sweep_id, std::ostream& out,
   std::vector<NewRun> runs;
   std::vector<int64_t> originals;
   while (rows.step()) {
-    NewRun run;
-    run.index = static_cast<int64_t>(runs.size());
-    run.config_hash = rows.get_text(1);
-    run.config_json = rows.get_text(2);
-    run.swept_json = rows.get_text(3);
-    run.seed = rows.get_int(4);
-    run.device = rows.get_text(5);
+    NewRun run = new_rerun(rows, 1, rows.get_int(0), static_cast<int64_t>(runs.size()));
     run.kind = rows.get_text(6);
-    run.rerun_of = rows.get_int(0);
-    try {
-      recheck_recorded_config(nlohmann::json::parse(run.config_json),
-                              "run " + std::to_string(run.rerun_of) + "'s config");
-    } catch (const InputError& e) {
-      throw InputError(std::string("rerun: ") + e.what());
-    }
-    run.params = flatten_config(nlohmann::json::parse(run.config_json));
     originals.push_back(run.rerun_of);
     runs.push_back(std::move(run));
   }
@@ -132,22 +141,7 @@ RerunOutcome rerun(Store& store, int64_t run_id, std::ostream& out, WorkerOption
   if (original.get_text(11) != "train")
     throw InputError("rerun: run " + std::to_string(run_id) + " is an " + original.get_text(11) +
                      " run, not a training run: run `torchsweep lr-find` on its spec again");
-  NewRun run;
-  run.index = 0;
-  run.config_hash = original.get_text(0);
-  run.config_json = original.get_text(1);
-  run.swept_json = original.get_text(2);
-  run.seed = original.get_int(3);
-  run.device = original.get_text(4);
-  // What validation recorded from outside the config (a model file's hash) must still
-  // hold, or the rerun would train something else: refused before anything is written.
-  try {
-    recheck_recorded_config(nlohmann::json::parse(run.config_json), "run " + std::to_string(run_id) + "'s config");
-  } catch (const InputError& e) {
-    throw InputError(std::string("rerun: ") + e.what());
-  }
-  run.params = flatten_config(nlohmann::json::parse(run.config_json));
-  run.rerun_of = run_id;
+  const NewRun run = new_rerun(original, 0, run_id, 0);
   NewSweep sweep;
   sweep.name = original.get_text(5);
   sweep.spec_text = original.get_text(6);
