@@ -19,10 +19,12 @@ PACKAGES := build-essential cmake ccache git pkg-config \
             libtorch-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 \
             libgtest-dev libcli11-dev zlib1g-dev libtomlplusplus-dev nlohmann-json3-dev \
             gnuplot-nox dataset-fashion-mnist \
-            libpng-dev libjpeg-dev libcsv-dev
+            libpng-dev libjpeg-dev libcsv-dev \
+            libcpp-httplib-dev libjs-chart.js chromium chromium-driver
 # Python libraries the tests run documented snippets and Python references with
-# (TorchScript files, torchvision's parameter counts, PNG/JPEG files), without their recommends.
-PY_PACKAGES := python3-pandas python3-torch python3-torchvision python3-pil
+# (TorchScript files, torchvision's parameter counts, PNG/JPEG files, the dashboard in a
+# browser), without their recommends.
+PY_PACKAGES := python3-pandas python3-torch python3-torchvision python3-pil python3-selenium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

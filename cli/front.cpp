@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/command_table.h"
 #include "cli/results_commands.h"
+#include "cli/serve_http.h"
 #include "cli/status_command.h"
 #include "results/store.h"
 
@@ -51,7 +52,11 @@ int run_front(int argc, const char* const* argv, std::ostream& out, std::ostream
   // parsed here: their words are handed over above.
   for (const auto& entry : torch_commands()) {
     if (std::strcmp(entry.name, "submit") == 0) add_status_command(*app, context, commands);
-    if (std::strcmp(entry.name, "completion") == 0) add_results_commands(*app, context, commands);
+    if (std::strcmp(entry.name, "completion") == 0) {
+      add_results_commands(*app, context, commands);
+      // Only this program serves: the server needs no tensors and the full program no server.
+      add_serve_command(*app->get_subcommand("results"), context, commands);
+    }
     app->add_subcommand(entry.name, entry.description);
   }
   return parse_and_run(*app, commands, context);

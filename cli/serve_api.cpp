@@ -1,0 +1,195 @@
+#include "cli/serve_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "base/error.h"
+#include "cli/command.h"
+#include "results/curve_envelope.h"
+#include "results/curve_groups.h"
+#include "results/curves.h"
+#include "results/metric_sink.h"
+#include "results/run_selection.h"
+#include "results/summary_lookup.h"
+#include "results/sweep_views.h"
+#include "results/table.h"
+
+namespace torchsweep {
+
+namespace {
+
+using nlohmann::json;
+
+std::string param(const ApiParams& params, const std::string& name, const std::string& fallback = "") {
+  const auto it = params.find(name);
+  return it == params.end() || it->second.empty() ? fallback : it->second;
+}
+
+json value_json(const SqlValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return std::isfinite(*d) ? json(*d) : json(nullptr);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return nullptr;
+}
+
+/// NaN and infinities as null: JSON has no word for them.
+json number_json(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json numbers_json(const std::vector<double>& values) {
+  json out = json::array();
+  for (const double v : values) out.push_back(number_json(v));
+  return out;
+}
+
+/// `width=` as a number of pixels, within bounds.
+size_t chart_width(const ApiParams& params) {
+  const std::string text = param(params, "width");
+  if (text.empty()) return kDefaultChartWidth;
+  const auto values = parse_integers("width", text);
+  if (values.size() != 1 || values[0] < 1 || values[0] > static_cast<int64_t>(kMaxChartWidth))
+    throw InputError("width: expected a number of pixels from 1 to " + std::to_string(kMaxChartWidth) + ", got " +
+                     text);
+  return static_cast<size_t>(values[0]);
+}
+
+RunSelection selection_of(const ApiParams& params) {
+  RunSelection selection{param(params, "sweep"), parse_integers("runs", param(params, "runs")),
+                         param(params, "where")};
+  selection.training_only = true;
+  return selection;
+}
+
+const char* axis_name(MetricAxis axis) { return axis == MetricAxis::Epoch ? "epoch" : "step"; }
+
+}  // namespace
+
+json error_json(const std::string& message) {
+  json out{{"error", message}};
+  static const std::regex column("column ([0-9]+):");
+  std::smatch match;
+  if (std::regex_search(message, match, column)) out["column"] = std::stoll(match[1]);
+  return out;
+}
+
+json sweeps_json(Database& db) {
+  // The table `results sweeps` prints, in its JSON rendering: one object per sweep.
+  std::ostringstream text;
+  render(list_sweeps(db), TableFormat::Json, text);
+  return {{"sweeps", json::parse(text.str())}};
+}
+
+json runs_json(Database& db, const ApiParams& params) {
+  const std::string metric = param(params, "metric", "train/loss");
+  const auto runs = select_runs(db, selection_of(params));
+  json out{{"metric", metric}, {"sweep", runs.empty() ? json(nullptr) : json(runs.front().sweep_id)}};
+  std::set<std::string> keys;
+  SummaryLookup summary(db);
+  json rows = json::array();
+  for (const auto& run : runs) {
+    json row{{"id", run.id},        {"sweep_id", run.sweep_id}, {"sweep", run.sweep_name},
+             {"index", run.index},  {"status", run.status},     {"kind", run.kind},
+             {"swept", run.swept},  {"error", run.error},       {"steps", value_json(run.steps)},
+             {"wall_seconds", value_json(run.wall_seconds)}};
+    for (const auto& item : run.swept.items()) keys.insert(item.key());
+    const auto s = summary(run.id, metric);
+    row["last"] = s ? number_json(s->last) : json(nullptr);
+    row["min"] = s ? number_json(s->min) : json(nullptr);
+    row["max"] = s ? number_json(s->max) : json(nullptr);
+    row["last_step"] = s ? json(s->last_step) : json(nullptr);
+    rows.push_back(std::move(row));
+  }
+  out["params"] = json(std::vector<std::string>(keys.begin(), keys.end()));
+  out["runs"] = std::move(rows);
+  // The metrics these runs logged, for the page's choice of metric.
+  std::set<std::string> metrics;
+  auto keys_of = db.prepare("SELECT key FROM metric_keys WHERE run_id = ?");
+  for (const auto& run : runs) {
+    keys_of.bind(1, run.id);
+    while (keys_of.step()) metrics.insert(keys_of.get_text(0));
+    keys_of.reset();
+  }
+  out["metrics"] = json(std::vector<std::string>(metrics.begin(), metrics.end()));
+  return out;
+}
+
+json curves_json(Database& db, const ApiParams& params) {
+  const std::string metric = param(params, "metric", "train/loss");
+  const size_t width = chart_width(params);
+  const auto curves = load_curves(db, selection_of(params), metric, {});
+  json out{{"metric", metric}, {"axis", curves.empty() ? "step" : axis_name(curves.front().axis)}};
+  json list = json::array();
+  for (const auto& curve : curves) {
+    const auto kept = envelope_indices(curve.values, width);
+    list.push_back({{"run", curve.run_id},
+                    {"label", curve.label},
+                    {"stopped", curve.stopped},
+                    {"points", curve.steps.size()},
+                    {"steps", pick(curve.steps, kept)},
+                    {"values", numbers_json(pick(curve.values, kept))}});
+  }
+  out["curves"] = std::move(list);
+  return out;
+}
+
+json groups_json(Database& db, const ApiParams& params) {
+  const std::string metric = param(params, "metric", "train/loss");
+  const std::string by = param(params, "by", "optimizer.lr");
+  const size_t width = chart_width(params);
+  const auto groups = group_curves(load_curves(db, selection_of(params), metric, {by}));
+  json out{{"metric", metric}, {"by", by}, {"axis", groups.empty() ? "step" : axis_name(groups.front().axis)}};
+  ParamLookup lookup(db);
+  json list = json::array();
+  for (const auto& group : groups) {
+    std::vector<double> lower, upper;
+    for (size_t i = 0; i < group.steps.size(); ++i) {
+      lower.push_back(group.lower(i, Band::Std));
+      upper.push_back(group.upper(i, Band::Std));
+    }
+    const auto kept = envelope_union({&group.mean, &group.min, &group.max, &lower, &upper}, width);
+    json ids = json::array();
+    for (const auto& run : group.runs) ids.push_back(run.run_id);
+    list.push_back({{"label", group.label},
+                    {"value", group.runs.empty() ? json(nullptr) : value_json(lookup(group.runs.front().run_id, by))},
+                    {"runs", std::move(ids)},
+                    {"steps", pick(group.steps, kept)},
+                    {"n", pick(group.n, kept)},
+                    {"mean", numbers_json(pick(group.mean, kept))},
+                    {"std", numbers_json(pick(group.stddev, kept))},
+                    {"min", numbers_json(pick(group.min, kept))},
+                    {"max", numbers_json(pick(group.max, kept))}});
+  }
+  out["groups"] = std::move(list);
+  return out;
+}
+
+json updates_json(Database& db, const ApiParams& params) {
+  const std::string metric = param(params, "metric", "train/loss");
+  const auto runs = parse_integers("runs", param(params, "runs"));
+  const auto after = parse_integers("after", param(params, "after"));
+  if (after.size() != runs.size())
+    throw InputError("after: expected one cursor per run (" + std::to_string(runs.size()) + "), got " +
+                     std::to_string(after.size()));
+  auto points = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step");
+  auto status = db.prepare("SELECT status FROM runs WHERE id = ?");
+  json list = json::array();
+  for (size_t r = 0; r < runs.size(); ++r) {
+    json steps = json::array(), values = json::array();
+    points.bind(1, runs[r]).bind(2, metric).bind(3, after[r]);
+    while (points.step()) {
+      steps.push_back(points.get_int(0));
+      values.push_back(points.is_null(1) ? json(nullptr) : number_json(points.get_double(1)));
+    }
+    points.reset();
+    status.bind(1, runs[r]);
+    const json state = status.step() ? json(status.get_text(0)) : json(nullptr);
+    status.reset();
+    list.push_back({{"run", runs[r]}, {"status", state}, {"steps", std::move(steps)}, {"values", std::move(values)}});
+  }
+  return {{"metric", metric}, {"runs", std::move(list)}};
+}
+
+}  // namespace torchsweep

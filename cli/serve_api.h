@@ -1,0 +1,55 @@
+// The JSON API of `torchsweep results serve`: one function per route, each answering
+// from one read of the database through the query code the results commands use
+// (run selection and its filter, curves, curve groups, sweep views). Parameters come
+// from the request's query string; no text of theirs reaches SQL except through the
+// filter parser (results/filter.h), which binds values. Routes in docs/cli.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "results/sqlite.h"
+
+namespace torchsweep {
+
+/// A request's query parameters (the first value of each name).
+using ApiParams = std::map<std::string, std::string>;
+
+/// The chart width a curve is thinned for when `width` is not given, in pixels.
+constexpr size_t kDefaultChartWidth = 800;
+/// The widest chart a request may ask for: past it, thinning would keep everything.
+constexpr size_t kMaxChartWidth = 10000;
+
+/// {"error": message}, and "column": N when the message points at a column of the
+/// filter ("--where: column 14: ...").
+nlohmann::json error_json(const std::string& message);
+
+/// GET /api/sweeps: {"sweeps": [one object per sweep, the columns of `results sweeps`]}.
+nlohmann::json sweeps_json(Database& db);
+
+/// GET /api/runs?sweep=&where=&metric=: the selected runs (the latest sweep by
+/// default) with their status, swept parameters and the metric's last, min and max:
+/// {"sweep", "metric", "metrics": [names], "params": [swept keys], "runs": [...]}.
+nlohmann::json runs_json(Database& db, const ApiParams& params);
+
+/// GET /api/curves?runs=1,2&metric=&width=: each run's curve, thinned to about two
+/// points per pixel keeping each interval's min and max (results/curve_envelope.h):
+/// {"metric", "axis", "curves": [{"run", "label", "steps", "values", "stopped", "points"}]}.
+/// Without runs, the runs of sweep= and where=.
+nlohmann::json curves_json(Database& db, const ApiParams& params);
+
+/// GET /api/groups?sweep=&where=&metric=&by=optimizer.lr&width=: runs grouped by a
+/// parameter, per step n, mean, sample std (n - 1), min and max, thinned keeping the
+/// extremes of the mean and of both bands: {"metric", "by", "axis", "groups": [{"label",
+/// "value", "runs", "steps", "n", "mean", "std", "min", "max"}]}.
+nlohmann::json groups_json(Database& db, const ApiParams& params);
+
+/// GET /api/updates?runs=1,2&after=19,-1&metric=: the points of each run after its
+/// cursor (the last step the page has; -1 for none), and each run's status:
+/// {"runs": [{"run", "status", "steps", "values"}]}.
+nlohmann::json updates_json(Database& db, const ApiParams& params);
+
+}  // namespace torchsweep

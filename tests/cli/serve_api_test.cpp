@@ -1,0 +1,196 @@
+// The JSON API of `results serve` over a small database written by hand through Store.
+// Every expected number is worked out below from the values written in SetUp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "cli/serve_api.h"
+#include "results/store.h"
+#include "tests/test_helpers.h"
+
+namespace {
+
+using nlohmann::json;
+using torchsweep::ApiParams;
+using torchsweep::InputError;
+using torchsweep::MetricPoint;
+using torchsweep::NewRun;
+using torchsweep::NewSweep;
+using torchsweep::RunStatus;
+using torchsweep::SqlValue;
+using torchsweep::Store;
+using torchsweep::testing::TempDir;
+
+// One sweep, runs in this order (ids a1 < b1 < c1 < a2 < b2 < a3):
+//
+//   a1  lr 0.1   seed 1  train/loss @0 1.0  @1 3.0  @2 0.5
+//   b1  lr 0.01  seed 1  train/loss @0 5.0  @1 4.0
+//   c1  lr 1.0   seed 1  train/loss @0 9.0  @1 8.0
+//   a2  lr 0.1   seed 2  train/loss @0 2.0  @1 3.0  @2 1.5  @3 0.25
+//   b2  lr 0.01  seed 2  train/loss @0 7.0  @1 6.0
+//   a3  lr 0.1   seed 3  train/loss @0 4.0  @1 3.0
+//
+// Group lr = 0.1 (a1, a2, a3), by hand:
+//   step 0: 1, 2, 4   n 3  mean 7/3  min 1  max 4  sample std: squares of -4/3, -1/3, 5/3 sum to
+//                                                  42/9, / (3 - 1) = 7/3, std sqrt(7/3)
+//   step 1: 3, 3, 3   n 3  mean 3    std 0
+//   step 2: 0.5, 1.5  n 2  mean 1    std sqrt(0.25 + 0.25) = sqrt(0.5)
+//   step 3: 0.25      n 1  mean 0.25 std undefined (null)
+// Group lr = 0.01 (b1, b2): step 0: 5, 7: mean 6, std sqrt(2); step 1: 4, 6: mean 5, std sqrt(2).
+class ServeApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = Store::open(dir.file("results.db"));
+    NewSweep sweep;
+    sweep.name = "repeats";
+    sweep.spec_text = "name: repeats\n";
+    sweep.spec_hash = "hr";
+    const auto s = store->create_sweep(sweep, {run(0, 0.1, 1), run(1, 0.01, 1), run(2, 1.0, 1), run(3, 0.1, 2),
+                                               run(4, 0.01, 2), run(5, 0.1, 3)});
+    a1 = s.second[0];
+    b1 = s.second[1];
+    c1 = s.second[2];
+    a2 = s.second[3];
+    b2 = s.second[4];
+    a3 = s.second[5];
+    loss(a1, {0, 1, 2}, {1.0, 3.0, 0.5});
+    loss(b1, {0, 1}, {5.0, 4.0});
+    loss(c1, {0, 1}, {9.0, 8.0});
+    loss(a2, {0, 1, 2, 3}, {2.0, 3.0, 1.5, 0.25});
+    loss(b2, {0, 1}, {7.0, 6.0});
+    loss(a3, {0, 1}, {4.0, 3.0});
+    for (const int64_t id : {a1, b1, c1, a2, b2, a3}) store->end_run(id, RunStatus::Finished, "", 4, 1.0);
+  }
+
+  static NewRun run(int64_t index, double lr, int64_t seed) {
+    NewRun r;
+    r.index = index;
+    r.config_hash = "hash-" + std::to_string(index);
+    r.config_json = "{}";
+    r.swept_json = R"({"optimizer.lr":)" + std::to_string(lr) + R"(,"seed":)" + std::to_string(seed) + "}";
+    r.seed = seed;
+    r.device = "cpu";
+    r.params = {{"optimizer.lr", SqlValue(lr)}, {"seed", SqlValue(seed)}};
+    return r;
+  }
+
+  void loss(int64_t run_id, const std::vector<int64_t>& steps, const std::vector<double>& values) {
+    std::vector<MetricPoint> points;
+    for (size_t i = 0; i < steps.size(); ++i) points.push_back({"train/loss", steps[i], values[i]});
+    store->append_metrics(run_id, points, {"train/loss"});
+  }
+
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  int64_t a1 = 0, b1 = 0, c1 = 0, a2 = 0, b2 = 0, a3 = 0;
+};
+
+const json* run_with_id(const json& runs, int64_t id) {
+  for (const auto& r : runs)
+    if (r["id"] == id) return &r;
+  return nullptr;
+}
+
+TEST_F(ServeApiTest, SweepsAreTheRowsOfResultsSweeps) {
+  const json sweeps = torchsweep::sweeps_json(store->db())["sweeps"];
+  ASSERT_EQ(sweeps.size(), 1u);
+  EXPECT_EQ(sweeps[0]["name"], "repeats");
+  EXPECT_EQ(sweeps[0]["runs"], 6);
+}
+
+TEST_F(ServeApiTest, RunsCarryStatusSweptParametersAndTheMetricsSummary) {
+  const json out = torchsweep::runs_json(store->db(), {});
+  EXPECT_EQ(out["params"], json({"optimizer.lr", "seed"}));
+  EXPECT_EQ(out["metrics"], json({"train/loss"}));
+  ASSERT_EQ(out["runs"].size(), 6u);
+  const json* r = run_with_id(out["runs"], a2);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ((*r)["status"], "finished");
+  EXPECT_DOUBLE_EQ((*r)["swept"]["optimizer.lr"].get<double>(), 0.1);
+  EXPECT_DOUBLE_EQ((*r)["last"].get<double>(), 0.25);  // a2: 2, 3, 1.5, 0.25
+  EXPECT_DOUBLE_EQ((*r)["min"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ((*r)["max"].get<double>(), 3.0);
+  EXPECT_EQ((*r)["last_step"], 3);
+  const json* c = run_with_id(out["runs"], c1);
+  ASSERT_NE(c, nullptr);
+  EXPECT_DOUBLE_EQ((*c)["last"].get<double>(), 8.0);
+  EXPECT_DOUBLE_EQ((*c)["max"].get<double>(), 9.0);
+}
+
+TEST_F(ServeApiTest, RunsAreFilteredByTheWhereLanguageAndErrorsKeepTheirColumn) {
+  const json out = torchsweep::runs_json(store->db(), {{"where", "optimizer.lr > 0.05 and seed = 1"}});
+  ASSERT_EQ(out["runs"].size(), 2u);  // a1 (0.1) and c1 (1.0)
+  EXPECT_EQ(out["runs"][0]["id"], a1);
+  EXPECT_EQ(out["runs"][1]["id"], c1);
+  try {
+    torchsweep::runs_json(store->db(), {{"where", "optimizer.lr >= "}});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    const json error = torchsweep::error_json(e.what());
+    EXPECT_NE(error["error"].get<std::string>().find("--where"), std::string::npos);
+    // "optimizer.lr >= " is 16 characters: the missing value is at column 17 or at the
+    // end of the text, never before the operator ends at column 15.
+    ASSERT_TRUE(error.contains("column"));
+    EXPECT_GE(error["column"].get<int64_t>(), 15);
+  }
+  EXPECT_FALSE(torchsweep::error_json("--sweep: no sweep '9'").contains("column"));
+}
+
+TEST_F(ServeApiTest, GroupsByLearningRateAreMeanStdMinMaxAndN) {
+  const json out = torchsweep::groups_json(store->db(), {});
+  EXPECT_EQ(out["by"], "optimizer.lr");
+  EXPECT_EQ(out["axis"], "step");
+  ASSERT_EQ(out["groups"].size(), 3u);  // 0.01, 0.1, 1 in value order
+  const json& g = out["groups"][1];
+  EXPECT_DOUBLE_EQ(g["value"].get<double>(), 0.1);
+  EXPECT_EQ(g["runs"], json({a1, a2, a3}));
+  EXPECT_EQ(g["steps"], json({0, 1, 2, 3}));
+  EXPECT_EQ(g["n"], json({3, 3, 2, 1}));
+  EXPECT_NEAR(g["mean"][0].get<double>(), 7.0 / 3.0, 1e-12);
+  EXPECT_NEAR(g["mean"][1].get<double>(), 3.0, 1e-12);
+  EXPECT_NEAR(g["mean"][2].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(g["mean"][3].get<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(g["std"][0].get<double>(), std::sqrt(7.0 / 3.0), 1e-12);
+  EXPECT_NEAR(g["std"][1].get<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(g["std"][2].get<double>(), std::sqrt(0.5), 1e-12);
+  EXPECT_TRUE(g["std"][3].is_null());
+  EXPECT_EQ(g["min"], json({1.0, 3.0, 0.5, 0.25}));
+  EXPECT_EQ(g["max"], json({4.0, 3.0, 1.5, 0.25}));
+  const json& low = out["groups"][0];
+  EXPECT_NEAR(low["mean"][1].get<double>(), 5.0, 1e-12);
+  EXPECT_NEAR(low["std"][1].get<double>(), std::sqrt(2.0), 1e-12);
+  // The seeds' key: each run its own group.
+  EXPECT_EQ(torchsweep::groups_json(store->db(), {{"by", "seed"}})["groups"].size(), 3u);
+  EXPECT_THROW(torchsweep::groups_json(store->db(), {{"by", "optimizer.nope"}}), InputError);
+}
+
+TEST_F(ServeApiTest, CurvesAreThinnedToTheChartWidthKeepingExtremes) {
+  const json all = torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}});
+  ASSERT_EQ(all["curves"].size(), 1u);
+  EXPECT_EQ(all["curves"][0]["steps"], json({0, 1, 2, 3}));
+  // One pixel wide: a2's 2, 3, 1.5, 0.25 keep the first point, the max (3 at step 1) and
+  // the min, which is also the last (0.25 at step 3).
+  const json thin = torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"width", "1"}});
+  EXPECT_EQ(thin["curves"][0]["steps"], json({0, 1, 3}));
+  EXPECT_EQ(thin["curves"][0]["values"], json({2.0, 3.0, 0.25}));
+  EXPECT_EQ(thin["curves"][0]["points"], 4);
+  EXPECT_THROW(torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"width", "0"}}), InputError);
+  EXPECT_THROW(torchsweep::curves_json(store->db(), {{"runs", "x"}}), InputError);
+}
+
+TEST_F(ServeApiTest, UpdatesAreThePointsAfterEachRunsCursor) {
+  const json out = torchsweep::updates_json(
+      store->db(), {{"runs", std::to_string(a2) + "," + std::to_string(a1)}, {"after", "1,-1"}});
+  ASSERT_EQ(out["runs"].size(), 2u);
+  EXPECT_EQ(out["runs"][0]["steps"], json({2, 3}));
+  EXPECT_EQ(out["runs"][0]["values"], json({1.5, 0.25}));
+  EXPECT_EQ(out["runs"][1]["steps"], json({0, 1, 2}));
+  EXPECT_EQ(out["runs"][1]["status"], "finished");
+  EXPECT_THROW(torchsweep::updates_json(store->db(), {{"runs", "1,2"}, {"after", "0"}}), InputError);
+}
+
+}  // namespace
