@@ -1,6 +1,7 @@
 #include "cli/launch_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 #include <ostream>
@@ -22,6 +23,7 @@
 #include "launch/status.h"
 #include "launch/worker.h"
 #include "results/plot.h"
+#include "results/run_queue.h"
 #include "results/store.h"
 #include "results/table.h"
 #include "sweep/sweep.h"
@@ -55,6 +57,7 @@ struct LaunchOptions {
   int64_t sweep_id = 0;    // worker --sweep
   std::string prefix;      // worker --prefix
   bool exclusive = false;  // worker --exclusive
+  bool recover_only = false;  // worker --recover-only
   int64_t max_lanes = 0;   // worker --max-lanes
   bool plain_lines = false;     // worker --lines
   bool status_records = false;  // worker --status-records
@@ -123,6 +126,15 @@ int worker_command(const LaunchOptions& o, CliContext& context) {
   options.exclusive = o.exclusive;
   options.max_lanes = o.max_lanes;
   options.prefix = o.prefix;
+  if (o.recover_only) {
+    // A job's first step: its runs an earlier attempt left running become interrupted,
+    // so that the workers it starts next take them again (from their checkpoints).
+    const auto ids = RunQueue(store->db()).recover_stale(options.sweep_id, this_process(), options.stale_after,
+                                                        options.exclusive);
+    context.out << fmt::format("{} run(s) left running by an earlier process given back{}{}\n", ids.size(),
+                               ids.empty() ? "" : ": ", fmt::join(ids, ", "));
+    return 0;
+  }
   install_interrupt_handlers();
   const WorkerOutcome outcome = run_worker(*store, context.out, options);
   return sweep_exit_code(outcome.stop_signal, outcome.failed);
@@ -207,13 +219,15 @@ int lr_find_command(const LaunchOptions& o, CliContext& context) {
   }
   Table table;
   table.columns = {"suggestion", "lr", "smoothed_loss", "rule"};
-  table.rows.push_back({std::string("valley"), s.valley->lr, s.valley->marked_loss,
-                        std::string("in the longest valley of the curve (fastai's default)")});
+  table.rows.push_back({std::string("minimum"), s.minimum->lr, s.minimum->marked_loss,
+                        "the lr of the lowest smoothed loss (" + readable_number(s.minimum->marked_lr) +
+                            ") / 10: the suggestion"});
   table.rows.push_back({std::string("steep"), s.steep->lr, s.steep->marked_loss,
                         std::string("where the loss falls fastest against log(lr)")});
-  table.rows.push_back({std::string("minimum"), s.minimum->lr, s.minimum->marked_loss,
-                        "the lr of the lowest smoothed loss (" + readable_number(s.minimum->marked_lr) + ") / 10"});
+  table.rows.push_back({std::string("valley"), s.valley->lr, s.valley->marked_loss,
+                        std::string("in the longest valley of the curve (fastai's default; low from scratch)")});
   render(table, TableFormat::Table, out);
+  out << fmt::format("suggested lr: {} (a tenth of the rate at the lowest loss)\n", readable_number(result.suggested(), 3));
   if (const std::string line = lr_find_range_line(result); !line.empty())
     out << "a range for a random sweep (under sweep.parameters, with sweep.mode: random):\n  " << line << "\n";
   if (!o.plot_path.empty()) {
@@ -278,6 +292,8 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
       ->check(whole_number_check("a number of columns", 0));
   worker->add_flag("--exclusive", o->exclusive,
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
+  worker->add_flag("--recover-only", o->recover_only,
+                   "give back the runs whose process is gone (with --exclusive: every running run) and exit");
   worker->add_option("--max-lanes", o->max_lanes, "at most this many runs trained as one fused model (0: 16)")
       ->check(whole_number_check("a number of runs", 0));
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
@@ -322,6 +338,9 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
       ->check(CLI::Range(0, 4096));
   submit->add_option("--array-parallelism", slurm.array_parallelism, "at most this many tasks at once")
       ->check(CLI::Range(0, 1000000));
+  submit->add_option("--workers", slurm.workers,
+                     "an adaptive sweep's worker processes, in one job on one node (default 1)")
+      ->check(CLI::Range(1, 4096));
   submit->add_option("--sbatch-arg", slurm.sbatch_args, "another sbatch option, e.g. --account=abc (repeatable)")
       ->allow_extra_args(false);
   submit->add_option("--signal-seconds", slurm.signal_seconds,

@@ -20,9 +20,15 @@ LauncherReport slurm_report(const nlohmann::json& state) {
   struct stat info {};
   const std::string dir = join_path(shard_dir, "shards");
   if (!shard_dir.empty() && ::stat(dir.c_str(), &info) == 0) {
+    // The array's task-N.db, or an adaptive sweep's one shard.
+    std::vector<std::string> shards;
     for (int64_t t = 0;; ++t) {
       const std::string path = join_path(dir, "task-" + std::to_string(t) + ".db");
       if (::stat(path.c_str(), &info) != 0) break;
+      shards.push_back(path);
+    }
+    if (const std::string path = join_path(dir, "adaptive.db"); ::stat(path.c_str(), &info) == 0) shards.push_back(path);
+    for (const auto& path : shards) {
       try {
         const TracelessRead read(path);  // status leaves no -wal or -shm beside a shard
         Database shard(path, read.mode());
@@ -35,6 +41,7 @@ LauncherReport slurm_report(const nlohmann::json& state) {
   report.text = fmt::format("shards: {} ({} read)\n", dir, report.run_statuses.size());
   const nlohmann::json jobs = state.value("jobs", nlohmann::json::object());
   std::vector<std::string> ids = jobs.value("array", std::vector<std::string>{});
+  if (jobs.contains("adaptive")) ids.push_back(jobs["adaptive"].get<std::string>());
   if (jobs.contains("merge")) ids.push_back(jobs["merge"].get<std::string>());
   const std::string list = fmt::format("{}", fmt::join(ids, ","));
   if (list.empty()) return report;

@@ -420,7 +420,11 @@ int64_t most_brackets(const EarlyStopping& es) {
 std::vector<int64_t> rungs_of(const EarlyStopping& es, int64_t bracket) {
   std::vector<int64_t> rungs;
   if (!(es.eta > 1)) return rungs;
-  for (int64_t power = bracket;; ++power) {
+  // The level min · η^s_max (the highest at or under the budget) is where a run finishes,
+  // trained to max_resource: a rung there, short of a budget that is not an exact power,
+  // would hold the one run the rung below promotes, which ⌊1/η⌋ = 0 never lets go on.
+  const int64_t s_max = most_brackets(es) - 1;
+  for (int64_t power = bracket; power < s_max; ++power) {
     const int64_t r = resource_at(es, power);
     if (r < 0 || r >= es.max_resource) break;
     if (rungs.empty() || r > rungs.back()) rungs.push_back(r);

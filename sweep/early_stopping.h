@@ -131,11 +131,14 @@ std::vector<int64_t> wandb_bands(int64_t min_iter, int64_t max_iter, int64_t s, 
 /// the run's place in the sweep. asha: 0.
 int64_t bracket_of(const EarlyStopping& es, int64_t run_index);
 
-/// The rungs of a bracket: the resources min_resource · η^(bracket + k), k = 0, 1, ...,
-/// that are strictly below max_resource (a run that reaches max_resource has finished),
-/// ascending. Each is rounded to the nearest integer (halves up); a rung that rounds to
-/// the one below it is left out. Empty for the last hyperband bracket when
-/// min_resource · η^s_max = max_resource: its runs train to the budget.
+/// The rungs of a bracket: the resources min_resource · η^p for p = bracket ... s_max − 1
+/// that are strictly below max_resource, ascending, where s_max is the highest power with
+/// min_resource · η^s_max ≤ max_resource (Li et al.'s s_max). A run promoted from the
+/// last rung trains to max_resource and finishes, also when the budget is not an exact
+/// power (min 52, η 3, budget 1407: rungs 52, 156, 468, then 1407; not a rung at 1404).
+/// Each is rounded to the nearest integer (halves up); a rung that rounds to the one
+/// below it is left out. Empty for the last hyperband bracket: its runs train to the
+/// budget.
 std::vector<int64_t> rungs_of(const EarlyStopping& es, int64_t bracket);
 
 /// s_max + 1: the number of brackets that fit between min_resource and max_resource.

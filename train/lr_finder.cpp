@@ -214,7 +214,7 @@ const char* to_string(LrFindStop stop) {
 std::pair<double, double> suggested_range(const LrSuggestions& s, const LrFindOptions& options) {
   if (!s.minimum || !s.steep || !s.valley) return {0.0, 0.0};
   const double high = std::clamp(s.minimum->marked_lr, options.start_lr, options.end_lr);
-  double low = std::clamp(std::min(s.valley->lr, s.steep->lr) / 10.0, options.start_lr, options.end_lr);
+  double low = std::clamp(std::min(s.minimum->lr, s.steep->lr) / 10.0, options.start_lr, options.end_lr);
   if (low >= high) low = std::max(options.start_lr, high / 100.0);
   // A curve whose lowest point is its first: nothing below start_lr to offer.
   if (low >= high) return {high, high};

@@ -122,8 +122,13 @@ struct LrFindResult {
   /// there is no suggestion.
   double range_low = 0.0;
   double range_high = 0.0;
-  /// The rate to train with: valley, as fastai suggests by default (0 when none).
-  double suggested() const { return suggestions.valley ? suggestions.valley->lr : 0.0; }
+  /// The rate to train with: `minimum` (a tenth of the rate at the lowest loss, Smith's
+  /// rule and fastai's first), 0 when none. Not fastai's current default, valley: a
+  /// short test on a network trained from scratch falls over several decades of rate,
+  /// and the valley lands a third into that fall, where a full training is slow (the
+  /// seed CNN: valley 0.0016, a one-epoch sweep best at 0.02-0.1, minimum/10 0.089;
+  /// bench/lr_find_vs_sweep.py).
+  double suggested() const { return suggestions.minimum ? suggestions.minimum->lr : 0.0; }
 };
 
 /// The sweep range around the suggestions, [low, high]:
@@ -132,8 +137,9 @@ struct LrFindResult {
 ///    there; the test's loss at a rate lags behind the rate (smoothing, and the steps
 ///    trained at lower rates before it), so that rate is itself at the edge, which a
 ///    sweep should see;
-///  - low is a tenth of the lower of valley and steep: those two mark where the loss
-///    falls fastest, and a decade under them shows where training becomes slow;
+///  - low is a tenth of the lower of steep and the suggestion (minimum / 10): a decade
+///    under where the loss falls fastest shows where training becomes slow (valley, a
+///    third into a long fall, would stretch the range over decades a sweep wastes);
 ///  - when the curve is too flat for these to order (low ≥ high), low is high / 100.
 /// Both lie within [start_lr, end_lr]. {0, 0} without suggestions.
 std::pair<double, double> suggested_range(const LrSuggestions& suggestions, const LrFindOptions& options);

@@ -133,3 +133,61 @@ grep -q "requeueing" "$T"/long-slurm/sweep-1/logs/task-* || fail "the task did n
   fail "after the requeue: $(q "$T/long.db" 'SELECT status, steps, attempts, error FROM runs')"
 [ "$(q "$T/long.db" "SELECT count(*) FROM metrics WHERE key = 'train/loss'")" = 201 ] || fail "train/loss points"
 echo "signalled task requeued and finished"
+
+# 3. An adaptive sweep (ASHA over nine rates) is one job on one node. With one worker it
+# decides exactly as one local worker does: the same decisions, in the same order, on
+# the same values.
+asha=(optimizer.lr='[0.05,0.1,0.2,0.3,0.5,0.8,1.0,1.5,2.0]' train.steps=90
+      'sweep={early_stop: {rule: asha, metric: train/loss, axis: step, min_resource: 10, eta: 3}}')
+decisions="SELECT d.action, r.run_index, d.rung, d.at, d.value, d.threshold, d.seed FROM decisions d
+           LEFT JOIN runs r ON r.id = d.run_id WHERE d.sweep_id = (SELECT max(id) FROM sweeps) ORDER BY d.seq"
+"$torchsweep" run "$src/experiments/seed_backprop.yaml" "${asha[@]}" --db "$T/asha-local.db" -q ||
+  fail "the local ASHA sweep"
+out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" "${asha[@]}" --slurm --db "$T/asha.db") ||
+  fail "submit: $out"
+echo "$out"
+jobs=$(q "$T/asha.db" "SELECT json_extract(launcher_state, '$.jobs.adaptive') || ',' || json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
+wait_jobs "$jobs" 300
+[ -n "$(q "$T/asha.db" "$decisions")" ] || { cat "$T"/asha-slurm/sweep-1/logs/*; fail "no decisions were merged"; }
+[ "$(q "$T/asha.db" "$decisions")" = "$(q "$T/asha-local.db" "$decisions")" ] ||
+  fail "Slurm's decisions differ from one local worker's:
+$(q "$T/asha.db" "$decisions")
+--- local:
+$(q "$T/asha-local.db" "$decisions")"
+runs="SELECT run_index, status, steps FROM runs ORDER BY run_index"
+[ "$(q "$T/asha.db" "$runs")" = "$(q "$T/asha-local.db" "$runs")" ] ||
+  fail "the runs differ: $(q "$T/asha.db" "$runs") vs $(q "$T/asha-local.db" "$runs")"
+points="SELECT r.run_index, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.key = 'train/loss' ORDER BY 1, 2"
+[ "$(q "$T/asha.db" "$points")" = "$(q "$T/asha-local.db" "$points")" ] || fail "the runs' losses differ from the local sweep's"
+echo "adaptive sweep on Slurm: $(q "$T/asha.db" "SELECT count(*) FROM decisions") decisions, as one local worker's"
+
+# 4. Two workers in the job, signalled while they train: they checkpoint, the job
+# requeues, its first step gives the runs back, and the sweep ends with every run
+# finished or stopped at a rung, each decision merged once.
+out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" 'optimizer.lr=[0.05,0.1,0.2,0.3,0.5,0.8,1.0,1.5,2.0]' \
+      train.steps=90000 train.log_every=1000 \
+      'sweep={early_stop: {rule: asha, metric: train/loss, axis: step, min_resource: 10000, eta: 3}}' \
+      --workers 2 --slurm --db "$T/asha2.db") || fail "submit: $out"
+job=$(q "$T/asha2.db" "SELECT json_extract(launcher_state, '$.jobs.adaptive') FROM sweeps")
+merge=$(q "$T/asha2.db" "SELECT json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
+shard=$T/asha2-slurm/sweep-1/shards/adaptive.db
+for _ in $(seq 120); do
+  [ "$(q "$shard" "SELECT count(*) FROM runs WHERE status = 'running' AND steps >= 0" 2>/dev/null)" = 2 ] &&
+    [ "$(q "$shard" "SELECT count(*) FROM metrics" 2>/dev/null)" -gt 10 ] 2>/dev/null && break
+  sleep 0.5
+done
+[ "$(q "$shard" "SELECT count(*) FROM runs WHERE status = 'running'")" = 2 ] ||
+  fail "two runs should train at once: $(q "$shard" 'SELECT status FROM runs')"
+scancel --batch --signal=USR1 "$job" || fail "scancel --signal"
+wait_jobs "$job,$merge" 300
+cat "$T"/asha2-slurm/sweep-1/logs/adaptive-*
+grep -q "requeueing" "$T"/asha2-slurm/sweep-1/logs/adaptive-* || fail "the adaptive job did not requeue"
+[ "$(q "$T/asha2.db" "SELECT count(*) FROM runs WHERE status IN ('finished', 'stopped')")" = 9 ] ||
+  fail "after the requeue: $(q "$T/asha2.db" 'SELECT status, steps, attempts, error FROM runs')"
+[ "$(q "$T/asha2.db" "SELECT max(attempts) FROM runs")" -ge 2 ] || fail "no run was continued after the requeue"
+[ "$(q "$T/asha2.db" "SELECT count(*) FROM decisions")" = "$(q "$shard" "SELECT count(*) FROM decisions")" ] ||
+  fail "decisions: main $(q "$T/asha2.db" 'SELECT count(*) FROM decisions'), shard $(q "$shard" 'SELECT count(*) FROM decisions')"
+[ "$(q "$T/asha2.db" "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 90000")" -ge 1 ] ||
+  fail "no run reached the full budget: $(q "$T/asha2.db" 'SELECT status, steps FROM runs')"
+"$torchsweep" results rungs --db "$T/asha2.db" || fail "results rungs"
+echo "two workers in one job, requeued and merged"

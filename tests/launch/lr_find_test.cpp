@@ -107,7 +107,7 @@ LrFindResult curve() {
 }
 
 TEST(LrFindViewTest, TheRangeLineCanBePastedIntoASpec) {
-  EXPECT_EQ(lr_find_range_line(curve()), "optimizer.lr: {distribution: log_uniform, low: 0.0001, high: 1}");
+  EXPECT_EQ(lr_find_range_line(curve()), "optimizer.lr: {distribution: log_uniform, low: 0.001, high: 1}");
   EXPECT_EQ(lr_find_range_line(LrFindResult{}), "");
 }
 

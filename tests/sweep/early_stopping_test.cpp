@@ -43,10 +43,16 @@ TEST(EarlyStoppingRungs, AreMinResourceTimesEtaToTheKBelowTheBudget) {
   EXPECT_EQ(torchsweep::bracket_of(asha, 5), 0);
   // The acceptance sweep's setting: 3 epochs, η = 3: one rung, at epoch 1.
   EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 1, 3, 3), 0), (V{1}));
-  // 2·2^k below 20: 2, 4, 8, 16.
-  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 2, 2, 20), 0), (V{2, 4, 8, 16}));
-  // η = 2.5: 1, 2.5 → 3, 6.25 → 6, 15.625 → 16 (39.06 is past 20): nearest, halves up.
-  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 1, 2.5, 20), 0), (V{1, 3, 6, 16}));
+  // 2·2^k up to 20: 2, 4, 8, 16 (s_max = 3); the level 16 is where runs finish, trained
+  // to the budget 20, so the rungs are 2, 4, 8: a rung at 16 would hold the one run
+  // promoted from 8, and ⌊1/2⌋ = 0 would never let it go on.
+  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 2, 2, 20), 0), (V{2, 4, 8}));
+  // The ASHA benchmark's: min 52, η 3, 3 epochs of 469 steps = 1407: 52, 156, 468 (52·27
+  // = 1404 is the last level, trained to 1407).
+  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 52, 3, 1407), 0), (V{52, 156, 468}));
+  // η = 2.5: 1, 2.5 → 3, 6.25 → 6, 15.625 → 16 (the last level; 39.06 is past 20):
+  // nearest, halves up.
+  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 1, 2.5, 20), 0), (V{1, 3, 6}));
   // η = 1.2 below 4: 1, 1.2 → 1, 1.44 → 1, 1.728 → 2, 2.07 → 2, 2.49 → 2, 2.99 → 3,
   // 3.58 → 4 (the budget): repeated rungs are one.
   EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Asha, 1, 1.2, 4), 0), (V{1, 2, 3}));
@@ -68,7 +74,8 @@ TEST(EarlyStoppingRungs, HyperbandBracketsStartOneRungHigherEach) {
   EXPECT_EQ(torchsweep::bracket_of(hb, 5), 1);
   // min 2, η 2, max 20: 2·2^3 = 16 <= 20 < 32: 4 brackets.
   EXPECT_EQ(torchsweep::most_brackets(rule(EarlyStopping::Rule::Hyperband, 2, 2, 20)), 4);
-  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Hyperband, 2, 2, 20), 3), (V{16}));
+  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Hyperband, 2, 2, 20), 2), (V{8}));
+  EXPECT_EQ(torchsweep::rungs_of(rule(EarlyStopping::Rule::Hyperband, 2, 2, 20), 3), (V{}));
   // min 1, η 3, max 8: 3 <= 8 < 9: 2 brackets.
   EXPECT_EQ(torchsweep::most_brackets(rule(EarlyStopping::Rule::Hyperband, 1, 3, 8)), 2);
 }

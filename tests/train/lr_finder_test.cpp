@@ -140,9 +140,9 @@ TEST(LrFinderTest, SuggestionsOnAHandWorkedCurve) {
   // 6, so the index is 0 + int(6/3) + int(6/3/2) = 3: lr 1e-3.
   EXPECT_EQ(s.valley->lr, 1e-3);
   EXPECT_EQ(s.valley->marked_loss, 1.8);
-  // The sweep range: a tenth of min(valley, steep) up to the rate at the minimum.
+  // The sweep range: a tenth of min(steep, minimum / 10) up to the rate at the minimum.
   const auto [low, high] = torchsweep::suggested_range(s, options(1e-6, 100, 9));
-  EXPECT_NEAR(low, 1e-4, 1e-19);
+  EXPECT_NEAR(low, 1e-3, 1e-18);
   EXPECT_EQ(high, 1.0);
 }
 
