@@ -165,16 +165,16 @@ echo "adaptive sweep on Slurm: $(q "$T/asha.db" "SELECT count(*) FROM decisions"
 # requeues, its first step gives the runs back, and the sweep ends with every run
 # finished or stopped at a rung, each decision merged once.
 out=$("$torchsweep" submit "$src/experiments/seed_backprop.yaml" 'optimizer.lr=[0.05,0.1,0.2,0.3,0.5,0.8,1.0,1.5,2.0]' \
-      train.steps=90000 train.log_every=1000 \
-      'sweep={early_stop: {rule: asha, metric: train/loss, axis: step, min_resource: 10000, eta: 3}}' \
+      train.steps=270000 train.log_every=1000 \
+      'sweep={early_stop: {rule: asha, metric: train/loss, axis: step, min_resource: 30000, eta: 3}}' \
       --workers 2 --slurm --db "$T/asha2.db") || fail "submit: $out"
 job=$(q "$T/asha2.db" "SELECT json_extract(launcher_state, '$.jobs.adaptive') FROM sweeps")
 merge=$(q "$T/asha2.db" "SELECT json_extract(launcher_state, '$.jobs.merge') FROM sweeps")
 shard=$T/asha2-slurm/sweep-1/shards/adaptive.db
-for _ in $(seq 120); do
-  [ "$(q "$shard" "SELECT count(*) FROM runs WHERE status = 'running' AND steps >= 0" 2>/dev/null)" = 2 ] &&
-    [ "$(q "$shard" "SELECT count(*) FROM metrics" 2>/dev/null)" -gt 10 ] 2>/dev/null && break
-  sleep 0.5
+# Each run trains a few seconds to its first rung: look often for two at once.
+for _ in $(seq 1200); do
+  [ "$(q "$shard" "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null)" = 2 ] && break
+  sleep 0.1
 done
 [ "$(q "$shard" "SELECT count(*) FROM runs WHERE status = 'running'")" = 2 ] ||
   fail "two runs should train at once: $(q "$shard" 'SELECT status FROM runs')"
@@ -187,7 +187,7 @@ grep -q "requeueing" "$T"/asha2-slurm/sweep-1/logs/adaptive-* || fail "the adapt
 [ "$(q "$T/asha2.db" "SELECT max(attempts) FROM runs")" -ge 2 ] || fail "no run was continued after the requeue"
 [ "$(q "$T/asha2.db" "SELECT count(*) FROM decisions")" = "$(q "$shard" "SELECT count(*) FROM decisions")" ] ||
   fail "decisions: main $(q "$T/asha2.db" 'SELECT count(*) FROM decisions'), shard $(q "$shard" 'SELECT count(*) FROM decisions')"
-[ "$(q "$T/asha2.db" "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 90000")" -ge 1 ] ||
+[ "$(q "$T/asha2.db" "SELECT count(*) FROM runs WHERE status = 'finished' AND steps = 270000")" -ge 1 ] ||
   fail "no run reached the full budget: $(q "$T/asha2.db" 'SELECT status, steps FROM runs')"
 "$torchsweep" results rungs --db "$T/asha2.db" || fail "results rungs"
 echo "two workers in one job, requeued and merged"
