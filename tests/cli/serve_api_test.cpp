@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "cli/serve_api.h"
 #include "results/store.h"
+#include "tests/results/repeated_runs.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -17,22 +18,11 @@ namespace {
 using nlohmann::json;
 using torchsweep::ApiParams;
 using torchsweep::InputError;
-using torchsweep::MetricPoint;
-using torchsweep::NewRun;
-using torchsweep::NewSweep;
-using torchsweep::RunStatus;
 using torchsweep::SqlValue;
 using torchsweep::Store;
 using torchsweep::testing::TempDir;
 
-// One sweep, runs in this order (ids a1 < b1 < c1 < a2 < b2 < a3):
-//
-//   a1  lr 0.1   seed 1  train/loss @0 1.0  @1 3.0  @2 0.5
-//   b1  lr 0.01  seed 1  train/loss @0 5.0  @1 4.0
-//   c1  lr 1.0   seed 1  train/loss @0 9.0  @1 8.0
-//   a2  lr 0.1   seed 2  train/loss @0 2.0  @1 3.0  @2 1.5  @3 0.25
-//   b2  lr 0.01  seed 2  train/loss @0 7.0  @1 6.0
-//   a3  lr 0.1   seed 3  train/loss @0 4.0  @1 3.0
+// The database: tests/results/repeated_runs.h, b1's loss at step 1 4.0.
 //
 // Group lr = 0.1 (a1, a2, a3), by hand:
 //   step 0: 1, 2, 4   n 3  mean 7/3  min 1  max 4  sample std: squares of -4/3, -1/3, 5/3 sum to
@@ -44,44 +34,14 @@ using torchsweep::testing::TempDir;
 class ServeApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store = Store::open(dir.file("results.db"));
-    NewSweep sweep;
-    sweep.name = "repeats";
-    sweep.spec_text = "name: repeats\n";
-    sweep.spec_hash = "hr";
-    const auto s = store->create_sweep(sweep, {run(0, 0.1, 1), run(1, 0.01, 1), run(2, 1.0, 1), run(3, 0.1, 2),
-                                               run(4, 0.01, 2), run(5, 0.1, 3)});
-    a1 = s.second[0];
-    b1 = s.second[1];
-    c1 = s.second[2];
-    a2 = s.second[3];
-    b2 = s.second[4];
-    a3 = s.second[5];
-    loss(a1, {0, 1, 2}, {1.0, 3.0, 0.5});
-    loss(b1, {0, 1}, {5.0, 4.0});
-    loss(c1, {0, 1}, {9.0, 8.0});
-    loss(a2, {0, 1, 2, 3}, {2.0, 3.0, 1.5, 0.25});
-    loss(b2, {0, 1}, {7.0, 6.0});
-    loss(a3, {0, 1}, {4.0, 3.0});
-    for (const int64_t id : {a1, b1, c1, a2, b2, a3}) store->end_run(id, RunStatus::Finished, "", 4, 1.0);
-  }
-
-  static NewRun run(int64_t index, double lr, int64_t seed) {
-    NewRun r;
-    r.index = index;
-    r.config_hash = "hash-" + std::to_string(index);
-    r.config_json = "{}";
-    r.swept_json = R"({"optimizer.lr":)" + std::to_string(lr) + R"(,"seed":)" + std::to_string(seed) + "}";
-    r.seed = seed;
-    r.device = "cpu";
-    r.params = {{"optimizer.lr", SqlValue(lr)}, {"seed", SqlValue(seed)}};
-    return r;
-  }
-
-  void loss(int64_t run_id, const std::vector<int64_t>& steps, const std::vector<double>& values) {
-    std::vector<MetricPoint> points;
-    for (size_t i = 0; i < steps.size(); ++i) points.push_back({"train/loss", steps[i], values[i]});
-    store->append_metrics(run_id, points, {"train/loss"});
+    auto db = torchsweep::testing::results::write_repeated_runs(dir.file("results.db"), 4.0);
+    store = std::move(db.store);
+    a1 = db.a1;
+    b1 = db.b1;
+    c1 = db.c1;
+    a2 = db.a2;
+    b2 = db.b2;
+    a3 = db.a3;
   }
 
   TempDir dir;
