@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -11,9 +12,12 @@
 #include "cli/command.h"
 #include "results/curve_envelope.h"
 #include "results/curve_groups.h"
+#include "results/curve_smoothing.h"
+#include "results/epoch_axis.h"
 #include "results/curves.h"
 #include "results/metric_sink.h"
 #include "results/run_selection.h"
+#include "results/run_views.h"
 #include "results/summary_lookup.h"
 #include "results/sweep_views.h"
 #include "results/table.h"
@@ -54,6 +58,51 @@ size_t chart_width(const ApiParams& params) {
     throw InputError("width: expected a number of pixels from 1 to " + std::to_string(kMaxChartWidth) + ", got " +
                      text);
   return static_cast<size_t>(values[0]);
+}
+
+/// `smooth=` as a weight of the debiased moving average, from 0 (none) to 0.999.
+double smoothing_weight(const ApiParams& params) {
+  const std::string text = param(params, "smooth");
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  const double w = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !(w >= 0 && w <= kMaxSmoothingWeight))
+    throw InputError("smooth: expected a weight from 0 (none) to " + std::to_string(kMaxSmoothingWeight).substr(0, 5) +
+                     ", got " + text);
+  return w;
+}
+
+/// The curves of a request, each smoothed over all its points (before any thinning
+/// or grouping) when `smooth=` asks for it.
+std::vector<Curve> smoothed_curves(Database& db, const RunSelection& selection, const std::string& metric,
+                                   const std::vector<std::string>& by, double weight) {
+  auto curves = load_curves(db, selection, metric, by);
+  if (weight > 0)
+    for (auto& curve : curves) curve.values = debiased_ema(curve.values, weight);
+  return curves;
+}
+
+/// `x=`: step (default) or epoch.
+bool epoch_x(const ApiParams& params) {
+  const std::string x = param(params, "x", "step");
+  if (x != "step" && x != "epoch") throw InputError("x: expected step or epoch, got " + x);
+  return x == "epoch";
+}
+
+/// The positions on the epoch axis of `steps` of a run's curve on `axis`: an epoch
+/// curve's own epochs, a step curve's steps placed by the run's epoch ends.
+json epochs_json(Database& db, int64_t run_id, MetricAxis axis, const std::vector<int64_t>& steps) {
+  json out = json::array();
+  if (axis == MetricAxis::Epoch) {
+    for (const int64_t e : steps) out.push_back(e);
+    return out;
+  }
+  const auto ends = epoch_ends(db, run_id);
+  if (ends.empty())
+    throw InputError("x: run " + std::to_string(run_id) +
+                     " wrote no epoch rows (a step budget that evaluates only at its end): draw it against steps");
+  for (const int64_t step : steps) out.push_back(epoch_of_step(ends, step));
+  return out;
 }
 
 RunSelection selection_of(const ApiParams& params) {
@@ -116,20 +165,43 @@ json runs_json(Database& db, const ApiParams& params) {
   return out;
 }
 
+json run_json(Database& db, const ApiParams& params) {
+  const auto ids = parse_integers("id", param(params, "id"));
+  if (ids.size() != 1) throw InputError("id: expected one run id, got '" + param(params, "id") + "'");
+  json sections = json::array();
+  for (const auto& [title, table] : show_run(db, ids[0])) {
+    // Each section as `results show RUN --format json` renders it: one object per row.
+    std::ostringstream text;
+    render(table, TableFormat::Json, text);
+    sections.push_back({{"title", title}, {"columns", table.columns}, {"rows", json::parse(text.str())}});
+  }
+  std::string config = "{}";
+  auto stmt = db.prepare("SELECT config_json FROM runs WHERE id = ?");
+  stmt.bind(1, ids[0]);
+  if (stmt.step()) config = stmt.get_text(0);
+  return {{"run", ids[0]}, {"config", json::parse(config)}, {"sections", std::move(sections)}};
+}
+
 json curves_json(Database& db, const ApiParams& params) {
   const std::string metric = param(params, "metric", "train/loss");
   const size_t width = chart_width(params);
-  const auto curves = load_curves(db, selection_of(params), metric, {});
-  json out{{"metric", metric}, {"axis", curves.empty() ? "step" : axis_name(curves.front().axis)}};
+  const double smooth = smoothing_weight(params);
+  const bool by_epoch = epoch_x(params);
+  const auto curves = smoothed_curves(db, selection_of(params), metric, {}, smooth);
+  json out{{"metric", metric},
+           {"axis", by_epoch ? "epoch" : curves.empty() ? "step" : axis_name(curves.front().axis)},
+           {"smooth", smooth}};
   json list = json::array();
   for (const auto& curve : curves) {
     const auto kept = envelope_indices(curve.values, width);
-    list.push_back({{"run", curve.run_id},
-                    {"label", curve.label},
-                    {"stopped", curve.stopped},
-                    {"points", curve.steps.size()},
-                    {"steps", pick(curve.steps, kept)},
-                    {"values", numbers_json(pick(curve.values, kept))}});
+    json item{{"run", curve.run_id},
+              {"label", curve.label},
+              {"stopped", curve.stopped},
+              {"points", curve.steps.size()},
+              {"steps", pick(curve.steps, kept)},
+              {"values", numbers_json(pick(curve.values, kept))}};
+    if (by_epoch) item["x"] = epochs_json(db, curve.run_id, curve.axis, pick(curve.steps, kept));
+    list.push_back(std::move(item));
   }
   out["curves"] = std::move(list);
   return out;
@@ -139,8 +211,13 @@ json groups_json(Database& db, const ApiParams& params) {
   const std::string metric = param(params, "metric", "train/loss");
   const std::string by = param(params, "by", "optimizer.lr");
   const size_t width = chart_width(params);
-  const auto groups = group_curves(load_curves(db, selection_of(params), metric, {by}));
-  json out{{"metric", metric}, {"by", by}, {"axis", groups.empty() ? "step" : axis_name(groups.front().axis)}};
+  const double smooth = smoothing_weight(params);
+  const bool by_epoch = epoch_x(params);
+  const auto groups = group_curves(smoothed_curves(db, selection_of(params), metric, {by}, smooth));
+  json out{{"metric", metric},
+           {"by", by},
+           {"axis", by_epoch ? "epoch" : groups.empty() ? "step" : axis_name(groups.front().axis)},
+           {"smooth", smooth}};
   ParamLookup lookup(db);
   json list = json::array();
   for (const auto& group : groups) {
@@ -152,15 +229,19 @@ json groups_json(Database& db, const ApiParams& params) {
     const auto kept = envelope_union({&group.mean, &group.min, &group.max, &lower, &upper}, width);
     json ids = json::array();
     for (const auto& run : group.runs) ids.push_back(run.run_id);
-    list.push_back({{"label", group.label},
-                    {"value", group.runs.empty() ? json(nullptr) : value_json(lookup(group.runs.front().run_id, by))},
-                    {"runs", std::move(ids)},
-                    {"steps", pick(group.steps, kept)},
-                    {"n", pick(group.n, kept)},
-                    {"mean", numbers_json(pick(group.mean, kept))},
-                    {"std", numbers_json(pick(group.stddev, kept))},
-                    {"min", numbers_json(pick(group.min, kept))},
-                    {"max", numbers_json(pick(group.max, kept))}});
+    json item{{"label", group.label},
+              {"value", group.runs.empty() ? json(nullptr) : value_json(lookup(group.runs.front().run_id, by))},
+              {"runs", std::move(ids)},
+              {"steps", pick(group.steps, kept)},
+              {"n", pick(group.n, kept)},
+              {"mean", numbers_json(pick(group.mean, kept))},
+              {"std", numbers_json(pick(group.stddev, kept))},
+              {"min", numbers_json(pick(group.min, kept))},
+              {"max", numbers_json(pick(group.max, kept))}};
+    // A group's runs share their data set, and so their epoch ends: its first run places it.
+    if (by_epoch && !group.runs.empty())
+      item["x"] = epochs_json(db, group.runs.front().run_id, group.axis, pick(group.steps, kept));
+    list.push_back(std::move(item));
   }
   out["groups"] = std::move(list);
   return out;

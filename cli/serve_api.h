@@ -35,16 +35,24 @@ nlohmann::json sweeps_json(Database& db);
 /// {"sweep", "metric", "metrics": [names], "params": [swept keys], "runs": [...]}.
 nlohmann::json runs_json(Database& db, const ApiParams& params);
 
-/// GET /api/curves?runs=1,2&metric=&width=: each run's curve, thinned to about two
-/// points per pixel keeping each interval's min and max (results/curve_envelope.h):
-/// {"metric", "axis", "curves": [{"run", "label", "steps", "values", "stopped", "points"}]}.
-/// Without runs, the runs of sweep= and where=.
+/// GET /api/run?id=N: one run as `results show` shows it, and its resolved config:
+/// {"run", "config", "sections": [{"title", "columns", "rows": [objects]}]}
+/// (sections run, params, summaries, and decisions and rungs when it has any).
+nlohmann::json run_json(Database& db, const ApiParams& params);
+
+/// GET /api/curves?runs=1,2&metric=&width=&smooth=: each run's curve, smoothed over
+/// all its points when smooth= (a weight below 1) asks for it (results/curve_smoothing.h),
+/// then thinned to about two points per pixel keeping each interval's min and max
+/// (results/curve_envelope.h): {"metric", "axis", "smooth", "curves": [{"run", "label",
+/// "steps", "values", "stopped", "points"}]}. Without runs, the runs of sweep= and where=.
+/// With x=epoch each curve also has "x": its points' positions in epochs (results/epoch_axis.h).
 nlohmann::json curves_json(Database& db, const ApiParams& params);
 
-/// GET /api/groups?sweep=&where=&metric=&by=optimizer.lr&width=: runs grouped by a
-/// parameter, per step n, mean, sample std (n - 1), min and max, thinned keeping the
-/// extremes of the mean and of both bands: {"metric", "by", "axis", "groups": [{"label",
-/// "value", "runs", "steps", "n", "mean", "std", "min", "max"}]}.
+/// GET /api/groups?sweep=&where=&metric=&by=optimizer.lr&width=&smooth=: runs grouped by
+/// a parameter (each run smoothed first, as for curves), per step n, mean, sample std
+/// (n - 1), min and max, thinned keeping the extremes of the mean and of both bands:
+/// {"metric", "by", "axis", "smooth", "groups": [{"label",
+/// "value", "runs", "steps", "n", "mean", "std", "min", "max"}]}; "x" as for curves.
 nlohmann::json groups_json(Database& db, const ApiParams& params);
 
 /// GET /api/updates?runs=1,2&after=19,-1&metric=: the points of each run after its

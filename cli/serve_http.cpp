@@ -104,6 +104,7 @@ int serve(const std::string& db_path, const ServeOptions& options, CliContext& c
   };
   api("/api/sweeps", [](Database& db, const ApiParams&) { return sweeps_json(db); });
   api("/api/runs", runs_json);
+  api("/api/run", run_json);
   api("/api/curves", curves_json);
   api("/api/groups", groups_json);
   // Polled every few seconds by the page: answered without opening the database while

@@ -15,38 +15,51 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Fills the group's per-step aggregate from its runs.
 void aggregate(CurveGroup& group) {
-  // Every step any run logged, with the values the runs have there.
-  std::map<int64_t, std::vector<double>> at;
-  for (const auto& run : group.runs)
-    for (size_t j = 0; j < run.steps.size(); ++j) {
-      auto& values = at[run.steps[j]];
-      if (!std::isnan(run.values[j])) values.push_back(run.values[j]);  // a NaN point is no value
-    }
-  for (const auto& [step, values] : at) {
-    const auto count = static_cast<int64_t>(values.size());
-    group.steps.push_back(step);
-    group.n.push_back(count);
-    if (values.empty()) {
-      group.mean.push_back(kNaN);
-      group.min.push_back(kNaN);
-      group.max.push_back(kNaN);
-      group.stddev.push_back(kNaN);
-      continue;
-    }
-    double sum = 0;
-    for (double v : values) sum += v;
-    const double mean = sum / static_cast<double>(count);
-    group.mean.push_back(mean);
-    group.min.push_back(*std::min_element(values.begin(), values.end()));
-    group.max.push_back(*std::max_element(values.begin(), values.end()));
-    if (count < 2) {
-      group.stddev.push_back(kNaN);
-      continue;
-    }
-    double squares = 0;
-    for (double v : values) squares += (v - mean) * (v - mean);
-    group.stddev.push_back(std::sqrt(squares / static_cast<double>(count - 1)));
+  // Every step any run logged, ascending: runs of one sweep mostly share their steps,
+  // so each run is then walked once against this union (no map of steps to values;
+  // 10,000 runs × 1,000 steps is 10 million points).
+  std::vector<int64_t> steps;
+  for (const auto& run : group.runs) {
+    const auto middle = steps.size();
+    steps.insert(steps.end(), run.steps.begin(), run.steps.end());
+    std::inplace_merge(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(middle), steps.end());
+    steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
   }
+  const size_t m = steps.size();
+  std::vector<int64_t> count(m, 0);
+  std::vector<double> sum(m, 0), low(m, kNaN), high(m, kNaN);
+  // The position in `steps` of each run's j-th point (a run's steps ascend).
+  auto for_each_point = [&](auto&& visit) {
+    for (const auto& run : group.runs) {
+      size_t at = 0;
+      for (size_t j = 0; j < run.steps.size(); ++j) {
+        while (steps[at] != run.steps[j]) ++at;
+        visit(at, run.values[j]);
+      }
+    }
+  };
+  // Sums in the order of the runs, as the mean's definition reads them.
+  for_each_point([&](size_t at, double v) {
+    if (std::isnan(v)) return;  // a NaN point is no value
+    ++count[at];
+    sum[at] += v;
+    low[at] = count[at] == 1 ? v : std::min(low[at], v);
+    high[at] = count[at] == 1 ? v : std::max(high[at], v);
+  });
+  std::vector<double> mean(m, kNaN), squares(m, 0);
+  for (size_t i = 0; i < m; ++i)
+    if (count[i] > 0) mean[i] = sum[i] / static_cast<double>(count[i]);
+  for_each_point([&](size_t at, double v) {
+    if (!std::isnan(v)) squares[at] += (v - mean[at]) * (v - mean[at]);
+  });
+  group.steps = std::move(steps);
+  group.n = count;
+  group.mean = std::move(mean);
+  group.min = std::move(low);
+  group.max = std::move(high);
+  group.stddev.assign(m, kNaN);
+  for (size_t i = 0; i < m; ++i)
+    if (count[i] >= 2) group.stddev[i] = std::sqrt(squares[i] / static_cast<double>(count[i] - 1));
 }
 
 /// A double cell, or null where the value is undefined.

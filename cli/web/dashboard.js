@@ -1,20 +1,26 @@
-// The dashboard of `torchsweep results serve`: the sweeps, one sweep's runs as a table,
-// and a metric's curves (selected runs, or groups of runs with a band), live. Every
-// number comes from the server's JSON API (docs/cli.md); the view is kept in the URL's
-// hash, so that a link reproduces it.
+// The dashboard of `torchsweep results serve`: the sweeps, one sweep's runs as a table
+// (a page at a time), a metric's curves (selected runs, or groups of runs with a band),
+// the swept parameter against a run's final or best value, and one run's own page,
+// live. Every number comes from the server's JSON API (docs/cli.md); the view is kept
+// in the URL's hash, so that a link reproduces it.
 'use strict';
 
 (function () {
   const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
                    '#bcbd22', '#17becf'];
   const POLL_MS = 2000;
+  const PAGE_ROWS = 100;      // rows of the runs table drawn at once
   const $ = (id) => document.getElementById(id);
 
   // The view: what the hash holds.
   const view = { sweep: '', metric: 'train/loss', where: '', mode: 'group', by: 'optimizer.lr', band: 'std',
-                 logx: false, logy: false, sort: 'id', dir: 1, runs: '' };
+                 x: 'step', smooth: 0, logx: false, logy: false, sort: 'id', dir: 1, runs: '', page: 1,
+                 summary: 'last', slogx: true, run: '' };
+  const DEFAULTS = { ...view };
   let runsData = null;        // the last /api/runs answer
   let chart = null;
+  let scatter = null;
+  let runChart = null;
   let shown = [];             // runs mode: [{run, steps, values}] as drawn; group mode: the groups
   let version = '';           // the database version the chart shows
   let hovered = null;         // a run id highlighted in both the table and the chart
@@ -25,7 +31,7 @@
       if (!p.has(key)) continue;
       const v = p.get(key);
       if (typeof view[key] === 'boolean') view[key] = v === '1';
-      else if (typeof view[key] === 'number') view[key] = Number(v) || 1;
+      else if (typeof view[key] === 'number') view[key] = Number.isFinite(Number(v)) ? Number(v) : DEFAULTS[key];
       else view[key] = v;
     }
   }
@@ -33,8 +39,9 @@
   function writeHash() {
     const p = new URLSearchParams();
     for (const [key, v] of Object.entries(view)) {
-      if (v === '' || v === false) continue;
-      p.set(key, typeof v === 'boolean' ? '1' : String(v));
+      if (v === DEFAULTS[key] && key !== 'sweep') continue;
+      if (v === '') continue;
+      p.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
     }
     history.replaceState(null, '', '#' + p.toString());
   }
@@ -135,17 +142,40 @@
       head.appendChild(th);
     }
     const rows = runsData.runs.slice().sort((a, b) => view.dir * compare(cell(a, view.sort), cell(b, view.sort)));
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
+    view.page = Math.min(Math.max(1, view.page), pages);
+    const first = (view.page - 1) * PAGE_ROWS;
+    const page = rows.slice(first, first + PAGE_ROWS);
+    $('page-note').textContent = rows.length ? `rows ${first + 1}–${first + page.length} of ${rows.length}` : 'no rows';
+    $('prev-page').disabled = view.page <= 1;
+    $('next-page').disabled = view.page >= pages;
+    $('pager').hidden = pages <= 1;
     const selected = new Set(selectedRuns());
     const body = document.querySelector('#runs tbody');
     body.textContent = '';
-    for (const run of rows) {
+    for (const run of page) {
       const tr = document.createElement('tr');
       tr.dataset.run = run.id;
       if (selected.has(run.id)) tr.classList.add('selected');
       for (const c of cols) {
         const td = document.createElement('td');
         const v = cell(run, c.key);
-        td.textContent = formatNumber(v);
+        if (c.key === 'id') {
+          // The run's own page: its config, environment, status, tags and notes.
+          const link = document.createElement('a');
+          link.href = '#';
+          link.className = 'run-link';
+          link.textContent = String(v);
+          link.title = `run ${v}: config, environment, curves`;
+          link.addEventListener('click', (event) => {
+            event.preventDefault();
+            event.stopPropagation();
+            openRun(run.id);
+          });
+          td.appendChild(link);
+        } else {
+          td.textContent = formatNumber(v);
+        }
         if (c.key === 'status') td.className = 'status ' + run.status;
         tr.appendChild(td);
       }
@@ -189,15 +219,17 @@
     }
     metric.value = view.metric;
     renderTable();
+    drawScatter();
     return true;
   }
 
   // --- the chart ----------------------------------------------------------------------
 
-  function points(steps, values) {
+  // A curve's points: x is its step, or its position in epochs when the server sent one.
+  function points(steps, values, xs) {
     const out = [];
     for (let i = 0; i < steps.length; ++i) {
-      const x = steps[i], y = values[i];
+      const x = xs ? xs[i] : steps[i], y = values[i];
       if ((view.logx && x <= 0) || (view.logy && y !== null && y <= 0)) continue;
       out.push({ x, y });
     }
@@ -215,7 +247,7 @@
       const run = runsData && runsData.runs.find((r) => r.id === c.run);
       const params = run ? Object.entries(run.swept).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ') : '';
       return { label: `run ${c.run}${params ? ' · ' + params : ''}${c.stopped ? ' (stopped)' : ''}`, role: 'run',
-               run: c.run, data: points(c.steps, c.values), borderColor: color, backgroundColor: color,
+               run: c.run, data: points(c.steps, c.values, c.x), borderColor: color, backgroundColor: color,
                borderWidth: 1.5, pointRadius: 0, spanGaps: false };
     });
   }
@@ -227,14 +259,14 @@
       if (view.band !== 'none') {
         const lower = g.mean.map((m, j) => view.band === 'std' ? (m === null || g.std[j] === null ? m : m - g.std[j]) : g.min[j]);
         const upper = g.mean.map((m, j) => view.band === 'std' ? (m === null || g.std[j] === null ? m : m + g.std[j]) : g.max[j]);
-        sets.push({ label: g.label + ' lower', role: 'lower', group: g.label, data: points(g.steps, lower),
+        sets.push({ label: g.label + ' lower', role: 'lower', group: g.label, data: points(g.steps, lower, g.x),
                     borderWidth: 0, pointRadius: 0, fill: false, borderColor: alpha(color, 0) });
-        sets.push({ label: g.label + ' upper', role: 'upper', group: g.label, data: points(g.steps, upper),
+        sets.push({ label: g.label + ' upper', role: 'upper', group: g.label, data: points(g.steps, upper, g.x),
                     borderWidth: 0, pointRadius: 0, fill: '-1', borderColor: alpha(color, 0),
                     backgroundColor: alpha(color, 0.18) });
       }
       sets.push({ label: `${g.label} (N=${g.runs.length})`, role: 'mean', group: g.label, runs: g.runs,
-                  data: points(g.steps, g.mean), borderColor: color, backgroundColor: color, borderWidth: 2,
+                  data: points(g.steps, g.mean, g.x), borderColor: color, backgroundColor: color, borderWidth: 2,
                   pointRadius: 0, spanGaps: false });
     });
     return sets;
@@ -284,13 +316,15 @@
   }
 
   async function loadChart() {
-    const common = { sweep: view.sweep, where: view.where, metric: view.metric, width: chartWidth() };
+    const common = { sweep: view.sweep, where: view.where, metric: view.metric, width: chartWidth(),
+                     smooth: view.smooth || '', x: view.x === 'epoch' ? 'epoch' : '' };
     try {
       if (view.mode === 'group') {
         const data = await getJSON('/api/groups', { ...common, by: view.by });
         shown = data.groups;
         drawChart(groupDatasets(data.groups), data.axis);
-        $('chart-note').textContent = `${data.groups.length} group(s) by ${data.by}; band: ${view.band}`;
+        $('chart-note').textContent = `${data.groups.length} group(s) by ${data.by}; band: ${view.band}` +
+          (data.smooth ? `; smoothed (${data.smooth})` : '');
       } else {
         const ids = selectedRuns();
         if (!ids.length) {
@@ -300,12 +334,13 @@
           showError('chart-error', null);
           return;
         }
-        const data = await getJSON('/api/curves', { runs: ids.join(','), metric: view.metric, width: chartWidth() });
+        const data = await getJSON('/api/curves', { ...common, sweep: '', where: '', runs: ids.join(',') });
         shown = data.curves;
         drawChart(runDatasets(data.curves), data.axis);
         const points = data.curves.reduce((n, c) => n + c.points, 0);
         const sent = data.curves.reduce((n, c) => n + c.steps.length, 0);
-        $('chart-note').textContent = `${data.curves.length} run(s); ${sent} of ${points} points drawn`;
+        $('chart-note').textContent = `${data.curves.length} run(s); ${sent} of ${points} points drawn` +
+          (data.smooth ? `; smoothed (${data.smooth})` : '');
       }
       showError('chart-error', null);
     } catch (error) {
@@ -317,6 +352,7 @@
   function highlight(id) {
     hovered = id;
     markRow(id);
+    markPoint(id);
     if (!chart) return;
     for (const d of chart.data.datasets) {
       if (d.role !== 'run') continue;
@@ -330,6 +366,124 @@
     if (id === null || id === undefined) return;
     const tr = document.querySelector(`#runs tbody tr[data-run="${id}"]`);
     if (tr) tr.classList.add('hovered');
+  }
+
+  // --- the swept parameter against a run's value ----------------------------------------
+
+  const STATUS_COLORS = { finished: '#1f77b4', stopped: '#9e9e9e', paused: '#9e9e9e', running: '#2ca02c',
+                          pending: '#bdbdbd', failed: '#d62728', diverged: '#d62728', interrupted: '#ff7f0e' };
+
+  // One point per run of the table: x its value of the grouping key (the learning rate
+  // by default), y the metric's last, min or max; coloured by status.
+  function drawScatter() {
+    if (!runsData) return;
+    const key = view.by || 'optimizer.lr';
+    const data = [];
+    for (const run of runsData.runs) {
+      const x = run.swept[key], y = run[view.summary];
+      if (typeof x !== 'number' || y === null || y === undefined) continue;
+      if ((view.slogx && x <= 0) || (view.logy && y <= 0)) continue;
+      data.push({ x, y, run: run.id, status: run.status });
+    }
+    $('scatter-title').textContent = data.length
+      ? `${view.metric} ${view.summary} against ${key}: ${data.length} run(s)`
+      : `${key} is not a swept number of these runs: no scatter`;
+    const config = {
+      type: 'scatter',
+      data: { datasets: [{ label: 'runs', data, pointRadius: data.map(() => 4), pointHoverRadius: 7,
+                           backgroundColor: data.map((p) => STATUS_COLORS[p.status] || '#1f77b4') }] },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        scales: { x: axis(view.slogx, key), y: axis(view.logy, `${view.metric} (${view.summary})`) },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (item) => `run ${item.raw.run} (${item.raw.status}): ${key} = ` +
+                                                   `${formatNumber(item.raw.x)}, ${formatNumber(item.raw.y)}` } },
+        },
+        onHover: (event, elements) => markRow(elements.length ? data[elements[0].index].run : null),
+        onClick: (event, elements) => { if (elements.length) toggleRun(data[elements[0].index].run); },
+      },
+    };
+    if (scatter) scatter.destroy();
+    scatter = new Chart($('scatter'), config);
+  }
+
+  function markPoint(id) {
+    if (!scatter) return;
+    const set = scatter.data.datasets[0];
+    set.pointRadius = set.data.map((p) => (p.run === id ? 8 : 4));
+    scatter.update('none');
+  }
+
+  // --- one run's page -----------------------------------------------------------------
+
+  function sectionTable(section) {
+    const table = document.createElement('table');
+    table.className = 'run-section';
+    const caption = document.createElement('caption');
+    caption.textContent = section.title;
+    table.appendChild(caption);
+    const head = document.createElement('tr');
+    for (const c of section.columns) {
+      const th = document.createElement('th');
+      th.textContent = c;
+      head.appendChild(th);
+    }
+    table.appendChild(head);
+    for (const row of section.rows) {
+      const tr = document.createElement('tr');
+      for (const c of section.columns) {
+        const td = document.createElement('td');
+        td.textContent = formatNumber(row[c]);
+        tr.appendChild(td);
+      }
+      table.appendChild(tr);
+    }
+    return table;
+  }
+
+  async function showRun() {
+    const id = Number(view.run);
+    $('run-page').hidden = false;
+    document.querySelector('main').hidden = true;
+    $('run-title').textContent = `run ${id}`;
+    const tables = $('run-tables');
+    tables.textContent = '';
+    try {
+      const data = await getJSON('/api/run', { id });
+      for (const section of data.sections) tables.appendChild(sectionTable(section));
+      const config = document.createElement('pre');
+      config.className = 'config';
+      config.textContent = JSON.stringify(data.config, null, 2);
+      const title = document.createElement('h3');
+      title.textContent = 'config';
+      tables.append(title, config);
+      const curves = await getJSON('/api/curves', { runs: id, metric: view.metric, width: chartWidth(),
+                                                     smooth: view.smooth || '' });
+      if (runChart) runChart.destroy();
+      runChart = new Chart($('run-chart'), {
+        type: 'line',
+        data: { datasets: runDatasets(curves.curves) },
+        options: { animation: false, maintainAspectRatio: false,
+                   scales: { x: axis(view.logx, curves.axis), y: axis(view.logy, view.metric) } },
+      });
+    } catch (error) {
+      tables.textContent = (error && error.error) || String(error);
+    }
+  }
+
+  function openRun(id) {
+    view.run = String(id);
+    writeHash();
+    showRun();
+  }
+
+  function closeRun() {
+    view.run = '';
+    writeHash();
+    $('run-page').hidden = true;
+    document.querySelector('main').hidden = false;
+    loadChart();
   }
 
   // --- live ---------------------------------------------------------------------------
@@ -353,7 +507,7 @@
     version = data.version;
     if (first) return;
     await loadRuns();
-    if (view.mode === 'runs' && chart) {
+    if (view.mode === 'runs' && chart && !view.smooth && view.x === 'step') {
       for (const update of data.runs) {
         const curve = shown.find((c) => c.run === update.run);
         const set = chart.data.datasets.find((d) => d.run === update.run);
@@ -386,6 +540,11 @@
     $('by').value = view.by;
     $('band').value = view.band;
     $('logx').checked = view.logx;
+    $('x').value = view.x;
+    $('smooth').value = String(view.smooth);
+    $('smooth-value').textContent = String(view.smooth);
+    $('summary').value = view.summary;
+    $('scatter-logx').checked = view.slogx;
     $('logy').checked = view.logy;
     $('by').disabled = $('band').disabled = view.mode !== 'group';
   }
@@ -396,13 +555,15 @@
     await loadSweeps();
     if (view.sweep) $('sweep').value = view.sweep;
     await loadRuns();
-    await loadChart();
+    if (view.run) await showRun();
+    else await loadChart();
     writeHash();
     await poll();
 
     $('sweep').addEventListener('change', async () => {
       view.sweep = $('sweep').value;
       view.runs = '';
+      view.page = 1;
       writeHash();
       await loadRuns();
       await loadChart();
@@ -416,21 +577,52 @@
     $('filter-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       view.where = $('where').value.trim();
+      view.page = 1;
       writeHash();
       if (await loadRuns()) await loadChart();
     });
-    for (const id of ['mode', 'band', 'logx', 'logy']) {
+    for (const id of ['mode', 'band', 'logx', 'logy', 'x']) {
       $(id).addEventListener('change', () => {
         view[id] = $(id).type === 'checkbox' ? $(id).checked : $(id).value;
         syncControls();
         writeHash();
         loadChart();
+        if (id === 'logy') drawScatter();
       });
     }
+    // The slider's value shows while it moves; the curves are fetched when it is let go.
+    $('smooth').addEventListener('input', () => { $('smooth-value').textContent = $('smooth').value; });
+    $('smooth').addEventListener('change', () => {
+      view.smooth = Number($('smooth').value);
+      writeHash();
+      loadChart();
+    });
+    $('summary').addEventListener('change', () => {
+      view.summary = $('summary').value;
+      writeHash();
+      drawScatter();
+    });
+    $('scatter-logx').addEventListener('change', () => {
+      view.slogx = $('scatter-logx').checked;
+      writeHash();
+      drawScatter();
+    });
+    for (const [id, delta] of [['prev-page', -1], ['next-page', 1]]) {
+      $(id).addEventListener('click', () => {
+        view.page += delta;
+        writeHash();
+        renderTable();
+      });
+    }
+    $('run-back').addEventListener('click', (event) => {
+      event.preventDefault();
+      closeRun();
+    });
     $('by').addEventListener('change', () => {
       view.by = $('by').value.trim() || 'optimizer.lr';
       writeHash();
       loadChart();
+      drawScatter();
     });
     $('png').addEventListener('click', () => { if (chart) $('png').href = chart.toBase64Image('image/png', 1); });
     $('csv').addEventListener('click', () => {

@@ -142,6 +142,64 @@ TEST_F(ServeApiTest, CurvesAreThinnedToTheChartWidthKeepingExtremes) {
   EXPECT_THROW(torchsweep::curves_json(store->db(), {{"runs", "x"}}), InputError);
 }
 
+TEST_F(ServeApiTest, SmoothingAveragesEachRunBeforeGrouping) {
+  // a2's 2, 3, 1.5, 0.25 with weight 0.5, each point the average of the values so far
+  // weighted 0.5^(k - i): 2; (1 + 3) / 1.5; (0.5 + 1.5 + 1.5) / 1.75; (0.25 + 0.75 + 0.75 + 0.25) / 1.875.
+  const json curve = torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"smooth", "0.5"}});
+  EXPECT_EQ(curve["smooth"], 0.5);
+  const json& v = curve["curves"][0]["values"];
+  EXPECT_NEAR(v[0].get<double>(), 2.0, 1e-12);
+  EXPECT_NEAR(v[1].get<double>(), 4.0 / 1.5, 1e-12);
+  EXPECT_NEAR(v[2].get<double>(), 3.5 / 1.75, 1e-12);
+  EXPECT_NEAR(v[3].get<double>(), 2.0 / 1.875, 1e-12);
+  // Group lr = 0.01 (b1 5, 4; b2 7, 6), each run smoothed first: at step 1 b1 is
+  // (2.5 + 4) / 1.5 and b2 (3.5 + 6) / 1.5; their mean is 8 / 1.5.
+  const json groups = torchsweep::groups_json(store->db(), {{"smooth", "0.5"}});
+  EXPECT_NEAR(groups["groups"][0]["mean"][1].get<double>(), 8.0 / 1.5, 1e-12);
+  for (const char* bad : {"1", "-0.1", "x", "0.5x"})
+    EXPECT_THROW(torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"smooth", bad}}), InputError)
+        << bad;
+}
+
+TEST_F(ServeApiTest, TheEpochAxisNeedsEpochRows) {
+  // These runs wrote no `train/steps` rows: placing their steps in epochs is refused
+  // with the run it concerns.
+  try {
+    torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"x", "epoch"}});
+    ADD_FAILURE() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("run " + std::to_string(a2)), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"x", "wall"}}), InputError);
+  // With epoch ends 2 and 4 (two steps an epoch), a2's steps 0..3 lie at 0, 0.5, 1, 1.5.
+  store->append_metrics(a2, {{"train/steps", 1, 2.0}, {"train/steps", 2, 4.0}}, {"train/steps"});
+  const json out = torchsweep::curves_json(store->db(), {{"runs", std::to_string(a2)}, {"x", "epoch"}});
+  EXPECT_EQ(out["axis"], "epoch");
+  EXPECT_EQ(out["curves"][0]["x"], json({0.0, 0.5, 1.0, 1.5}));
+}
+
+TEST_F(ServeApiTest, ARunIsItsRecordParametersSummariesAndConfig) {
+  const json out = torchsweep::run_json(store->db(), {{"id", std::to_string(a2)}});
+  EXPECT_EQ(out["run"], a2);
+  ASSERT_GE(out["sections"].size(), 3u);
+  EXPECT_EQ(out["sections"][0]["title"], "run");
+  EXPECT_EQ(out["sections"][1]["title"], "params");
+  EXPECT_EQ(out["sections"][2]["title"], "summaries");
+  bool saw_status = false;
+  for (const auto& row : out["sections"][0]["rows"])
+    if (row["field"] == "status") saw_status = row["value"] == "finished";
+  EXPECT_TRUE(saw_status);
+  // a2's summary of train/loss: 4 points, last 0.25, min 0.25, max 3.
+  const json& summary = out["sections"][2]["rows"][0];
+  EXPECT_EQ(summary["metric"], "train/loss");
+  EXPECT_EQ(summary["count"], 4);
+  EXPECT_EQ(summary["last"], 0.25);
+  EXPECT_EQ(summary["max"], 3.0);
+  EXPECT_TRUE(out["config"].is_object());
+  EXPECT_THROW(torchsweep::run_json(store->db(), {{"id", "999999"}}), InputError);
+  EXPECT_THROW(torchsweep::run_json(store->db(), {{"id", "1,2"}}), InputError);
+}
+
 TEST_F(ServeApiTest, UpdatesAreThePointsAfterEachRunsCursor) {
   const json out = torchsweep::updates_json(
       store->db(), {{"runs", std::to_string(a2) + "," + std::to_string(a1)}, {"after", "1,-1"}});

@@ -89,6 +89,28 @@ def expected_groups(db, key):
     return out
 
 
+def smoothed_group_means(db, weight):
+    """{lr: {step: mean}} of the runs' train/loss, each run smoothed first by the
+    debiased moving average written out here: the weighted average of the values so far,
+    the i-th of k weighted by weight^(k - i)."""
+    con = sqlite3.connect(db)
+    runs = con.execute("SELECT r.id, p.value FROM runs r JOIN params p ON p.run_id = r.id AND p.key = 'optimizer.lr' "
+                       "WHERE r.sweep_id = (SELECT max(id) FROM sweeps)").fetchall()
+    out = {}
+    for run, lr in runs:
+        values = [v for (v,) in con.execute("SELECT value FROM metrics WHERE run_id = ? AND key = 'train/loss' "
+                                            "ORDER BY step", (run,))]
+        steps = [s for (s,) in con.execute("SELECT step FROM metrics WHERE run_id = ? AND key = 'train/loss' "
+                                           "ORDER BY step", (run,))]
+        numerator = denominator = 0.0
+        for step, v in zip(steps, values):
+            numerator = weight * numerator + v
+            denominator = weight * denominator + 1
+            out.setdefault(lr, {}).setdefault(step, []).append(numerator / denominator)
+    con.close()
+    return {lr: {step: sum(vs) / len(vs) for step, vs in steps.items()} for lr, steps in out.items()}
+
+
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -271,11 +293,107 @@ def main():
                                          e for e in sets if e["role"] == "lower" and e["group"] == d["group"])["data"]))
                         check(spread > 0, "grouping by seed pools six rates: the bands have width")
                     screenshot(driver, "serve-seeds.png" if key == "optimizer.lr" else "serve-seeds-by-seed.png")
+                # Smoothing: the server smooths each run over all its points, then groups.
+                open_page(driver, url.rstrip("/") + "/#band=none&smooth=0.6")
+                driver.refresh()
+                WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.body.dataset.ready === '1'"))
+                want = smoothed_group_means(seeds_db, 0.6)
+                worst, compared = 0.0, 0
+                for d in driver.execute_script(DATASETS):
+                    if d["role"] != "mean":
+                        continue
+                    lr = next(v for v in want if d["group"] == f"optimizer.lr = {v:g}")
+                    for x, y in d["data"]:
+                        worst = max(worst, abs(y - want[lr][x]))
+                        compared += 1
+                check(compared > 0 and worst < 1e-9,
+                      f"smoothing 0.6: {compared} drawn means equal the smoothed runs' means (worst {worst:.2e})")
+                check(driver.find_element(By.ID, "smooth").get_attribute("value") == "0.6", "the slider shows 0.6")
+
+                # The scatter: one point per run, its learning rate against its last loss.
+                con = sqlite3.connect(seeds_db)
+                expected_points = sorted(con.execute(
+                    "SELECT r.id, p.value, u.last FROM runs r JOIN params p ON p.run_id = r.id AND p.key = "
+                    "'optimizer.lr' JOIN summaries u ON u.run_id = r.id AND u.key = 'train/loss' "
+                    "WHERE r.sweep_id = (SELECT max(id) FROM sweeps)").fetchall())
+                con.close()
+                drawn = sorted(tuple(p) for p in driver.execute_script(
+                    "return Chart.getChart(document.getElementById('scatter')).data.datasets[0].data"
+                    ".map(p => [p.run, p.x, p.y])"))
+                check(drawn == [tuple(p) for p in expected_points],
+                      f"the scatter has one point per run at (lr, last train/loss) ({len(drawn)} of "
+                      f"{len(expected_points)})")
+                check(driver.execute_script("return Chart.getChart(document.getElementById('scatter'))"
+                                            ".options.scales.x.type") == "logarithmic", "the scatter's x is log")
+                screenshot(driver, "serve-seeds-smoothed.png")
+
+                # One run's page: its record, parameters, summaries and config.
+                link = driver.find_element(By.CSS_SELECTOR, "#runs tbody tr a.run-link")
+                run_id = int(link.text)
+                link.click()
+                WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "run-page").is_displayed())
+                WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#run-tables table"))
+                captions = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#run-tables caption")]
+                check(captions[:3] == ["run", "params", "summaries"], f"the run's page has its sections ({captions})")
+                check(f"run={run_id}" in driver.current_url, "the run's page is kept in the URL")
+                page_text = driver.find_element(By.ID, "run-tables").text
+                con = sqlite3.connect(seeds_db)
+                status, host = con.execute("SELECT status, host FROM runs WHERE id = ?", (run_id,)).fetchone()
+                con.close()
+                check(status in page_text and host in page_text, "the run's page shows its status and host")
+                check('"optimizer"' in driver.find_element(By.CSS_SELECTOR, "pre.config").text,
+                      "the run's page shows its config")
+                screenshot(driver, "serve-run.png")
+                driver.find_element(By.ID, "run-back").click()
+                WebDriverWait(driver, 5).until(lambda d: not d.find_element(By.ID, "run-page").is_displayed())
                 errors = console_errors(driver)
                 check(not errors, f"no console errors on the seeds' page ({errors})")
             finally:
                 process.terminate()
                 process.wait()
+
+            # --- a sweep training while the page is open: its points arrive live ------
+            live_db = os.path.join(scratch, "live.db")
+            training = subprocess.Popen(
+                [FRONT, "run", os.path.join(SOURCE, "experiments/seed_backprop.yaml"), "--db", live_db,
+                 "optimizer.lr=0.5", "train.steps=50000000", "train.log_every=5000"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 60
+                run_id = None
+                while time.monotonic() < deadline and run_id is None:
+                    time.sleep(0.2)
+                    try:
+                        con = sqlite3.connect(live_db)
+                        row = con.execute("SELECT r.id FROM runs r WHERE r.status = 'running' AND EXISTS "
+                                          "(SELECT 1 FROM metrics m WHERE m.run_id = r.id AND m.key = 'train/loss')"
+                                          ).fetchone()
+                        con.close()
+                        run_id = row[0] if row else None
+                    except sqlite3.Error:
+                        pass  # the file is being created
+                check(run_id is not None, "the live sweep started and recorded points")
+                if run_id is not None:
+                    process, url = serve(live_db)
+                    try:
+                        console_errors(driver)  # the closed server of the page before: not this page's
+                        open_page(driver, url.rstrip("/") + f"/#mode=runs&runs={run_id}")
+                        before = len(driver.execute_script(DATASETS)[0]["data"])
+                        try:
+                            WebDriverWait(driver, 5).until(
+                                lambda d: len(d.execute_script(DATASETS)[0]["data"]) > before)
+                            grew = len(driver.execute_script(DATASETS)[0]["data"])
+                            check(True, f"a running run's new points show within 5 s ({before} -> {grew})")
+                        except Exception:
+                            check(False, f"a running run's new points show within 5 s (still {before})")
+                        errors = console_errors(driver)
+                        check(not errors, f"no console errors on the live page ({errors})")
+                    finally:
+                        process.terminate()
+                        process.wait()
+            finally:
+                training.terminate()
+                training.wait()
         finally:
             driver.quit()
     finally:
