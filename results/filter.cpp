@@ -112,8 +112,7 @@ std::vector<Token> tokenize(const std::string& s) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const std::vector<std::string>& metrics, const std::vector<std::string>* params)
-      : tokens_(std::move(tokens)), metrics_(metrics), params_(params) {}
+  Parser(std::vector<Token> tokens, const FilterNames& names) : tokens_(std::move(tokens)), names_(names) {}
 
   SqlFilter parse() {
     SqlFilter f;
@@ -261,22 +260,23 @@ class Parser {
       return it->second;
     }
     const auto dot = name.text.rfind('.');
-    const bool is_param = params_ && contains(*params_, name.text);
+    const bool checked = static_cast<bool>(names_.is_param);
+    const bool is_param = checked && names_.is_param(name.text);
     if (dot != std::string::npos && !is_param) {
       const std::string stat = name.text.substr(dot + 1);
       const auto& stats = summary_stats();
       const std::string metric = name.text.substr(0, dot);
-      const bool known = contains(metrics_, metric);
+      const bool known = names_.is_metric && names_.is_metric(metric);
       // Unchecked (no parameter list), a name with a '/' is taken for a metric anyway.
-      if (contains(stats, stat) && (known || (!params_ && metric.find('/') != std::string::npos))) {
+      if (contains(stats, stat) && (known || (!checked && metric.find('/') != std::string::npos))) {
         f.binds.emplace_back(metric);
         return "(SELECT s." + stat + " FROM summaries s WHERE s.run_id = r.id AND s.key = ?)";
       }
-      if (params_ && known)  // test/acc.maxx
+      if (checked && known)  // test/acc.maxx
         fail(name.column, "'" + stat + "' is not a statistic of the metric '" + metric + "'" +
                               suggestion(stat, stats) + "; expected one of " + join(stats));
     }
-    if (params_ && !is_param) unknown_name(name);
+    if (checked && !is_param) unknown_name(name);
     f.binds.emplace_back(name.text);
     return "(SELECT p.value FROM params p WHERE p.run_id = r.id AND p.key = ?)";
   }
@@ -290,14 +290,16 @@ class Parser {
 
   /// Names no run column, metric summary or parameter of this database: most likely a typo.
   [[noreturn]] void unknown_name(const Token& name) const {
-    std::vector<std::string> candidates = *params_;
+    const std::vector<std::string> params = names_.params ? names_.params() : std::vector<std::string>{};
+    const std::vector<std::string> metrics = names_.metrics ? names_.metrics() : std::vector<std::string>{};
+    std::vector<std::string> candidates = params;
     for (const auto& [column, sql] : run_columns()) candidates.push_back(column);
-    for (const auto& metric : metrics_)
+    for (const auto& metric : metrics)
       for (const auto& stat : summary_stats()) candidates.push_back(metric + "." + stat);
     fail(name.column, "unknown name '" + name.text + "'" + suggestion(name.text, candidates) +
                           "; expected a run column (status, seed, ...), a metric summary such as " +
-                          (metrics_.empty() ? std::string("train/loss") : metrics_.front()) +
-                          ".last, or a parameter of these runs (" + join(*params_) + ")");
+                          (metrics.empty() ? std::string("train/loss") : metrics.front()) +
+                          ".last, or a parameter of these runs (" + join(params) + ")");
   }
 
   /// One level of parentheses or `not`, bounded so that a deeply nested filter is an
@@ -325,8 +327,7 @@ class Parser {
   std::vector<Token> tokens_;
   int depth_ = 0;
   int comparisons_ = 0;
-  const std::vector<std::string>& metrics_;
-  const std::vector<std::string>* params_;  ///< known parameter keys; null: any name is a parameter
+  const FilterNames& names_;
   size_t pos_ = 0;
 };
 
@@ -340,11 +341,25 @@ const std::vector<std::string>& summary_stats() {
 
 SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics,
                        const std::vector<std::string>* params) {
+  const auto contains = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  FilterNames names;
+  names.is_metric = [&](const std::string& name) { return contains(metrics, name); };
+  names.metrics = [&metrics] { return metrics; };
+  if (params) {
+    names.is_param = [&](const std::string& name) { return contains(*params, name); };
+    names.params = [params] { return *params; };
+  }
+  return parse_filter(text, names);
+}
+
+SqlFilter parse_filter(const std::string& text, const FilterNames& names) {
   if (text.size() > kMaxFilterLength)
     throw InputError("--where: the filter is " + std::to_string(text.size()) + " characters long; at most " +
                      std::to_string(kMaxFilterLength) + " are taken");
   if (text.find_first_not_of(" \t\n") == std::string::npos) return {"1", {}, {}};
-  return Parser(tokenize(text), metrics, params).parse();
+  return Parser(tokenize(text), names).parse();
 }
 
 }  // namespace torchsweep

@@ -12,6 +12,7 @@
 // strings, or bare words (finished, s6_cnn).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,14 +37,28 @@ struct SqlFilter {
   std::vector<std::string> columns;
 };
 
-/// Parses a filter. `metrics` are the metric names in the database, so that
-/// `lr.last` is read as a summary of the metric `lr` (names with a '/' always are).
-/// With `params` (the parameter keys in the database), a name that is none of a run
-/// column, a summary of a known metric and a parameter is an error with a "did you
-/// mean", as is an unknown statistic of a known metric; without, such a name is taken
-/// for a parameter.
+/// What a database knows of the names a filter may use. The parser asks about the
+/// names the filter holds, one at a time (a database answers each by an index lookup,
+/// however many metric keys its runs logged), and lists them all only to suggest a
+/// correction for a name it does not know.
+struct FilterNames {
+  std::function<bool(const std::string&)> is_metric;  ///< a metric some run logged
+  /// A parameter key some run has; empty: not checked, any other name is a parameter.
+  std::function<bool(const std::string&)> is_param;
+  std::function<std::vector<std::string>()> metrics;  ///< every metric name, sorted
+  std::function<std::vector<std::string>()> params;   ///< every parameter key, sorted
+};
+
+/// Parses a filter. A name METRIC.STAT is a summary when METRIC is a known metric
+/// (unchecked, names with a '/' always are). When parameters are checked, a name that
+/// is none of a run column, a summary of a known metric and a parameter is an error
+/// with a "did you mean", as is an unknown statistic of a known metric; unchecked, such
+/// a name is taken for a parameter.
 /// InputError pointing at the column of the problem:
 /// "--where: column 14: expected a value after '>=', found the end".
+SqlFilter parse_filter(const std::string& text, const FilterNames& names);
+
+/// The same over lists: `metrics` the metric names; with `params`, parameters checked.
 SqlFilter parse_filter(const std::string& text, const std::vector<std::string>& metrics = {},
                        const std::vector<std::string>* params = nullptr);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "results/filter.h"
 #include "results/sqlite.h"
 #include "results/table.h"
 
@@ -49,6 +50,10 @@ std::pair<std::string, std::vector<SqlValue>> sweep_condition(const std::string&
 /// The selected runs in id order. InputError when the selection names no sweep or
 /// run; an empty list when only the `where` filter matches nothing.
 std::vector<RunInfo> select_runs(Database& db, const RunSelection& selection);
+
+/// The names a filter over this database may use, each looked up by key when the
+/// filter names it (results/filter.h).
+FilterNames database_names(Database& db);
 
 /// One row per run: id, sweep, status, swept values, hash, steps, last train/loss, time;
 /// a `kind` column after status when some run is not a training run (an lr-find).
