@@ -31,8 +31,11 @@ nlohmann::json error_json(const std::string& message);
 nlohmann::json sweeps_json(Database& db);
 
 /// GET /api/runs?sweep=&where=&metric=: the selected runs (the latest sweep by
-/// default) with their status, swept parameters and the metric's last, min and max:
-/// {"sweep", "metric", "metrics": [names], "params": [swept keys], "runs": [...]}.
+/// default) with their status, swept parameters and the metric's last, min and max,
+/// one array per run under named columns: {"sweep", "metric", "metrics": [names],
+/// "params": [swept keys], "columns": ["id", "sweep_id", "sweep", "index", "status",
+/// "kind", "swept", "error", "steps", "wall_seconds", "last", "min", "max",
+/// "last_step"], "rows": [[...], ...]}.
 nlohmann::json runs_json(Database& db, const ApiParams& params);
 
 /// GET /api/run?id=N: one run as `results show` shows it, and its resolved config:

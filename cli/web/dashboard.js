@@ -201,6 +201,9 @@
   async function loadRuns() {
     try {
       runsData = await getJSON('/api/runs', { sweep: view.sweep, where: view.where, metric: view.metric });
+      // The server sends one array per run under named columns (smaller and faster to
+      // build than objects); the page reads them as objects.
+      runsData.runs = runsData.rows.map((row) => Object.fromEntries(runsData.columns.map((c, i) => [c, row[i]])));
       $('where').classList.remove('bad');
       showError('where-error', null);
     } catch (error) {

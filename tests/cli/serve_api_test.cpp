@@ -49,6 +49,17 @@ class ServeApiTest : public ::testing::Test {
   int64_t a1 = 0, b1 = 0, c1 = 0, a2 = 0, b2 = 0, a3 = 0;
 };
 
+/// /api/runs' rows as objects keyed by its columns.
+json runs_of(const json& out) {
+  json runs = json::array();
+  for (const auto& row : out["rows"]) {
+    json run = json::object();
+    for (size_t c = 0; c < out["columns"].size(); ++c) run[out["columns"][c].get<std::string>()] = row[c];
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
 const json* run_with_id(const json& runs, int64_t id) {
   for (const auto& r : runs)
     if (r["id"] == id) return &r;
@@ -66,8 +77,9 @@ TEST_F(ServeApiTest, RunsCarryStatusSweptParametersAndTheMetricsSummary) {
   const json out = torchsweep::runs_json(store->db(), {});
   EXPECT_EQ(out["params"], json({"optimizer.lr", "seed"}));
   EXPECT_EQ(out["metrics"], json({"train/loss"}));
-  ASSERT_EQ(out["runs"].size(), 6u);
-  const json* r = run_with_id(out["runs"], a2);
+  const json runs = runs_of(out);
+  ASSERT_EQ(runs.size(), 6u);
+  const json* r = run_with_id(runs, a2);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ((*r)["status"], "finished");
   EXPECT_DOUBLE_EQ((*r)["swept"]["optimizer.lr"].get<double>(), 0.1);
@@ -75,7 +87,7 @@ TEST_F(ServeApiTest, RunsCarryStatusSweptParametersAndTheMetricsSummary) {
   EXPECT_DOUBLE_EQ((*r)["min"].get<double>(), 0.25);
   EXPECT_DOUBLE_EQ((*r)["max"].get<double>(), 3.0);
   EXPECT_EQ((*r)["last_step"], 3);
-  const json* c = run_with_id(out["runs"], c1);
+  const json* c = run_with_id(runs, c1);
   ASSERT_NE(c, nullptr);
   EXPECT_DOUBLE_EQ((*c)["last"].get<double>(), 8.0);
   EXPECT_DOUBLE_EQ((*c)["max"].get<double>(), 9.0);
@@ -83,9 +95,10 @@ TEST_F(ServeApiTest, RunsCarryStatusSweptParametersAndTheMetricsSummary) {
 
 TEST_F(ServeApiTest, RunsAreFilteredByTheWhereLanguageAndErrorsKeepTheirColumn) {
   const json out = torchsweep::runs_json(store->db(), {{"where", "optimizer.lr > 0.05 and seed = 1"}});
-  ASSERT_EQ(out["runs"].size(), 2u);  // a1 (0.1) and c1 (1.0)
-  EXPECT_EQ(out["runs"][0]["id"], a1);
-  EXPECT_EQ(out["runs"][1]["id"], c1);
+  const json runs = runs_of(out);
+  ASSERT_EQ(runs.size(), 2u);  // a1 (0.1) and c1 (1.0)
+  EXPECT_EQ(runs[0]["id"], a1);
+  EXPECT_EQ(runs[1]["id"], c1);
   try {
     torchsweep::runs_json(store->db(), {{"where", "optimizer.lr >= "}});
     FAIL() << "expected an InputError";
