@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/number_text.h"
 #include "cli/command.h"
 #include "results/curve_envelope.h"
 #include "results/curve_groups.h"
@@ -67,7 +68,7 @@ double smoothing_weight(const ApiParams& params) {
   char* end = nullptr;
   const double w = std::strtod(text.c_str(), &end);
   if (end != text.c_str() + text.size() || !(w >= 0 && w <= kMaxSmoothingWeight))
-    throw InputError("smooth: expected a weight from 0 (none) to " + std::to_string(kMaxSmoothingWeight).substr(0, 5) +
+    throw InputError("smooth: expected a weight from 0 (none) to " + readable_number(kMaxSmoothingWeight) +
                      ", got " + text);
   return w;
 }

@@ -24,13 +24,16 @@ void read_points(Statement& points, int64_t run_id, const std::string& key, Curv
   points.reset();
 }
 
-}  // namespace
-
-MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key) {
-  auto stmt = db.prepare("SELECT axis FROM metric_keys WHERE run_id = ? AND key = ?");
-  stmt.bind(1, run_id).bind(2, key);
-  return stmt.step() && stmt.get_text(0) == "epoch" ? MetricAxis::Epoch : MetricAxis::Step;
+/// The axis a run's metric is on (metric_keys.axis; Step when it is not recorded),
+/// through a statement prepared once for all the runs, as read_points.
+MetricAxis read_axis(Statement& axis, int64_t run_id, const std::string& key) {
+  axis.bind(1, run_id).bind(2, key);
+  const MetricAxis out = axis.step() && axis.get_text(0) == "epoch" ? MetricAxis::Epoch : MetricAxis::Step;
+  axis.reset();
+  return out;
 }
+
+}  // namespace
 
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,
                                const std::vector<std::string>& by) {
@@ -71,9 +74,7 @@ std::vector<Curve> load_curves(Database& db, const RunSelection& selection, cons
                      (d ? readable_number(*d, digits[k]) : value_text(key[k]));
     }
     if (curve.label.empty()) curve.label = "run " + std::to_string(run.id);
-    axis.bind(1, run.id).bind(2, metric);
-    curve.axis = axis.step() && axis.get_text(0) == "epoch" ? MetricAxis::Epoch : MetricAxis::Step;
-    axis.reset();
+    curve.axis = read_axis(axis, run.id, metric);
     curve.stopped = run.status == to_string(RunStatus::Stopped);
     read_points(points, run.id, metric, curve);
     if (!curve.steps.empty()) keyed.emplace_back(key, std::move(curve));

@@ -23,9 +23,6 @@ struct Curve {
   bool stopped = false;
 };
 
-/// The axis a run's metric is on (metric_keys.axis; Step when it is not recorded).
-MetricAxis metric_axis(Database& db, int64_t run_id, const std::string& key);
-
 /// The metric's points for each selected run, labelled by the `by` keys. InputError
 /// when the runs log it on different axes (steps in some, epochs in others).
 std::vector<Curve> load_curves(Database& db, const RunSelection& selection, const std::string& metric,

@@ -19,8 +19,6 @@ using nlohmann::json;
 using torchsweep::ApiParams;
 using torchsweep::InputError;
 using torchsweep::SqlValue;
-using torchsweep::Store;
-using torchsweep::testing::TempDir;
 
 // The database: tests/results/repeated_runs.h, b1's loss at step 1 4.0.
 //
@@ -31,22 +29,9 @@ using torchsweep::testing::TempDir;
 //   step 2: 0.5, 1.5  n 2  mean 1    std sqrt(0.25 + 0.25) = sqrt(0.5)
 //   step 3: 0.25      n 1  mean 0.25 std undefined (null)
 // Group lr = 0.01 (b1, b2): step 0: 5, 7: mean 6, std sqrt(2); step 1: 4, 6: mean 5, std sqrt(2).
-class ServeApiTest : public ::testing::Test {
+class ServeApiTest : public torchsweep::testing::results::RepeatedRunsTest {
  protected:
-  void SetUp() override {
-    auto db = torchsweep::testing::results::write_repeated_runs(dir.file("results.db"), 4.0);
-    store = std::move(db.store);
-    a1 = db.a1;
-    b1 = db.b1;
-    c1 = db.c1;
-    a2 = db.a2;
-    b2 = db.b2;
-    a3 = db.a3;
-  }
-
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  int64_t a1 = 0, b1 = 0, c1 = 0, a2 = 0, b2 = 0, a3 = 0;
+  ServeApiTest() : RepeatedRunsTest(4.0) {}
 };
 
 /// /api/runs' rows as objects keyed by its columns.

@@ -28,9 +28,7 @@ using torchsweep::Downsample;
 using torchsweep::InputError;
 using torchsweep::RunSelection;
 using torchsweep::SqlValue;
-using torchsweep::Store;
 using torchsweep::Table;
-using torchsweep::testing::TempDir;
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -56,27 +54,14 @@ double as_double(const SqlValue& v) {
 //   step 0: 5, 7      n 2  mean 6    min 5    max 7    std sqrt((1 + 1) / 1) = sqrt(2)
 //   step 1: 6 (b1's NaN is no value)  n 1  mean 6  min 6  max 6  std undefined
 // group lr = 1 (c1): step 0: 9, step 1: 8, n 1 each.
-class CurveGroupsTest : public ::testing::Test {
+class CurveGroupsTest : public torchsweep::testing::results::RepeatedRunsTest {
  protected:
-  void SetUp() override {
-    auto db = torchsweep::testing::results::write_repeated_runs(dir.file("results.db"), kNaN);
-    store = std::move(db.store);
-    a1 = db.a1;
-    b1 = db.b1;
-    c1 = db.c1;
-    a2 = db.a2;
-    b2 = db.b2;
-    a3 = db.a3;
-  }
+  CurveGroupsTest() : RepeatedRunsTest(kNaN) {}
 
   std::vector<CurveGroup> by_lr() {
     return torchsweep::group_curves(
         torchsweep::load_curves(store->db(), RunSelection{}, "train/loss", {"optimizer.lr"}));
   }
-
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  int64_t a1 = 0, b1 = 0, c1 = 0, a2 = 0, b2 = 0, a3 = 0;
 };
 
 std::vector<int64_t> run_ids(const CurveGroup& group) {

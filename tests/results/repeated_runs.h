@@ -13,12 +13,15 @@
 // every run finished.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "results/store.h"
+#include "tests/test_helpers.h"
 
 namespace torchsweep::testing::results {
 
@@ -71,5 +74,30 @@ inline RepeatedRuns write_repeated_runs(const std::string& path, double b1_at_1)
     db.store->end_run(id, RunStatus::Finished, "", 4, 1.0);
   return db;
 }
+
+/// A fixture over that database, written afresh before each test: `store` and the
+/// runs' ids as members.
+class RepeatedRunsTest : public ::testing::Test {
+ protected:
+  explicit RepeatedRunsTest(double b1_at_1) : b1_at_1_(b1_at_1) {}
+
+  void SetUp() override {
+    auto db = write_repeated_runs(dir.file("results.db"), b1_at_1_);
+    store = std::move(db.store);
+    a1 = db.a1;
+    b1 = db.b1;
+    c1 = db.c1;
+    a2 = db.a2;
+    b2 = db.b2;
+    a3 = db.a3;
+  }
+
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  int64_t a1 = 0, b1 = 0, c1 = 0, a2 = 0, b2 = 0, a3 = 0;
+
+ private:
+  double b1_at_1_;
+};
 
 }  // namespace torchsweep::testing::results
