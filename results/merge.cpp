@@ -131,6 +131,7 @@ DELETE FROM main.params WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge
 DELETE FROM main.metrics WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 DELETE FROM main.metric_keys WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 DELETE FROM main.summaries WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
+DELETE FROM main.metric_packs WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 DELETE FROM main.artifacts WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 INSERT INTO main.params(run_id, key, value)
   SELECT i.new_id, p.key, p.value FROM shard.params p JOIN merge_ids i ON i.old_id = p.run_id;
@@ -141,6 +142,9 @@ INSERT INTO main.metric_keys(run_id, key, position, axis)
 INSERT INTO main.summaries
   SELECT i.new_id, s.key, s.count, s.first, s.last, s.min, s.max, s.step_min, s.step_max, s.last_step, s.last_k,
          s.mean_last_k, s.step_half FROM shard.summaries s JOIN merge_ids i ON i.old_id = s.run_id;
+INSERT INTO main.metric_packs(run_id, key, count, first_step, last_step, step_stride, steps, vals)
+  SELECT i.new_id, p.key, p.count, p.first_step, p.last_step, p.step_stride, p.steps, p.vals
+  FROM shard.metric_packs p JOIN merge_ids i ON i.old_id = p.run_id;
 INSERT INTO main.artifacts(run_id, kind, path, epoch, created_at)
   SELECT i.new_id, a.kind, a.path, a.epoch, a.created_at FROM shard.artifacts a JOIN merge_ids i ON i.old_id = a.run_id;
 )sql");

@@ -75,8 +75,8 @@ void remove(Database& db, const Removal& removal) {
     // The ids go in as one bound list (json_each), never pasted into the SQL.
     const std::string runs = "[" + joined(removal.run_ids) + "]";
     const std::string in_runs = " IN (SELECT value FROM json_each(?))";
-    for (const char* table : {"metrics", "metric_keys", "params", "summaries", "artifacts", "run_tags", "rungs",
-                              "decisions"})
+    for (const char* table : {"metrics", "metric_packs", "metric_keys", "params", "summaries", "artifacts", "run_tags",
+                              "rungs", "decisions"})
       db.prepare(std::string("DELETE FROM ") + table + " WHERE run_id" + in_runs).bind(1, runs).run();
     // A sweep's decisions go with it (a proposal whose run was never made names none).
     db.prepare("DELETE FROM decisions WHERE sweep_id IN (SELECT value FROM json_each(?))")

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "results/metric_packs.h"
+
 namespace torchsweep {
 
 namespace {
@@ -237,6 +239,22 @@ CREATE TABLE rungs (
   PRIMARY KEY (run_id, rung)
 ) WITHOUT ROWID;
 )sql",
+      // 12: each ended run's curves packed, one row per metric (results/metric_packs.h):
+      // a chart over 10,000 runs reads 10,000 rows, not 10 million. Rows of large blobs
+      // are kept out of the key's B-tree (a rowid table), so that a lookup stays short.
+      R"sql(
+CREATE TABLE metric_packs (
+  run_id       INTEGER NOT NULL REFERENCES runs(id),
+  key          TEXT NOT NULL,
+  count        INTEGER NOT NULL,
+  first_step   INTEGER NOT NULL,
+  last_step    INTEGER NOT NULL,
+  step_stride  INTEGER,
+  steps        BLOB,
+  vals         BLOB NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+)sql",
   };
   return steps;
 }
@@ -346,6 +364,14 @@ void migrate(Database& db) {
     std::vector<int64_t> ids;
     while (runs.step()) ids.push_back(runs.get_int(0));
     for (auto id : ids) summarize_run(db, id);
+  }
+  if (version < 12) {
+    // Runs that ended before packs existed get theirs now (a running run's come when
+    // it ends).
+    auto runs = db.prepare("SELECT id FROM runs WHERE status NOT IN ('pending', 'running')");
+    std::vector<int64_t> ids;
+    while (runs.step()) ids.push_back(runs.get_int(0));
+    for (auto id : ids) pack_run_metrics(db, id);
   }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   tx.commit();

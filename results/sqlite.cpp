@@ -122,6 +122,10 @@ Statement& Statement::bind_borrowed(int index, const std::string& value) {
     fail(db_, 0, "bind");
   return *this;
 }
+Statement& Statement::bind_blob(int index, const void* data, size_t size) {
+  if (sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT) != SQLITE_OK) fail(db_, 0, "bind");
+  return *this;
+}
 Statement& Statement::bind(int index, const SqlValue& value) {
   std::visit([&](const auto& v) { bind(index, v); }, value);
   return *this;
@@ -156,11 +160,27 @@ std::string Statement::get_text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
   return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string();
 }
+std::string_view Statement::get_blob(int index) const {
+  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  return data ? std::string_view(data, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string_view();
+}
 SqlValue Statement::get(int index) const {
   switch (sqlite3_column_type(stmt_, index)) {
     case SQLITE_INTEGER: return get_int(index);
     case SQLITE_FLOAT: return get_double(index);
     case SQLITE_NULL: return nullptr;
+    case SQLITE_BLOB: {
+      // Raw bytes would garble a terminal or a CSV file.
+      static const char digits[] = "0123456789abcdef";
+      const std::string_view bytes = get_blob(index);
+      std::string literal = "x'";
+      literal.reserve(bytes.size() * 2 + 3);
+      for (const char c : bytes) {
+        literal += digits[(static_cast<unsigned char>(c) >> 4) & 0xf];
+        literal += digits[static_cast<unsigned char>(c) & 0xf];
+      }
+      return literal + "'";
+    }
     default: return get_text(index);
   }
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 
 struct sqlite3;
@@ -52,6 +53,8 @@ class Statement {
   Statement& bind_borrowed(int index, const std::string& value);
   Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
   Statement& bind(int index, const SqlValue& value);
+  /// Binds `size` bytes as a BLOB (copied).
+  Statement& bind_blob(int index, const void* data, size_t size);
 
   /// Advances; true while a row is available.
   bool step();
@@ -65,6 +68,9 @@ class Statement {
   int64_t get_int(int index) const;
   double get_double(int index) const;
   std::string get_text(int index) const;
+  /// A BLOB column's bytes, valid until the next step() or reset(); empty for NULL.
+  std::string_view get_blob(int index) const;
+  /// A column's value; a BLOB reads as its SQL literal, x'0a1b...' (never raw bytes).
   SqlValue get(int index) const;
 
   /// No statement (first_of found only blanks and comments).

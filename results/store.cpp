@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/paths.h"
+#include "results/metric_packs.h"
 #include "results/schema.h"
 
 namespace torchsweep {
@@ -217,6 +218,8 @@ std::vector<int64_t> Store::add_runs(int64_t sweep_id, const std::vector<NewRun>
 }
 
 void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
+  Transaction tx(*db_);
+  drop_run_packs(*db_, run_id);  // its rows change from now on
   db_->prepare(
          "UPDATE runs SET started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
          "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ?, engine = ?, "
@@ -234,6 +237,7 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
       .bind(11, env.engine_note.empty() ? SqlValue(nullptr) : SqlValue(env.engine_note))
       .bind(12, run_id)
       .run();
+  tx.commit();
 }
 
 void Store::set_engine(int64_t run_id, const std::string& engine, const std::string& note) {
@@ -303,6 +307,7 @@ void Store::end_run(int64_t run_id, RunStatus status, const std::string& error, 
   } else {
     summarize_run(*db_, run_id);
   }
+  pack_run_metrics(*db_, run_id);
   db_->prepare("UPDATE runs SET status = ?, error = ?, steps = ?, wall_seconds = ?, ended_at = ? WHERE id = ?")
       .bind(1, to_string(status))
       .bind(2, error.empty() ? SqlValue(nullptr) : SqlValue(error))

@@ -54,6 +54,8 @@ TEST(MergeTest, MergingIsIdempotentAndKeepsEveryRow) {
   EXPECT_EQ(count(*main, "SELECT count(*) FROM metrics"), 2 * 5 + 3 * 4);
   EXPECT_EQ(count(*main, "SELECT count(*) FROM params"), 5);
   EXPECT_EQ(count(*main, "SELECT count(*) FROM summaries"), 5);
+  EXPECT_EQ(count(*main, "SELECT count(*) FROM metric_packs"), 5);
+  EXPECT_EQ(count(*main, "SELECT sum(count) FROM metric_packs"), 2 * 5 + 3 * 4);
   EXPECT_EQ(count(*main, "SELECT count(*) FROM metric_keys"), 5);
   // Runs point at their own merged sweep and keep their metrics.
   EXPECT_EQ(count(*main, "SELECT count(*) FROM runs r JOIN sweeps s ON s.id = r.sweep_id"), 5);

@@ -19,7 +19,8 @@ using torchsweep::testing::scalar_int;
 /// Rows that mention `run_id` in every table that records something of a run.
 int64_t rows_of(torchsweep::Database& db, int64_t run_id) {
   int64_t n = 0;
-  for (const char* table : {"metrics", "metric_keys", "params", "summaries", "artifacts", "run_tags"})
+  for (const char* table : {"metrics", "metric_packs", "metric_keys", "params", "summaries", "artifacts",
+                            "run_tags"})
     n += scalar_int(db, std::string("SELECT count(*) FROM ") + table + " WHERE run_id = ?", run_id);
   return n + scalar_int(db, "SELECT count(*) FROM runs WHERE id = ?", run_id);
 }

@@ -196,7 +196,7 @@ TEST(SchemaTest, AVersionTenDatabaseUpgradesToTakeStoppedAndPausedRuns) {
   }
   auto store = torchsweep::Store::open(path);
   Database& db = store->db();
-  EXPECT_EQ(torchsweep::schema_version(db), 11);
+  EXPECT_EQ(torchsweep::schema_version(db), torchsweep::kSchemaVersion);
   // The rows as the fixture holds them (counted in schema_v10.sql).
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM sweeps"), 2);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), 2);
@@ -214,6 +214,13 @@ TEST(SchemaTest, AVersionTenDatabaseUpgradesToTakeStoppedAndPausedRuns) {
   EXPECT_EQ(text(db, "SELECT group_concat(adaptive, ',') FROM sweeps"), "{},{}");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM decisions"), 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM rungs"), 0);
+  // Both ended runs got their curves packed (schema 12): a pack per metric, each as
+  // long as its rows.
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metric_packs"),
+            scalar(db, "SELECT count(*) FROM (SELECT DISTINCT run_id, key FROM metrics)"));
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metric_packs p WHERE p.count = (SELECT count(*) FROM metrics m "
+                       "WHERE m.run_id = p.run_id AND m.key = p.key) AND length(p.vals) = 8 * p.count"),
+            scalar(db, "SELECT count(*) FROM metric_packs"));
   for (const char* status : {"stopped", "paused", "finished"}) EXPECT_TRUE(takes_status(db, 1, status)) << status;
   EXPECT_FALSE(takes_status(db, 1, "bogus"));
   EXPECT_EQ(text(db, "SELECT status FROM runs WHERE id = 1"), "finished");
