@@ -6,15 +6,11 @@
 
 namespace torchsweep {
 
-
 ForeachSGD::ForeachSGD(std::vector<torch::Tensor> params, torch::optim::SGDOptions options, Use use)
     : torch::optim::SGD(std::move(params), std::move(options)), use_(use) {}
 
 torch::Tensor ForeachSGD::step(LossClosure closure) {
-  bool on_cuda = false;
-  for (const auto& group : param_groups_)
-    for (const auto& p : group.params()) on_cuda = on_cuda || p.is_cuda();
-  if (use_ == Use::Auto && !on_cuda && !lr_on_device_) return torch::optim::SGD::step(std::move(closure));
+  if (!foreach_step_wanted(use_, lr_on_device_, param_groups_)) return torch::optim::SGD::step(std::move(closure));
 
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
@@ -41,7 +37,7 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
       // update all buffers together: buf = momentum * buf + (1 - dampening) * d_p.
       std::vector<torch::Tensor> bufs(params.size()), old_bufs, old_grads;
       for (size_t i = 0; i < params.size(); ++i) {
-        const auto key = sgd_state_key<StateMap>(params[i]);
+        const auto key = state_key<StateMap>(params[i]);
         auto found = state_.find(key);
         if (found == state_.end()) {
           bufs[i] = torch::clone(grads[i]).detach();
@@ -72,7 +68,7 @@ torch::Tensor ForeachSGD::step(LossClosure closure) {
   return loss;
 }
 
-void ForeachSGD::keep_lr_on_device() {
+void ForeachSGD::make_capturable() {
   if (lr_on_device_) return;
   for (const auto& group : param_groups_) {
     TORCH_CHECK(!group.params().empty(), "ForeachSGD: a parameter group without parameters");
@@ -84,7 +80,7 @@ void ForeachSGD::keep_lr_on_device() {
   lr_on_device_ = true;
 }
 
-void ForeachSGD::sync_device_lr() {
+void ForeachSGD::sync_device_state() {
   if (!lr_on_device_) return;
   torch::NoGradGuard no_grad;
   for (size_t g = 0; g < param_groups_.size(); ++g) {

@@ -7,33 +7,34 @@
 // C++ one does not. ForeachSGD is torch::optim::SGD with the same options, the same
 // per-parameter state (so checkpoints are interchangeable) and the same arithmetic per
 // element, whose step() applies each operation to all of a group's tensors at once.
+// Made capturable (optim/capturable.h), it reads its rate from the device.
 #pragma once
 
 #include <torch/torch.h>
 
+#include "optim/capturable.h"
+
 namespace torchsweep {
 
-class ForeachSGD : public torch::optim::SGD {
+class ForeachSGD : public torch::optim::SGD, public CapturableOptimizer {
  public:
-  /// When the multi-tensor step is used: on CUDA parameters (Auto), or always (tests;
-  /// on the CPU the `_foreach` kernels apply the same per-tensor operations).
-  enum class Use { Auto, Always };
-
   ForeachSGD(std::vector<torch::Tensor> params, torch::optim::SGDOptions options, Use use = Use::Auto);
 
   torch::Tensor step(LossClosure closure = nullptr) override;
 
+  torch::optim::Optimizer& optimizer() override { return *this; }
   /// From now on a step reads each group's learning rate from a tensor on the
   /// parameters' device instead of the options: a step captured in a CUDA graph then
-  /// follows a schedule (a rate read on the host would be frozen into the graph). The
-  /// tensors are refreshed from the options by sync_device_lr(), which must run before
-  /// each step and outside any capture. Momentum, dampening and weight decay stay host
-  /// numbers: schedules change only the rate.
-  void keep_lr_on_device();
+  /// follows a schedule (a rate read on the host would be frozen into the graph).
+  /// Momentum, dampening and weight decay stay host numbers: schedules change only the
+  /// rate, and SGD counts no steps.
+  void make_capturable() override;
+  bool capturable() const override { return lr_on_device_; }
   /// Writes each group's current lr (the options', as set_lr left it) into its device
   /// tensor where it changed: one small copy, no wait for the device.
-  void sync_device_lr();
-  bool lr_on_device() const { return lr_on_device_; }
+  void sync_device_state() override;
+  /// SGD's state (the momentum buffers) is all tensors, always current.
+  void sync_host_state() const override {}
 
  private:
   Use use_;

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include "base/spec_node.h"
+#include "optim/foreach_adagrad.h"
+#include "optim/foreach_adam.h"
+#include "optim/foreach_adamw.h"
+#include "optim/foreach_rmsprop.h"
 #include "optim/foreach_sgd.h"
 
 namespace torchsweep {
@@ -51,7 +55,7 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .eps(o.at("eps").get<double>())
                       .weight_decay(o.at("weight_decay").get<double>())
                       .amsgrad(o.at("amsgrad").get<bool>());
-                  return std::make_unique<torch::optim::Adam>(std::move(params), options);
+                  return std::make_unique<ForeachAdam>(std::move(params), options);
                 }});
   registry.add({"adamw", "Adam with decoupled weight decay (torch::optim::AdamW)",
                 {lr_field(0.001), Field::number("beta1", 0.9, "decay of the first moment").at_least(0).at_most(0.999999),
@@ -65,7 +69,7 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .eps(o.at("eps").get<double>())
                       .weight_decay(o.at("weight_decay").get<double>())
                       .amsgrad(o.at("amsgrad").get<bool>());
-                  return std::make_unique<torch::optim::AdamW>(std::move(params), options);
+                  return std::make_unique<ForeachAdamW>(std::move(params), options);
                 }});
   registry.add({"rmsprop", "RMSprop (torch::optim::RMSprop)",
                 {lr_field(0.01), Field::number("alpha", 0.99, "smoothing constant").at_least(0).at_most(1),
@@ -79,7 +83,7 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .weight_decay(o.at("weight_decay").get<double>())
                       .momentum(o.at("momentum").get<double>())
                       .centered(o.at("centered").get<bool>());
-                  return std::make_unique<torch::optim::RMSprop>(std::move(params), options);
+                  return std::make_unique<ForeachRMSprop>(std::move(params), options);
                 }});
   registry.add({"adagrad", "Adagrad (torch::optim::Adagrad)",
                 {lr_field(0.01), Field::number("lr_decay", 0.0, "learning-rate decay").at_least(0), weight_decay_field(),
@@ -91,7 +95,7 @@ void register_builtin_optimizers(OptimizerRegistry& registry) {
                       .weight_decay(o.at("weight_decay").get<double>())
                       .initial_accumulator_value(o.at("initial_accumulator_value").get<double>())
                       .eps(o.at("eps").get<double>());
-                  return std::make_unique<torch::optim::Adagrad>(std::move(params), options);
+                  return std::make_unique<ForeachAdagrad>(std::move(params), options);
                 }});
 }
 

@@ -1,5 +1,6 @@
-// Optimizers and their registry: LibTorch's own implementations, configured
-// from the optimizer section of a run's config.
+// Optimizers and their registry: LibTorch's own optimizers in their multi-tensor,
+// capturable form (optim/capturable.h), configured from the optimizer section of a
+// run's config.
 #pragma once
 
 #include <torch/torch.h>

@@ -7,11 +7,11 @@ namespace torchsweep {
 std::string capture_obstacle(const torch::optim::Optimizer& optimizer, const torch::Device& device) {
   if (!device.is_cuda()) return "CUDA graphs need a CUDA device (this run is on " + device.str() + ")";
   if (!cuda_graphs_built()) return "this build's LibTorch has no CUDA";
-  if (!dynamic_cast<const ForeachSGD*>(&optimizer)) return "only SGD's update is captured so far";
+  if (!as_capturable(optimizer)) return "this optimizer's update is not capturable";
   return "";
 }
 
-CapturedStep::CapturedStep(Model& model, ForeachSGD& optimizer, const LossFn& loss, bool classification,
+CapturedStep::CapturedStep(Model& model, CapturableOptimizer& optimizer, const LossFn& loss, bool classification,
                            const torch::Device& device, Capture capture, int64_t warmup_steps)
     : model_(model),
       optimizer_(optimizer),
@@ -20,8 +20,8 @@ CapturedStep::CapturedStep(Model& model, ForeachSGD& optimizer, const LossFn& lo
       device_(device),
       capture_(capture),
       warmup_left_(warmup_steps),
-      uncaptured_(model, optimizer, loss) {
-  optimizer_.keep_lr_on_device();
+      uncaptured_(model, optimizer.optimizer(), loss) {
+  optimizer_.make_capturable();
 }
 
 bool CapturedStep::capture() {
@@ -38,7 +38,7 @@ bool CapturedStep::capture() {
                                 : torch::zeros({}, outputs.options().dtype(torch::kInt64));
     }
     loss.backward();
-    optimizer_.step();
+    optimizer_.optimizer().step();
     torch::NoGradGuard no_grad;
     outputs_ = outputs.detach();
     stats_ = torch::stack({loss.detach().to(torch::kFloat64), correct.to(torch::kFloat64)});
@@ -49,7 +49,7 @@ bool CapturedStep::capture() {
 }
 
 void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) {
-  optimizer_.sync_device_lr();
+  optimizer_.sync_device_state();
   const bool same_shape = !inputs_.defined() || (batch.inputs.sizes() == inputs_.sizes() &&
                                                   batch.targets.sizes() == targets_.sizes());
   const bool reads_model = before_update && model_.reads_itself_at_logged_steps();

@@ -6,8 +6,10 @@
 // it, so that a run records what it would record eagerly:
 // - The batch is copied into static input buffers; a batch of another shape (the last,
 //   smaller batch of an epoch) runs uncaptured with the same operations.
-// - The learning rate lives in a device tensor the captured update reads, refreshed
-//   before each step, so a schedule keeps working (ForeachSGD::keep_lr_on_device).
+// - The optimizer is made capturable (optim/capturable.h: SGD, Adam, AdamW, RMSprop,
+//   Adagrad): the learning rate lives in a device tensor the captured update reads,
+//   refreshed before each step, so a schedule keeps working; step counts and the bias
+//   corrections computed from them advance on the device.
 // - The loss and correct count are computed inside the graph; a copy of them goes to
 //   the epoch meter, which reads it with the others at the next read.
 // - The first steps run uncaptured on a side stream (warm-up: cuDNN, cuBLAS and
@@ -25,7 +27,7 @@
 #include <string>
 
 #include "device/cuda_graph.h"
-#include "optim/foreach_sgd.h"
+#include "optim/capturable.h"
 #include "train/step_engine.h"
 
 namespace torchsweep {
@@ -35,9 +37,9 @@ class CapturedStep : public StepEngine {
   enum class Capture { Cuda, Never };
 
   /// `warmup_steps` uncaptured steps come first; the next batch's shape is the one
-  /// captured (batches of another shape run uncaptured). The optimizer must be the
-  /// run's ForeachSGD; it is switched to reading its rate on the device.
-  CapturedStep(Model& model, ForeachSGD& optimizer, const LossFn& loss, bool classification,
+  /// captured (batches of another shape run uncaptured). The optimizer is the run's;
+  /// it is made capturable.
+  CapturedStep(Model& model, CapturableOptimizer& optimizer, const LossFn& loss, bool classification,
                const torch::Device& device, Capture capture = Capture::Cuda, int64_t warmup_steps = 3);
 
   void step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) override;
@@ -52,7 +54,7 @@ class CapturedStep : public StepEngine {
   bool capture();
 
   Model& model_;
-  ForeachSGD& optimizer_;
+  CapturableOptimizer& optimizer_;
   const LossFn& loss_;
   bool classification_;
   torch::Device device_;
@@ -60,8 +62,8 @@ class CapturedStep : public StepEngine {
   int64_t warmup_left_;
   std::string fallback_;
   int64_t replayed_ = 0;
-  /// The same step uncaptured: the eager step, over the optimizer reading its rate
-  /// on the device.
+  /// The same step uncaptured: the eager step, over the optimizer in its capturable
+  /// form.
   EagerStep uncaptured_;
   CudaGraph graph_;
   /// The graph's buffers: inputs and targets are copied in before each replay; outputs
@@ -70,8 +72,8 @@ class CapturedStep : public StepEngine {
 };
 
 /// Why a run with this model, optimizer and device cannot have its steps captured
-/// ("" when it can): CUDA graphs are for CUDA devices and builds, and the captured
-/// update is SGD's.
+/// ("" when it can): CUDA graphs are for CUDA devices and builds, and for optimizers
+/// whose update is capturable.
 std::string capture_obstacle(const torch::optim::Optimizer& optimizer, const torch::Device& device);
 
 }  // namespace torchsweep

@@ -6,9 +6,9 @@
 
 #include "base/interrupt.h"
 #include "device/devices.h"
+#include "optim/capturable.h"
 #include "optim/optimizers.h"
 #include "spec/training_plan.h"
-#include "optim/foreach_sgd.h"
 #include "train/batch_source.h"
 #include "train/captured_step.h"
 #include "train/checkpoint.h"
@@ -31,7 +31,7 @@ std::unique_ptr<StepEngine> choose_engine(const nlohmann::json& config, RunParts
   if (wanted != "off") {
     const std::string obstacle = capture_obstacle(*run.optimizer, run.device);
     if (obstacle.empty())
-      return std::make_unique<CapturedStep>(*run.model, static_cast<ForeachSGD&>(*run.optimizer), run.loss,
+      return std::make_unique<CapturedStep>(*run.model, *as_capturable(*run.optimizer), run.loss,
                                             run.data->classification(), run.device);
     if (wanted == "on" || run.device.is_cuda()) note = "not captured as a CUDA graph: " + obstacle;
   }

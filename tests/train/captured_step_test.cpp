@@ -1,15 +1,21 @@
 // The captured step: its operations run uncaptured train what the eager step trains
-// (on the CPU, every build), and on a GPU the replayed graph trains what they train
-// uncaptured, bit for bit, and what the eager engine trains.
+// (on the CPU, every build, with every capturable optimizer), and on a GPU the replayed
+// graph trains what they train uncaptured, bit for bit, and what the eager engine trains.
 #include "train/captured_step.h"
 
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "models/layered_model.h"
 #include "models/s6_cnn.h"
+#include "optim/foreach_adagrad.h"
+#include "optim/foreach_adam.h"
+#include "optim/foreach_adamw.h"
+#include "optim/foreach_rmsprop.h"
+#include "optim/foreach_sgd.h"
 #include "optim/schedules.h"
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
@@ -62,10 +68,10 @@ double max_relative(const torch::nn::Module& a, const torch::nn::Module& b) {
 /// Trains `model` on `batches` with `engine`, the rate changing every step as a
 /// per-step schedule would; returns the mean loss the meter read.
 double train(torchsweep::StepEngine& engine, torch::optim::Optimizer& optimizer, const torch::Device& device,
-             const std::vector<torchsweep::Batch>& batches) {
+             const std::vector<torchsweep::Batch>& batches, double base_lr = 0.05) {
   EpochMeter meter(device, /*classification=*/true);
   for (size_t i = 0; i < batches.size(); ++i) {
-    torchsweep::set_lr(optimizer, 0.05 / (1.0 + 0.1 * static_cast<double>(i)));
+    torchsweep::set_lr(optimizer, base_lr / (1.0 + 0.1 * static_cast<double>(i)));
     engine.step(batches[i], static_cast<int64_t>(i), meter, nullptr);
   }
   return meter.read().mean_loss();
@@ -82,17 +88,61 @@ TEST(CapturedStepTest, ItsOperationsUncapturedTrainAsTheEagerStepDoes) {
   const double graph_loss = train(uncaptured, graph_sgd, cpu, batches);
   EXPECT_NEAR(graph_loss, eager_loss, 1e-6 * eager_loss);
   EXPECT_LT(max_relative(*graph_model, *eager_model), 1e-4);
-  EXPECT_TRUE(graph_sgd.lr_on_device());
+  EXPECT_TRUE(graph_sgd.capturable());
   EXPECT_EQ(uncaptured.replayed(), 0);
+}
+
+/// An optimizer other than SGD, as LibTorch has it and in its capturable form.
+struct OtherOptimizer {
+  std::string name;
+  double lr;
+  std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)> libtorch, capturable;
+};
+
+template <typename LibTorchs, typename Ours, typename Options>
+OtherOptimizer other_optimizer(const std::string& name, const Options& options) {
+  return {name, options.lr(),
+          [options](std::vector<torch::Tensor> params) {
+            return std::make_unique<LibTorchs>(std::move(params), options);
+          },
+          [options](std::vector<torch::Tensor> params) { return std::make_unique<Ours>(std::move(params), options); }};
+}
+
+TEST(CapturedStepTest, ItsOperationsUncapturedTrainAsLibTorchsOptimizersDoForEveryOptimizer) {
+  using namespace torch::optim;
+  const torch::Device cpu(torch::kCPU);
+  const auto batches = random_batches(20, cpu);
+  for (const auto& kind :
+       {other_optimizer<Adam, torchsweep::ForeachAdam>("adam", AdamOptions(1e-3).weight_decay(1e-3)),
+        other_optimizer<AdamW, torchsweep::ForeachAdamW>("adamw", AdamWOptions(1e-3).amsgrad(true)),
+        other_optimizer<RMSprop, torchsweep::ForeachRMSprop>("rmsprop", RMSpropOptions(1e-3).momentum(0.9)),
+        other_optimizer<Adagrad, torchsweep::ForeachAdagrad>("adagrad", AdagradOptions(1e-2).lr_decay(0.01))}) {
+    auto eager_model = seed_cnn(cpu), graph_model = seed_cnn(cpu);
+    const auto libtorchs = kind.libtorch(eager_model->parameters());
+    const auto ours = kind.capturable(graph_model->parameters());
+    torchsweep::CapturableOptimizer* capturable = torchsweep::as_capturable(*ours);
+    ASSERT_NE(capturable, nullptr) << kind.name;
+    EXPECT_EQ(torchsweep::capture_obstacle(*ours, torch::Device(torch::kCUDA, 0)),
+              torchsweep::cuda_graphs_built() ? "" : "this build's LibTorch has no CUDA")
+        << kind.name;
+    torchsweep::EagerStep eager(*eager_model, *libtorchs, nll);
+    CapturedStep uncaptured(*graph_model, *capturable, nll, true, cpu, CapturedStep::Capture::Never);
+    const double eager_loss = train(eager, *libtorchs, cpu, batches, kind.lr);
+    const double graph_loss = train(uncaptured, *ours, cpu, batches, kind.lr);
+    EXPECT_NEAR(graph_loss, eager_loss, 1e-6 * eager_loss) << kind.name;
+    EXPECT_LT(max_relative(*graph_model, *eager_model), 1e-4) << kind.name;
+    EXPECT_TRUE(capturable->capturable()) << kind.name;
+    EXPECT_EQ(uncaptured.replayed(), 0);
+  }
 }
 
 TEST(CapturedStepTest, TheRateOnTheDeviceFollowsSetLr) {
   torch::manual_seed(3);
   auto w = torch::ones({4}).requires_grad_(true);
   ForeachSGD sgd({w}, torch::optim::SGDOptions(0.5));
-  sgd.keep_lr_on_device();
+  sgd.make_capturable();
   torchsweep::set_lr(sgd, 0.25);
-  sgd.sync_device_lr();
+  sgd.sync_device_state();
   w.mutable_grad() = torch::full({4}, 2.0);
   sgd.step();
   EXPECT_TRUE(torch::allclose(w.detach(), torch::full({4}, 1.0 - 0.25 * 2.0)));

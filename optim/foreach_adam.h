@@ -1,0 +1,41 @@
+// Adam whose update runs as a few multi-tensor kernels on a GPU, and can be captured in
+// a CUDA graph.
+//
+// torch::optim::Adam updates one parameter at a time, some eight kernels per tensor,
+// and computes its bias corrections on the host. ForeachAdam is torch::optim::Adam with
+// the same options, the same per-parameter state (AdamParamState, keyed as LibTorch
+// keys it: checkpoints move between the two both ways) and the same arithmetic per
+// element, whose step applies each operation to all of a group's tensors at once (bit
+// for bit LibTorch's on the CPU). Made capturable (optim/capturable.h), it reads the
+// rate and the step counts from the device and computes the bias corrections there.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "optim/capturable.h"
+#include "optim/device_scalars.h"
+
+namespace torchsweep {
+
+class ForeachAdam : public torch::optim::Adam, public CapturableOptimizer {
+ public:
+  ForeachAdam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options, Use use = Use::Auto);
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  /// LibTorch's Adam archive, with the step counts the device advanced.
+  void save(torch::serialize::OutputArchive& archive) const override;
+  /// LibTorch's Adam archive; a capturable optimizer takes its step counts to the device.
+  void load(torch::serialize::InputArchive& archive) override;
+
+  torch::optim::Optimizer& optimizer() override { return *this; }
+  void make_capturable() override { device_.start(*this); }
+  bool capturable() const override { return device_.started(); }
+  void sync_device_state() override { device_.sync_lr(*this); }
+  void sync_host_state() const override { device_.write_steps(*this); }
+
+ private:
+  Use use_;
+  DeviceScalars device_{step_in_state<torch::optim::AdamParamState>, set_step_in_state<torch::optim::AdamParamState>};
+};
+
+}  // namespace torchsweep
