@@ -192,6 +192,32 @@ TEST(CapturedStepCudaTest, ReplayedStepsAreTheUncapturedStepsBitForBit) {
   EXPECT_EQ(max_relative(*graph_model, *plain_model), 0.0) << "every parameter, bit for bit, after 100 steps";
 }
 
+TEST(CapturedStepCudaTest, ReplayedStepsAreTheUncapturedStepsBitForBitForEveryOptimizer) {
+  if (!has_cuda()) GTEST_SKIP() << "no CUDA device";
+  using namespace torch::optim;
+  const torch::Device gpu(torch::kCUDA, 0);
+  const auto batches = random_batches(40, gpu);
+  for (const auto& kind :
+       {other_optimizer<Adam, torchsweep::ForeachAdam>("adam", AdamOptions(1e-3).weight_decay(1e-3)),
+        other_optimizer<AdamW, torchsweep::ForeachAdamW>("adamw", AdamWOptions(1e-3).amsgrad(true)),
+        other_optimizer<RMSprop, torchsweep::ForeachRMSprop>("rmsprop", RMSpropOptions(1e-3).momentum(0.9)),
+        other_optimizer<Adagrad, torchsweep::ForeachAdagrad>("adagrad", AdagradOptions(1e-2).lr_decay(0.01))}) {
+    auto plain_model = seed_cnn(gpu), graph_model = seed_cnn(gpu);
+    const auto plain_optimizer = kind.capturable(plain_model->parameters());
+    const auto graph_optimizer = kind.capturable(graph_model->parameters());
+    CapturedStep plain(*plain_model, *torchsweep::as_capturable(*plain_optimizer), nll, true, gpu,
+                       CapturedStep::Capture::Never);
+    CapturedStep graph(*graph_model, *torchsweep::as_capturable(*graph_optimizer), nll, true, gpu,
+                       CapturedStep::Capture::Cuda);
+    const double plain_loss = train(plain, *plain_optimizer, gpu, batches, kind.lr);
+    const double graph_loss = train(graph, *graph_optimizer, gpu, batches, kind.lr);
+    ASSERT_EQ(graph.fallback_reason(), "") << kind.name;
+    EXPECT_EQ(graph.replayed(), 32 - 3) << kind.name << ": the full batches (4 of every 5) after 3 warm-up steps";
+    EXPECT_EQ(graph_loss, plain_loss) << kind.name;
+    EXPECT_EQ(max_relative(*graph_model, *plain_model), 0.0) << kind.name << ": every parameter, bit for bit";
+  }
+}
+
 using torchsweep::testing::exact_points;
 
 void expect_same_record(const MemorySink& graph, const MemorySink& eager, const std::string& what) {
