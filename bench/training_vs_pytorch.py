@@ -12,6 +12,8 @@ measurements, each like for like:
        python-dataloader: the seed notebook's loop, a torchvision-style Dataset that
          applies ToTensor() + Normalize() per sample, behind a DataLoader (num_workers=0);
        python-preloaded: the same loop over tensors normalised once up front;
+       python-channels-last: python-preloaded with the model and each batch in
+         channels-last memory format (oneDNN's preferred layout on the CPU);
        torchsweep: `torchsweep run experiments/s6_fashion_mnist.yaml` with train.steps,
          its runs' recorded wall times;
   2. a whole run as a whole process, the same work on both sides: start, load
@@ -101,15 +103,19 @@ class SeedStyleDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
 
 
-def train(batches_iter, batches):
+def train(batches_iter, batches, channels_last=False):
     torch.manual_seed(1)
     model = SeedNet()
     assert sum(p.numel() for p in model.parameters()) == 19642
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
     done = 0
     start = time.perf_counter()
     for x, y in batches_iter:
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         optimizer.zero_grad()
         loss = F.nll_loss(model(x), y)
         loss.backward()
@@ -121,14 +127,14 @@ def train(batches_iter, batches):
     return done * 128 / (time.perf_counter() - start)
 
 
-def python_loop_rate(make_iter, batches):
+def python_loop_rate(make_iter, batches, channels_last=False):
     """Steady-state samples/s of the Python loop: the difference of two lengths."""
     short = max(10, batches // 5)
     start = time.perf_counter()
-    train(make_iter(), short)
+    train(make_iter(), short, channels_last)
     t_short = time.perf_counter() - start
     start = time.perf_counter()
-    train(make_iter(), batches)
+    train(make_iter(), batches, channels_last)
     t_long = time.perf_counter() - start
     return (batches - short) * 128 / (t_long - t_short)
 
@@ -142,7 +148,7 @@ def python_dataloader(images, labels, batches):
     return python_loop_rate(lambda: iter(loader), batches)
 
 
-def python_preloaded(images, labels, batches):
+def python_preloaded(images, labels, batches, channels_last=False):
     x_all = images.float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
     y_all = labels.long()
 
@@ -152,7 +158,7 @@ def python_preloaded(images, labels, batches):
             idx = order[i:i + 128]
             yield x_all[idx], y_all[idx]
 
-    return python_loop_rate(batches_iter, batches)
+    return python_loop_rate(batches_iter, batches, channels_last)
 
 
 def torchsweep_timed(binary, batches, threads, *extra):
@@ -405,6 +411,7 @@ def main():
     variants = {
         "python-dataloader": lambda: python_dataloader(images, labels, args.batches),
         "python-preloaded": lambda: python_preloaded(images, labels, args.batches),
+        "python-channels-last": lambda: python_preloaded(images, labels, args.batches, channels_last=True),
         "torchsweep": lambda: torchsweep_run(args.binary, args.batches, args.threads),
     }
     rounds = {name: [] for name in variants}
@@ -424,6 +431,9 @@ def main():
     ts = results["torchsweep"]
     print(f"   torchsweep / python-dataloader = {ts / results['python-dataloader']:.2f}x")
     print(f"   torchsweep / python-preloaded  = {ts / results['python-preloaded']:.2f}x (target >= 1.2x)")
+    print(f"   python-channels-last / python-preloaded = "
+          f"{results['python-channels-last'] / results['python-preloaded']:.2f}x (the same loop with the model and "
+          f"batches in channels-last memory format: what the layout alone is worth)")
     python_whole, ts_whole = min(w[0] for w in wholes), min(w[1] for w in wholes)
     print(f"2. a whole run as a whole process (start, data, {args.batches} batches, 10,000 test images), best of "
           f"{args.repeats}: python {python_whole:.2f} s, torchsweep {ts_whole:.2f} s: "
