@@ -24,6 +24,7 @@
 #include "results/removal.h"
 #include "results/run_selection.h"
 #include "results/run_views.h"
+#include "results/schema.h"
 #include "results/sql_query.h"
 #include "results/store.h"
 #include "results/sweep_export.h"
@@ -335,6 +336,23 @@ void add_results_commands(CLI::App& app, CliContext& context, Commands& commands
     std::string tags;
     for (const auto& t : tags_of(store->db(), o->run_id)) tags += (tags.empty() ? "" : ", ") + t;
     context.out << fmt::format("run {}: tags: {}\n", o->run_id, tags.empty() ? "(none)" : tags);
+    return 0;
+  });
+
+  auto* upgrade = results->add_subcommand(
+      "upgrade", "bring a database written by an older torchsweep to this one's schema (reading commands ask for it)");
+  add_db_option(upgrade, context);
+  commands.add(upgrade, [&context] {
+    if (!is_regular_file(context.db_path)) throw InputError("--db " + context.db_path + ": no database there");
+    int before = 0;
+    {
+      Database probe(context.db_path, Database::Mode::ReadOnly);
+      before = schema_version(probe);
+    }
+    open_existing(context.db_path);  // opening for writing upgrades, in one transaction
+    context.out << (before == kSchemaVersion
+                        ? fmt::format("{}: schema {}, already this torchsweep's\n", context.db_path, before)
+                        : fmt::format("{}: upgraded from schema {} to {}\n", context.db_path, before, kSchemaVersion));
     return 0;
   });
 

@@ -109,7 +109,7 @@ std::unique_ptr<Store> Store::open_read_only(const std::string& path, bool locki
   const int version = schema_version(*db);
   if (version != kSchemaVersion)
     throw InputError(path + ": results schema version " + std::to_string(version) + ", this build reads " +
-                     std::to_string(kSchemaVersion) + " (open it once for writing to upgrade)");
+                     std::to_string(kSchemaVersion) + " (upgrade it once: torchsweep results upgrade --db " + path + ")");
   std::unique_ptr<Store> store(new Store(std::move(db)));
   store->traceless_ = std::move(traceless);
   return store;

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "base/paths.h"
+#include "results/schema.h"
 #include "results/store.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/data/cifar_files.h"
@@ -972,6 +973,35 @@ TEST(CliAnnotateTest, TagSweepsAndDeleteWithItsArtifacts) {
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs") + query(db, "SELECT count(*) FROM sweeps"), "00");
   EXPECT_EQ(torchsweep_cli(dir, {"results", "tag", "1", "x", "--db", "missing.db"}).code, 2);
   EXPECT_NE(access(dir.file("missing.db").c_str(), F_OK), 0) << "a database is never created by tag";
+}
+
+TEST(CliAnnotateTest, AnOlderDatabaseIsReadAfterResultsUpgrade) {
+  TempDir dir;
+  ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "seed.db"}).code, 0);
+  const auto db = dir.file("seed.db");
+  // Back to schema 11 as that torchsweep wrote it: no packed curves.
+  {
+    torchsweep::Database raw(db, torchsweep::Database::Mode::ReadWrite);
+    raw.exec("DROP TABLE metric_packs; PRAGMA user_version = 11");
+  }
+  const auto refused = torchsweep_cli(dir, {"results", "curves", "--metric", "train/loss", "--db", "seed.db"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("results schema version 11, this build reads " +
+                             std::to_string(torchsweep::kSchemaVersion) +
+                             " (upgrade it once: torchsweep results upgrade --db seed.db)"),
+            std::string::npos)
+      << refused.err;
+  const auto upgraded = torchsweep_cli(dir, {"results", "upgrade", "--db", "seed.db"});
+  ASSERT_EQ(upgraded.code, 0) << upgraded.err;
+  EXPECT_EQ(upgraded.out, "seed.db: upgraded from schema 11 to " + std::to_string(torchsweep::kSchemaVersion) + "\n");
+  // Every run's curves were packed, one pack per metric with all its points.
+  EXPECT_EQ(query(db, "SELECT count(*) FROM metric_packs"), query(db, "SELECT count(*) FROM summaries"));
+  EXPECT_EQ(query(db, "SELECT sum(count) FROM metric_packs"), query(db, "SELECT count(*) FROM metrics"));
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "curves", "--metric", "train/loss", "--db", "seed.db"}).code, 0);
+  const auto again = torchsweep_cli(dir, {"results", "upgrade", "--db", "seed.db"});
+  EXPECT_EQ(again.out, "seed.db: schema " + std::to_string(torchsweep::kSchemaVersion) + ", already this torchsweep's\n");
+  EXPECT_EQ(torchsweep_cli(dir, {"results", "upgrade", "--db", "missing.db"}).code, 2);
+  EXPECT_NE(access(dir.file("missing.db").c_str(), F_OK), 0) << "a database is never created by upgrade";
 }
 
 TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
