@@ -16,6 +16,7 @@ measurements, each like for like:
          channels-last memory format (oneDNN's preferred layout on the CPU);
        torchsweep: `torchsweep run experiments/s6_fashion_mnist.yaml` with train.steps,
          its runs' recorded wall times;
+       torchsweep-channels-last: the same with train.memory_format=channels_last;
   2. a whole run as a whole process, the same work on both sides: start, load
      Fashion-MNIST, train N batches, evaluate the 10,000 test images (batch 1000,
      inference mode); Python's script against `torchsweep run` (which also records
@@ -176,11 +177,11 @@ def torchsweep_timed(binary, batches, threads, *extra):
     return seconds, process
 
 
-def torchsweep_run(binary, batches, threads):
+def torchsweep_run(binary, batches, threads, *extra):
     """Steady-state samples/s: the difference of two runs' recorded times."""
     short = max(10, batches // 5)
-    return (batches - short) * 128 / (torchsweep_timed(binary, batches, threads)[0] -
-                                      torchsweep_timed(binary, short, threads)[0])
+    return (batches - short) * 128 / (torchsweep_timed(binary, batches, threads, *extra)[0] -
+                                      torchsweep_timed(binary, short, threads, *extra)[0])
 
 
 def python_evaluate(model, x_test, y_test, limit):
@@ -413,6 +414,8 @@ def main():
         "python-preloaded": lambda: python_preloaded(images, labels, args.batches),
         "python-channels-last": lambda: python_preloaded(images, labels, args.batches, channels_last=True),
         "torchsweep": lambda: torchsweep_run(args.binary, args.batches, args.threads),
+        "torchsweep-channels-last": lambda: torchsweep_run(args.binary, args.batches, args.threads,
+                                                           "train.memory_format=channels_last"),
     }
     rounds = {name: [] for name in variants}
     wholes, evals = [], []
@@ -427,13 +430,17 @@ def main():
           f"time({short})):")
     for name, rate in results.items():
         spread = ", ".join(f"{r:.0f}" for r in rounds[name])
-        print(f"   {name:18s} {rate:10.1f} samples/s  {128e3 / rate:7.2f} ms/step   (rounds: {spread})")
+        print(f"   {name:24s} {rate:10.1f} samples/s  {128e3 / rate:7.2f} ms/step   (rounds: {spread})")
     ts = results["torchsweep"]
     print(f"   torchsweep / python-dataloader = {ts / results['python-dataloader']:.2f}x")
     print(f"   torchsweep / python-preloaded  = {ts / results['python-preloaded']:.2f}x (target >= 1.2x)")
     print(f"   python-channels-last / python-preloaded = "
           f"{results['python-channels-last'] / results['python-preloaded']:.2f}x (the same loop with the model and "
           f"batches in channels-last memory format: what the layout alone is worth)")
+    tc = results["torchsweep-channels-last"]
+    print(f"   torchsweep-channels-last / python-preloaded = {tc / results['python-preloaded']:.2f}x "
+          f"(train.memory_format=channels_last; target >= 1.2x), / python-channels-last = "
+          f"{tc / results['python-channels-last']:.2f}x (like for like)")
     python_whole, ts_whole = min(w[0] for w in wholes), min(w[1] for w in wholes)
     print(f"2. a whole run as a whole process (start, data, {args.batches} batches, 10,000 test images), best of "
           f"{args.repeats}: python {python_whole:.2f} s, torchsweep {ts_whole:.2f} s: "

@@ -33,6 +33,10 @@ const std::vector<Field>& train_fields() {
       Field::cadence("checkpoint_every", "write a checkpoint: `N epochs`, `N steps` or `end` (default as eval_every)"),
       Field::integer("threads", 0, "intra-op threads (0: the machine's cores)").at_least(0),
       Field::boolean("deterministic", false, "use only deterministic algorithms (bit-identical reruns)"),
+      Field::choice("memory_format", "contiguous", {"contiguous", "channels_last"},
+                    "how convolution weights are laid out: channels_last keeps the channel innermost, the CPU "
+                    "convolution kernels' own layout (about 1.2x faster a step for the seed CNN on 2 cores; "
+                    "numbers differ from contiguous by rounding)"),
       Field::choice("cuda_graph", "auto", {"auto", "on", "off"},
                     "on CUDA, capture the whole training step once as a CUDA graph and replay it (auto: where "
                     "the run supports it; on: also say why a run cannot)"),
@@ -412,6 +416,7 @@ nlohmann::json hashed_config(const nlohmann::json& config) {
   for (const char* key : {"eval_every", "checkpoint_every"})
     if (train.contains(key) && train[key] == fallback) train.erase(key);
   if (train.contains("cuda_graph") && train["cuda_graph"] == "auto") train.erase("cuda_graph");
+  if (train.contains("memory_format") && train["memory_format"] == "contiguous") train.erase("memory_format");
   auto& scheduler = hashed["scheduler"];
   if (scheduler.is_object() && scheduler.contains("interval")) {
     const auto& fields = registries().schedules.get(scheduler.at("name").get<std::string>()).options;

@@ -21,6 +21,8 @@ namespace torchsweep {
 
 std::string why_trained_alone(const nlohmann::json& config) {
   if (config.at("optimizer").at("name") != "sgd") return "its optimizer is not sgd";
+  // A fused model's stacked weights are contiguous: its lanes would not be the runs.
+  if (config.at("train").at("memory_format") != "contiguous") return "its train.memory_format is channels_last";
   return fusion_obstacle(config.at("model"));
 }
 

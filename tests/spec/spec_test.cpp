@@ -231,7 +231,7 @@ TEST(SpecTest, TheSweepSectionsMistakesAreReportedWithTheSpecs) {
   const auto lines = lines_of(error_of(text));
   ASSERT_EQ(lines.size(), 2u) << error_of(text);
   EXPECT_EQ(lines[0], "spec.yaml:11:3: train.stepz: unknown key, did you mean 'train.steps'? (expected one of: steps, "
-                      "epochs, log_every, eval_every, checkpoint_every, threads, deterministic, cuda_graph)");
+                      "epochs, log_every, eval_every, checkpoint_every, threads, deterministic, memory_format, cuda_graph)");
   EXPECT_EQ(lines[1], "spec.yaml:12:15: sweep.mode: expected one of grid, zip, random, tpe, bayes, got \"gird\" "
                       "(did you mean 'grid'?)");
   // The spec is checked as its first run (lr 0.1): the runs, and so lr's -0.5, depend

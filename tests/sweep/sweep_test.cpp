@@ -244,6 +244,8 @@ TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
             "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.eval_every=2 epochs"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
+  EXPECT_EQ(hash_with({"train.memory_format=contiguous"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.memory_format=channels_last"}), "7115894d385b43b8");
 }
 
 }  // namespace

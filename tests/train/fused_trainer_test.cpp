@@ -80,6 +80,11 @@ TEST(FusedTrainerTest, TheSeedSweepFusedEqualsItsSixRunsToTheTwelfthDigit) {
   const std::string key = torchsweep::fusion_key(configs[0]);
   ASSERT_FALSE(key.empty());
   for (const auto& c : configs) EXPECT_EQ(torchsweep::fusion_key(c), key);
+  // Stacked weights are contiguous: a channels-last run would not be its lane.
+  auto channels_last = configs[0];
+  channels_last["train"]["memory_format"] = "channels_last";
+  EXPECT_EQ(torchsweep::why_trained_alone(channels_last), "its train.memory_format is channels_last");
+  EXPECT_EQ(torchsweep::fusion_key(channels_last), "");
   const Compared c = train_both_ways(configs);
   for (size_t k = 0; k < configs.size(); ++k) {
     EXPECT_EQ(c.fused_outcomes[k].status, RunStatus::Finished);
