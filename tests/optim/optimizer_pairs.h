@@ -14,6 +14,7 @@
 
 #include "device/cuda_graph.h"
 #include "optim/capturable.h"
+#include "optim/param_state.h"
 #include "optim/schedules.h"
 #include "tests/test_helpers.h"
 
@@ -216,5 +217,91 @@ void expect_replayed_steps_follow_libtorch(const Options& options, const std::st
   continue_both(both.libtorch, both.theirs, restored, restored_params, steps, steps + 4, options.lr());
   EXPECT_LE(max_relative(restored_params, both.theirs), tolerance) << what << ", after a checkpoint";
 }
+
+// The checks every multi-tensor optimizer passes, as one suite of tests over a case
+// type, instantiated once per optimizer in its own test file:
+//
+//   struct AdamCase {
+//     using Ours = ForeachAdam;
+//     using Theirs = torch::optim::Adam;
+//     using Options = torch::optim::AdamOptions;
+//     using State = torch::optim::AdamParamState;
+//     static constexpr double kLr = 1e-3;
+//     static std::vector<std::pair<std::string, Options>> options();  // named option sets
+//   };
+//   INSTANTIATE_TYPED_TEST_SUITE_P(ForeachAdam, CapturableOptimizerTest, AdamCase);
+
+template <typename Case>
+class CapturableOptimizerTest : public ::testing::Test {};
+TYPED_TEST_SUITE_P(CapturableOptimizerTest);
+
+TYPED_TEST_P(CapturableOptimizerTest, SameNumbersAsLibTorchsOnTheCpuForEveryOption) {
+  using C = TypeParam;
+  for (const auto& [what, options] : C::options())
+    expect_bit_identical_steps<typename C::Ours, typename C::Theirs>(options, what);
+}
+
+TYPED_TEST_P(CapturableOptimizerTest, CapturableWithinRoundingOfLibTorchsOnTheCpu) {
+  using C = TypeParam;
+  for (const auto& [what, options] : C::options())
+    expect_capturable_steps_close<typename C::Ours, typename C::Theirs>(options, what, torch::kCPU, 1e-6);
+}
+
+TYPED_TEST_P(CapturableOptimizerTest, CheckpointsMoveBetweenItAndLibTorchs) {
+  using C = TypeParam;
+  for (const bool capturable : {false, true})
+    for (const auto& [what, options] : C::options())
+      expect_checkpoints_move_both_ways<typename C::Ours, typename C::Theirs>(
+          options, capturable, what + (capturable ? ", capturable" : ""));
+}
+
+TYPED_TEST_P(CapturableOptimizerTest, TheAutomaticStepOnTheCpuIsLibTorchsAndCountsOnTheHost) {
+  using C = TypeParam;
+  auto params = small_model_params(torch::kCPU);
+  auto theirs = copies(params);
+  typename C::Ours ours(params, typename C::Options(C::kLr));
+  typename C::Theirs libtorch(theirs, typename C::Options(C::kLr));
+  for (int step = 0; step < 3; ++step) {
+    set_grads(params, theirs, step);
+    ours.step();
+    libtorch.step();
+  }
+  EXPECT_TRUE(all_equal(params, theirs));
+  EXPECT_FALSE(ours.capturable());
+  const auto* state = find_param_state<typename C::State>(ours, params.front());
+  ASSERT_NE(state, nullptr);
+  EXPECT_EQ(state->step(), 3);
+}
+
+TYPED_TEST_P(CapturableOptimizerTest, CapturableStepCountsReachTheStateWhenSynced) {
+  using C = TypeParam;
+  OptimizerPair<typename C::Ours, typename C::Theirs, typename C::Options> both(typename C::Options(C::kLr),
+                                                                                torch::kCPU, /*capturable=*/true);
+  for (int step = 0; step < 5; ++step) both.step(step, C::kLr);
+  const auto* first = find_param_state<typename C::State>(both.ours, both.mine.front());
+  const auto* last = find_param_state<typename C::State>(both.ours, both.mine.back());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(first->step(), 0) << "counted on the device until synced";
+  both.ours.sync_host_state();
+  EXPECT_EQ(first->step(), 5);
+  EXPECT_EQ(last->step(), 4) << "the last parameter had no gradient at step 1";
+}
+
+TYPED_TEST_P(CapturableOptimizerTest, OnTheGpuWithinRoundingOfLibTorchsAndCapturedInAGraph) {
+  using C = TypeParam;
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  for (const auto& [what, options] : C::options()) {
+    expect_capturable_steps_close<typename C::Ours, typename C::Theirs>(options, what, torch::kCUDA, 1e-6);
+    if (cuda_graphs_built())
+      expect_replayed_steps_follow_libtorch<typename C::Ours, typename C::Theirs>(options, what, 1e-6);
+  }
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CapturableOptimizerTest, SameNumbersAsLibTorchsOnTheCpuForEveryOption,
+                            CapturableWithinRoundingOfLibTorchsOnTheCpu, CheckpointsMoveBetweenItAndLibTorchs,
+                            TheAutomaticStepOnTheCpuIsLibTorchsAndCountsOnTheHost,
+                            CapturableStepCountsReachTheStateWhenSynced,
+                            OnTheGpuWithinRoundingOfLibTorchsAndCapturedInAGraph);
 
 }  // namespace torchsweep::testing
