@@ -2,11 +2,8 @@
 
 namespace torchsweep {
 
-ForeachAdagrad::ForeachAdagrad(std::vector<torch::Tensor> params, torch::optim::AdagradOptions options, Use use)
-    : torch::optim::Adagrad(std::move(params), std::move(options)), use_(use) {}
-
 torch::Tensor ForeachAdagrad::step(LossClosure closure) {
-  if (!foreach_step_wanted(use_, capturable(), param_groups_)) return torch::optim::Adagrad::step(std::move(closure));
+  if (!foreach_step()) return torch::optim::Adagrad::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
@@ -55,16 +52,6 @@ torch::Tensor ForeachAdagrad::step(LossClosure closure) {
     at::_foreach_addcdiv_(params, scaled, stds);
   }
   return loss;
-}
-
-void ForeachAdagrad::save(torch::serialize::OutputArchive& archive) const {
-  sync_host_state();
-  torch::optim::Adagrad::save(archive);
-}
-
-void ForeachAdagrad::load(torch::serialize::InputArchive& archive) {
-  torch::optim::Adagrad::load(archive);
-  device_.reload_steps(*this);
 }
 
 }  // namespace torchsweep

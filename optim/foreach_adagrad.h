@@ -10,31 +10,17 @@
 
 #include <torch/torch.h>
 
-#include "optim/capturable.h"
-#include "optim/device_scalars.h"
+#include "optim/foreach_optimizer.h"
 
 namespace torchsweep {
 
-class ForeachAdagrad : public torch::optim::Adagrad, public CapturableOptimizer {
+class ForeachAdagrad : public ForeachOptimizer<torch::optim::Adagrad, torch::optim::AdagradOptions,
+                                              torch::optim::AdagradParamState> {
  public:
-  ForeachAdagrad(std::vector<torch::Tensor> params, torch::optim::AdagradOptions options, Use use = Use::Auto);
+  ForeachAdagrad(std::vector<torch::Tensor> params, torch::optim::AdagradOptions options, Use use = Use::Auto)
+      : ForeachOptimizer(std::move(params), std::move(options), use) {}
 
   torch::Tensor step(LossClosure closure = nullptr) override;
-  /// LibTorch's Adagrad archive, with the step counts the device advanced.
-  void save(torch::serialize::OutputArchive& archive) const override;
-  /// LibTorch's Adagrad archive; a capturable optimizer takes its step counts to the device.
-  void load(torch::serialize::InputArchive& archive) override;
-
-  torch::optim::Optimizer& optimizer() override { return *this; }
-  void make_capturable() override { device_.start(*this); }
-  bool capturable() const override { return device_.started(); }
-  void sync_device_state() override { device_.sync_lr(*this); }
-  void sync_host_state() const override { device_.write_steps(*this); }
-
- private:
-  Use use_;
-  DeviceScalars device_{step_in_state<torch::optim::AdagradParamState>,
-                        set_step_in_state<torch::optim::AdagradParamState>};
 };
 
 }  // namespace torchsweep

@@ -4,11 +4,8 @@
 
 namespace torchsweep {
 
-ForeachAdam::ForeachAdam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options, Use use)
-    : torch::optim::Adam(std::move(params), std::move(options)), use_(use) {}
-
 torch::Tensor ForeachAdam::step(LossClosure closure) {
-  if (!foreach_step_wanted(use_, capturable(), param_groups_)) return torch::optim::Adam::step(std::move(closure));
+  if (!foreach_step()) return torch::optim::Adam::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
@@ -28,16 +25,6 @@ torch::Tensor ForeachAdam::step(LossClosure closure) {
     adam_update(tensors, numbers, capturable() ? &device_ : nullptr, g);
   }
   return loss;
-}
-
-void ForeachAdam::save(torch::serialize::OutputArchive& archive) const {
-  sync_host_state();
-  torch::optim::Adam::save(archive);
-}
-
-void ForeachAdam::load(torch::serialize::InputArchive& archive) {
-  torch::optim::Adam::load(archive);
-  device_.reload_steps(*this);
 }
 
 }  // namespace torchsweep

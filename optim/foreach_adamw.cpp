@@ -4,11 +4,8 @@
 
 namespace torchsweep {
 
-ForeachAdamW::ForeachAdamW(std::vector<torch::Tensor> params, torch::optim::AdamWOptions options, Use use)
-    : torch::optim::AdamW(std::move(params), std::move(options)), use_(use) {}
-
 torch::Tensor ForeachAdamW::step(LossClosure closure) {
-  if (!foreach_step_wanted(use_, capturable(), param_groups_)) return torch::optim::AdamW::step(std::move(closure));
+  if (!foreach_step()) return torch::optim::AdamW::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
@@ -34,16 +31,6 @@ torch::Tensor ForeachAdamW::step(LossClosure closure) {
     adam_update(tensors, numbers, capturable() ? &device_ : nullptr, g);
   }
   return loss;
-}
-
-void ForeachAdamW::save(torch::serialize::OutputArchive& archive) const {
-  sync_host_state();
-  torch::optim::AdamW::save(archive);
-}
-
-void ForeachAdamW::load(torch::serialize::InputArchive& archive) {
-  torch::optim::AdamW::load(archive);
-  device_.reload_steps(*this);
 }
 
 }  // namespace torchsweep

@@ -2,11 +2,8 @@
 
 namespace torchsweep {
 
-ForeachRMSprop::ForeachRMSprop(std::vector<torch::Tensor> params, torch::optim::RMSpropOptions options, Use use)
-    : torch::optim::RMSprop(std::move(params), std::move(options)), use_(use) {}
-
 torch::Tensor ForeachRMSprop::step(LossClosure closure) {
-  if (!foreach_step_wanted(use_, capturable(), param_groups_)) return torch::optim::RMSprop::step(std::move(closure));
+  if (!foreach_step()) return torch::optim::RMSprop::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
@@ -80,16 +77,6 @@ torch::Tensor ForeachRMSprop::step(LossClosure closure) {
     }
   }
   return loss;
-}
-
-void ForeachRMSprop::save(torch::serialize::OutputArchive& archive) const {
-  sync_host_state();
-  torch::optim::RMSprop::save(archive);
-}
-
-void ForeachRMSprop::load(torch::serialize::InputArchive& archive) {
-  torch::optim::RMSprop::load(archive);
-  device_.reload_steps(*this);
 }
 
 }  // namespace torchsweep

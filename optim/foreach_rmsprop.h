@@ -8,31 +8,17 @@
 
 #include <torch/torch.h>
 
-#include "optim/capturable.h"
-#include "optim/device_scalars.h"
+#include "optim/foreach_optimizer.h"
 
 namespace torchsweep {
 
-class ForeachRMSprop : public torch::optim::RMSprop, public CapturableOptimizer {
+class ForeachRMSprop : public ForeachOptimizer<torch::optim::RMSprop, torch::optim::RMSpropOptions,
+                                              torch::optim::RMSpropParamState> {
  public:
-  ForeachRMSprop(std::vector<torch::Tensor> params, torch::optim::RMSpropOptions options, Use use = Use::Auto);
+  ForeachRMSprop(std::vector<torch::Tensor> params, torch::optim::RMSpropOptions options, Use use = Use::Auto)
+      : ForeachOptimizer(std::move(params), std::move(options), use) {}
 
   torch::Tensor step(LossClosure closure = nullptr) override;
-  /// LibTorch's RMSprop archive, with the step counts the device advanced.
-  void save(torch::serialize::OutputArchive& archive) const override;
-  /// LibTorch's RMSprop archive; a capturable optimizer takes its step counts to the device.
-  void load(torch::serialize::InputArchive& archive) override;
-
-  torch::optim::Optimizer& optimizer() override { return *this; }
-  void make_capturable() override { device_.start(*this); }
-  bool capturable() const override { return device_.started(); }
-  void sync_device_state() override { device_.sync_lr(*this); }
-  void sync_host_state() const override { device_.write_steps(*this); }
-
- private:
-  Use use_;
-  DeviceScalars device_{step_in_state<torch::optim::RMSpropParamState>,
-                        set_step_in_state<torch::optim::RMSpropParamState>};
 };
 
 }  // namespace torchsweep
