@@ -513,3 +513,19 @@ std::vector<TrainOutcome> train_fused(const std::vector<FusedLane>& specs, const
 }
 
 }  // namespace torchsweep
+
+namespace torchsweep {
+
+// Until the one host loop replaces it: a group of fresh runs trains fused.
+std::vector<TrainOutcome> train_group(const std::vector<LaneSpec>& lanes, const TrainOptions& options) {
+  if (lanes.size() == 1) {
+    TrainOptions alone = options;
+    alone.checkpoint_dir = lanes.front().checkpoint_dir;
+    return {train_run(lanes.front().config, *lanes.front().sink, alone)};
+  }
+  std::vector<FusedLane> fused;
+  for (const auto& lane : lanes) fused.push_back({lane.config, lane.sink, lane.checkpoint_dir});
+  return train_fused(fused, options);
+}
+
+}  // namespace torchsweep

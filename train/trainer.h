@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "results/metric_sink.h"
 #include "train/epoch_meter.h"
@@ -49,5 +50,21 @@ struct TrainOutcome {
 /// stop_requested() says so after a logged row, and as Paused at options.pause_at.
 /// Reports run_started, every logged row, progress, and run_ended to `sink`.
 TrainOutcome train_run(const nlohmann::json& config, MetricSink& sink, const TrainOptions& options = {});
+
+/// One run of a lane group: its resolved config, where it reports, and its checkpoint
+/// folder ("" for none).
+struct LaneSpec {
+  nlohmann::json config;
+  MetricSink* sink = nullptr;
+  std::string checkpoint_dir;
+};
+
+/// Trains the runs of a lane group in this process at once, each lane an ordinary run
+/// that records exactly what train_run records for it alone (its own model, optimizer,
+/// schedule, data order and random numbers). A lane that ends (finished, diverged,
+/// stopped, paused) leaves the group; the others go on. `options` apply to every lane,
+/// except checkpoint_dir (each lane has its own); with `resume`, each lane continues
+/// from its own latest checkpoint. One outcome per lane, in order.
+std::vector<TrainOutcome> train_group(const std::vector<LaneSpec>& lanes, const TrainOptions& options = {});
 
 }  // namespace torchsweep
