@@ -49,6 +49,11 @@ class CapturableOptimizer {
   /// state objects, so that reading state() sees it; one read from the device. save()
   /// does this itself. Const: the optimizer's state does not change, only its host copy.
   virtual void sync_host_state() const = 0;
+
+  /// The tensors on the device that a capturable step advances besides the parameters
+  /// and LibTorch's per-parameter state (each group's step counts; none for SGD): what
+  /// must be put back to undo a step on the device (train/precision's skipped fp16 step).
+  virtual std::vector<torch::Tensor> device_counters() const { return {}; }
 };
 
 /// Whether a step takes the multi-tensor path (see CapturableOptimizer::Use).

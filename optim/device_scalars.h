@@ -38,6 +38,8 @@ class DeviceScalars {
   /// Writes the step counts into the state: one read from the device.
   void write_steps(const torch::optim::Optimizer& optimizer) const;
 
+  /// Each group's step counts (one per parameter; empty before start()).
+  const std::vector<torch::Tensor>& steps() const { return steps_; }
   /// Group g's rate: a 0-dim float64 tensor.
   const torch::Tensor& lr(size_t g) const { return lrs_.at(g); }
   /// Adds one to the step counts of group g's parameters at `stepping` (indices into

@@ -39,6 +39,7 @@ class ForeachOptimizer : public Base, public CapturableOptimizer {
   bool capturable() const override { return device_.started(); }
   void sync_device_state() override { device_.sync_lr(*this); }
   void sync_host_state() const override { device_.write_steps(*this); }
+  std::vector<torch::Tensor> device_counters() const override { return device_.steps(); }
 
  protected:
   /// Whether this step takes the multi-tensor path (else LibTorch's own step runs).

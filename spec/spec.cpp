@@ -37,6 +37,9 @@ const std::vector<Field>& train_fields() {
                     "how convolution weights are laid out: channels_last keeps the channel innermost, the CPU "
                     "convolution kernels' own layout (about 1.2x faster a step for the seed CNN on 2 cores; "
                     "numbers differ from contiguous by rounding)"),
+      Field::choice("precision", "fp32", {"fp32", "bf16", "fp16"},
+                    "what the forward pass and loss compute in: fp32, or autocast to bf16 (CPU and CUDA) or fp16 "
+                    "(CUDA only, with loss scaling); numbers differ from fp32"),
       Field::choice("cuda_graph", "auto", {"auto", "on", "off"},
                     "on CUDA, capture the whole training step once as a CUDA graph and replay it (auto: where "
                     "the run supports it; on: also say why a run cannot)"),
@@ -63,8 +66,8 @@ const std::vector<Field>& sweep_fields() {
           .optional(),
       Field::integer("repeats", 1, "runs per point, with seeds seed, seed+1, ..., seed+repeats-1").at_least(1),
       Field::choice("fuse", "auto", {"auto", "on", "off"},
-                    "train runs that differ only in SGD's settings and the seed as one model (on: also say "
-                    "why a run trains alone)"),
+                    "train runs that share device, train.threads, train.deterministic and data together, as the "
+                    "lanes of one process (auto: none yet; on: also say why a run trains alone)"),
       Field::integer("max_runs", 0, "refuse the sweep when it expands to more runs than this (W&B's run_cap)")
           .at_least(1)
           .optional(),
@@ -220,6 +223,17 @@ void check_training_plan(const SpecNode& root, const nlohmann::json& config) {
   } catch (const InputError& e) {
     throw SpecError(root.find("scheduler")->mark(), "scheduler", e.what());
   }
+}
+
+/// fp16 trains on CUDA only (LibTorch's CPU autocast has no fp16): a spec that asks
+/// for it on the CPU by name is refused here; on `auto` the run refuses it when it
+/// resolves to the CPU.
+void check_precision(const SpecNode& train, const nlohmann::json& config) {
+  if (config["train"]["precision"] != "fp16" || config["device"] != "cpu") return;
+  const SpecNode* precision = train.find("precision");
+  throw SpecError(precision ? precision->mark() : train.mark(), "train.precision",
+                  "expected fp32 or bf16 on device cpu, got \"fp16\": fp16 needs a CUDA device (bf16 is the CPU's "
+                  "lower precision)");
 }
 
 /// A budget is steps or epochs, one of them. Given both (an override of one on a spec
@@ -379,6 +393,7 @@ nlohmann::json validate_run_spec(const SpecNode& root) {
   else
     errors.attempt([&] { config["train"] = validate_fields(train->value, train_fields(), "train"); });
   errors.throw_if_any();
+  check_precision(train->value, config);
   check_budget(train->value, config["train"]);
   // The budget says where training stops; evaluation and checkpoints default to every
   // epoch when it counts epochs, and to the end when it counts steps.
@@ -417,6 +432,7 @@ nlohmann::json hashed_config(const nlohmann::json& config) {
     if (train.contains(key) && train[key] == fallback) train.erase(key);
   if (train.contains("cuda_graph") && train["cuda_graph"] == "auto") train.erase("cuda_graph");
   if (train.contains("memory_format") && train["memory_format"] == "contiguous") train.erase("memory_format");
+  if (train.contains("precision") && train["precision"] == "fp32") train.erase("precision");
   auto& scheduler = hashed["scheduler"];
   if (scheduler.is_object() && scheduler.contains("interval")) {
     const auto& fields = registries().schedules.get(scheduler.at("name").get<std::string>()).options;

@@ -12,15 +12,17 @@ std::string capture_obstacle(const torch::optim::Optimizer& optimizer, const tor
 }
 
 CapturedStep::CapturedStep(Model& model, CapturableOptimizer& optimizer, const LossFn& loss, bool classification,
-                           const torch::Device& device, Capture capture, int64_t warmup_steps)
+                           const torch::Device& device, Capture capture, int64_t warmup_steps,
+                           Precision precision)
     : model_(model),
       optimizer_(optimizer),
       loss_(loss),
       classification_(classification),
       device_(device),
       capture_(capture),
+      precision_(precision),
       warmup_left_(warmup_steps),
-      uncaptured_(model, optimizer.optimizer(), loss) {
+      uncaptured_(model, optimizer.optimizer(), loss, precision) {
   optimizer_.make_capturable();
 }
 
@@ -29,16 +31,26 @@ bool CapturedStep::capture() {
   // and each replay writes the same ones.
   for (auto& p : model_.parameters()) p.mutable_grad() = torch::Tensor();
   const std::string failed = graph_.capture(device_, [&] {
-    const auto outputs = model_.forward(inputs_);
-    const auto loss = loss_(outputs, targets_);
+    torch::Tensor outputs, loss;
+    {
+      AutocastScope autocast(precision_, device_, /*cache=*/false);
+      outputs = model_.forward(inputs_);
+      loss = loss_(outputs, targets_);
+    }
     torch::Tensor correct;
     {
       torch::NoGradGuard no_grad;
       correct = classification_ ? outputs.detach().argmax(1).eq(targets_).sum()
                                 : torch::zeros({}, outputs.options().dtype(torch::kInt64));
     }
-    loss.backward();
-    optimizer_.optimizer().step();
+    if (GradScaler* scaler = uncaptured_.grad_scaler()) {
+      scaler->scale(loss).backward();
+      scaler->step(optimizer_.optimizer(), GradScaler::Skip::OnDevice);
+      scaler->update();
+    } else {
+      loss.backward();
+      optimizer_.optimizer().step();
+    }
     torch::NoGradGuard no_grad;
     outputs_ = outputs.detach();
     stats_ = torch::stack({loss.detach().to(torch::kFloat64), correct.to(torch::kFloat64)});
@@ -57,8 +69,8 @@ void CapturedStep::step(const Batch& batch, int64_t step, EpochMeter& meter, con
     return uncaptured_.step(batch, step, meter, before_update);
   }
   if (warmup_left_ > 0) {
-    --warmup_left_;
     CudaGraph::run_on_side_stream(device_, [&] { uncaptured_.step(batch, step, meter, before_update); });
+    if (!uncaptured_.skipped_last()) --warmup_left_;
     return;
   }
   torch::NoGradGuard no_grad;

@@ -18,6 +18,13 @@
 //   seed network's spreadsheet columns) run uncaptured.
 // - A capture that fails falls back to uncaptured steps for the rest of the run, with
 //   the reason kept for the record.
+// - At bf16 or fp16 (train/precision.h) the forward pass and the loss run under
+//   autocast, without its cache of cast weights inside the graph. fp16's loss scaler
+//   lives in the graph too: its scale, count and inf flag are device tensors, and a step
+//   whose gradients overflowed is undone on the device (GradScaler::Skip::OnDevice),
+//   since the graph cannot ask the host whether to skip. The warm-up lasts until the
+//   optimizer's state exists (a warm-up step skipped by the scaler does not count), as
+//   an undone step cannot undo the state's creation.
 // Without capture (Capture::Never, or on the CPU) the engine runs the same operations
 // uncaptured every step, which is what tests compare.
 #pragma once
@@ -40,7 +47,8 @@ class CapturedStep : public StepEngine {
   /// captured (batches of another shape run uncaptured). The optimizer is the run's;
   /// it is made capturable.
   CapturedStep(Model& model, CapturableOptimizer& optimizer, const LossFn& loss, bool classification,
-               const torch::Device& device, Capture capture = Capture::Cuda, int64_t warmup_steps = 3);
+               const torch::Device& device, Capture capture = Capture::Cuda, int64_t warmup_steps = 3,
+               Precision precision = Precision::Fp32);
 
   void step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) override;
   /// "cuda_graph" until a capture fails, then "eager".
@@ -49,6 +57,8 @@ class CapturedStep : public StepEngine {
   const std::string& fallback_reason() const { return fallback_; }
   /// Steps replayed from the graph so far.
   int64_t replayed() const { return replayed_; }
+  /// The scaler of the eager steps, which the graph shares.
+  GradScaler* grad_scaler() override { return uncaptured_.grad_scaler(); }
 
  private:
   bool capture();
@@ -59,6 +69,7 @@ class CapturedStep : public StepEngine {
   bool classification_;
   torch::Device device_;
   Capture capture_;
+  Precision precision_;
   int64_t warmup_left_;
   std::string fallback_;
   int64_t replayed_ = 0;

@@ -53,7 +53,8 @@ void set_generator_state(const torch::Device& device, const torch::Tensor& state
 }  // namespace
 
 std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                            const CheckpointPosition& position, const torch::Device& device) {
+                            const CheckpointPosition& position, const torch::Device& device,
+                            const GradScaler* scaler) {
   create_directories(dir);
   const std::string name = "step-" + std::to_string(position.step);
   const std::string folder = join_path(dir, name);
@@ -69,6 +70,11 @@ std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, to
   // run's dropout draws from the CUDA generator, saved beside it.
   torch::save(generator_state(torch::Device(torch::kCPU)), join_path(folder, "rng.pt"));
   if (device.is_cuda()) torch::save(generator_state(device), join_path(folder, "rng_cuda.pt"));
+  if (scaler) {
+    torch::serialize::OutputArchive archive;
+    scaler->save(archive);
+    archive.save_to(join_path(folder, "scaler.pt"));
+  }
   const nlohmann::json where = {{"epoch", position.epoch},       {"step", position.step},
                                 {"batch", position.batch},       {"loss_sum", position.loss_sum},
                                 {"correct", position.correct},   {"samples", position.samples},
@@ -83,7 +89,8 @@ std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, to
 }
 
 std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                                  torch::optim::Optimizer& optimizer, const torch::Device& device) {
+                                                  torch::optim::Optimizer& optimizer, const torch::Device& device,
+                                                  GradScaler* scaler) {
   const std::string latest = join_path(dir, "latest");
   if (dir.empty() || !path_exists(latest)) return std::nullopt;
   const std::string folder = join_path(dir, read_first_line(latest));
@@ -101,6 +108,11 @@ std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch:
     torch::Tensor cuda_rng;
     torch::load(cuda_rng, join_path(folder, "rng_cuda.pt"));
     set_generator_state(device, cuda_rng);
+  }
+  if (scaler && path_exists(join_path(folder, "scaler.pt"))) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(join_path(folder, "scaler.pt"));
+    scaler->load(archive);
   }
   nlohmann::json position;
   std::ifstream(join_path(folder, "position.json")) >> position;

@@ -1,4 +1,4 @@
-// Checkpoints: model, optimizer, RNG state and position, written as the run's
+// Checkpoints: model, optimizer, RNG state, position and an fp16 run's loss scale, written as the run's
 // train.checkpoint_every says (at an epoch's end or mid-epoch) and when a run is
 // interrupted, into its artifact folder. A checkpoint is complete or absent: it is
 // written into a fresh folder, then the `latest` pointer file is replaced atomically.
@@ -8,6 +8,8 @@
 
 #include <optional>
 #include <string>
+
+#include "train/precision.h"
 
 namespace torchsweep {
 
@@ -31,13 +33,18 @@ struct CheckpointPosition {
 };
 
 /// Writes a checkpoint under `dir` and returns its folder. It holds torch's CPU
-/// generator state and, for a run on a CUDA `device`, that device's generator state.
+/// generator state and, for a run on a CUDA `device`, that device's generator state;
+/// with a `scaler` (an fp16 run's), its scale and growth count.
 std::string save_checkpoint(const std::string& dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                            const CheckpointPosition& position, const torch::Device& device);
+                            const CheckpointPosition& position, const torch::Device& device,
+                            const GradScaler* scaler = nullptr);
 
 /// Restores the latest checkpoint under `dir` into model, optimizer (their tensors
-/// onto `device`) and the generators saved with it; nullopt when there is none.
+/// onto `device`), the generators and, given a `scaler`, the loss scale saved with it
+/// (a checkpoint without one, written at another precision, leaves the scaler as it
+/// is); nullopt when there is none.
 std::optional<CheckpointPosition> load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                                  torch::optim::Optimizer& optimizer, const torch::Device& device);
+                                                  torch::optim::Optimizer& optimizer, const torch::Device& device,
+                                                  GradScaler* scaler = nullptr);
 
 }  // namespace torchsweep

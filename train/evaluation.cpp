@@ -7,12 +7,15 @@
 namespace torchsweep {
 
 std::optional<EpochTotals> evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn,
-                                    const torch::Device& device, MeterReads reads) {
+                                    const torch::Device& device, MeterReads reads, Precision precision) {
   torch::NoGradGuard no_grad;
   model.eval();
   EpochMeter meter(device, data.classification(), reads);
   const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
   bool stopped = false;
+  // One scope for the whole pass: the weights do not change in it, so their cast copies
+  // are made once and reused by every batch.
+  AutocastScope autocast(precision, device);
   for (int64_t b = 0; b < batches && !(stopped = interrupt_signal() != 0); ++b) {
     const Batch batch = (split == Split::Test ? data.test_batch(b) : data.validation_batch(b)).to(device, model.dtype());
     const auto outputs = model.forward(batch.inputs);
@@ -24,16 +27,16 @@ std::optional<EpochTotals> evaluate(Model& model, Dataset& data, Split split, co
 }
 
 bool evaluate_into(MetricRow& row, Model& model, Dataset& data, const LossFn& loss_fn, const torch::Device& device,
-                   MeterReads reads) {
+                   MeterReads reads, Precision precision) {
   MetricRow added;
   if (data.validation_batches() > 0) {
-    const auto val = evaluate(model, data, Split::Validation, loss_fn, device, reads);
+    const auto val = evaluate(model, data, Split::Validation, loss_fn, device, reads, precision);
     if (!val) return false;
     added.emplace_back("val/loss", val->mean_loss());
     if (data.classification()) added.emplace_back("val/acc", val->accuracy());
   }
   if (data.test_batches() > 0) {
-    const auto test = evaluate(model, data, Split::Test, loss_fn, device, reads);
+    const auto test = evaluate(model, data, Split::Test, loss_fn, device, reads, precision);
     if (!test) return false;
     added.emplace_back("test/loss", test->mean_loss());
     if (data.classification()) added.emplace_back("test/acc", test->accuracy());

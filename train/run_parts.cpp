@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "base/error.h"
 #include "device/devices.h"
 #include "optim/optimizers.h"
 #include "spec/registries.h"
@@ -48,6 +49,10 @@ RunParts build_run(const nlohmann::json& config, int64_t default_threads) {
   run.seed = config.at("seed").get<uint64_t>();
   torch::manual_seed(run.seed);
   run.device = resolve_device(config.at("device").get<std::string>());
+  // Configs recorded before train.precision existed trained in fp32.
+  run.precision = parse_precision(train.value("precision", "fp32"));
+  if (const std::string obstacle = precision_obstacle(run.precision, run.device); !obstacle.empty())
+    throw InputError(obstacle);
   configure_determinism(train, run.device);
 
   const auto& model_cfg = config.at("model");

@@ -1,6 +1,6 @@
 // Everything one run trains with, built from its resolved config: the device (threads
 // and determinism set for it), the model on it, the data placed for it, the loss, the
-// optimizer, the schedule and the training plan.
+// optimizer, the schedule, the training plan and the precision its steps compute in.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,6 +14,7 @@
 #include "optim/losses.h"
 #include "optim/schedules.h"
 #include "spec/training_plan.h"
+#include "train/precision.h"
 
 namespace torchsweep {
 
@@ -27,11 +28,13 @@ struct RunParts {
   double base_lr = 0.0;                    ///< the optimizer's lr before any schedule
   std::unique_ptr<LrSchedule> schedule;    ///< null without a scheduler
   TrainingPlan plan;
+  Precision precision = Precision::Fp32;  ///< train.precision
 };
 
 /// Builds the run, in the order that makes it reproducible: threads, the seed, the
 /// device and determinism, then the model (its initial weights come from the seed),
-/// data, loss, optimizer, plan and schedule. `default_threads` applies where the config
+/// data, loss, optimizer, plan and schedule. A precision the device cannot train in
+/// (fp16 off CUDA) is an InputError before anything is built. `default_threads` applies where the config
 /// leaves train.threads at 0 (0: the machine's cores).
 RunParts build_run(const nlohmann::json& config, int64_t default_threads);
 

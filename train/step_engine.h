@@ -12,6 +12,7 @@
 #include "models/model.h"
 #include "optim/losses.h"
 #include "train/epoch_meter.h"
+#include "train/precision.h"
 
 namespace torchsweep {
 
@@ -28,20 +29,32 @@ class StepEngine {
   virtual void step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) = 0;
   /// "eager", ...: which engine ran, for the record.
   virtual const char* name() const = 0;
+  /// The fp16 loss scaler the steps go through (null at other precisions): its state
+  /// belongs in the run's checkpoints.
+  virtual GradScaler* grad_scaler() { return nullptr; }
 };
 
-/// The step as written: zero_grad, forward, loss, backward, optimizer step.
+/// The step as written: zero_grad, forward, loss, backward, optimizer step. At bf16 or
+/// fp16 the forward pass and the loss run under autocast (train/precision.h); at fp16
+/// the loss is scaled for backward and the update goes through the scaler, which skips
+/// it (reading its inf flag on the host) where the gradients overflowed.
 class EagerStep : public StepEngine {
  public:
-  EagerStep(Model& model, torch::optim::Optimizer& optimizer, const LossFn& loss)
-      : model_(model), optimizer_(optimizer), loss_(loss) {}
+  EagerStep(Model& model, torch::optim::Optimizer& optimizer, const LossFn& loss,
+            Precision precision = Precision::Fp32);
   void step(const Batch& batch, int64_t step, EpochMeter& meter, const BeforeUpdate* before_update) override;
   const char* name() const override { return "eager"; }
+  GradScaler* grad_scaler() override { return scaler_.get(); }
+  /// Whether the last step's update was skipped (fp16: its gradients were not finite).
+  bool skipped_last() const { return skipped_last_; }
 
  private:
   Model& model_;
   torch::optim::Optimizer& optimizer_;
   const LossFn& loss_;
+  Precision precision_;
+  std::unique_ptr<GradScaler> scaler_;  ///< fp16 only
+  bool skipped_last_ = false;
 };
 
 }  // namespace torchsweep
