@@ -294,7 +294,7 @@ void add_launch_commands(CLI::App& app, CliContext& context, Commands& commands)
                    "this worker is the database's only user: a run left running is an earlier attempt's and continues");
   worker->add_flag("--recover-only", o->recover_only,
                    "give back the runs whose process is gone (with --exclusive: every running run) and exit");
-  worker->add_option("--max-lanes", o->max_lanes, "at most this many runs trained as one fused model (0: 16)")
+  worker->add_option("--max-lanes", o->max_lanes, "at most this many runs of a lane group trained at once (0: 16)")
       ->check(whole_number_check("a number of runs", 0));
   commands.add(worker, [o, &context] { return worker_command(*o, context); });
 

@@ -20,6 +20,7 @@
 #include "launch/worker.h"
 #include "launch/worker_board.h"
 #include "results/run_queue.h"
+#include "sweep/lane_groups.h"
 #include "train/console_sink.h"
 
 namespace torchsweep {
@@ -132,7 +133,7 @@ void run_local_workers(Store& store, int64_t sweep_id, std::ostream& out, const 
     if (board) board->print(line);
     else out << line << "\n" << std::flush;
   };
-  // A fused group is split across the workers, so that each has runs to train.
+  // A lane group is split across the workers, so that each has runs to train.
   int64_t waiting = 0;
   for (const auto& run : store.sweep_runs(sweep_id)) waiting += is_done(run.status) ? 0 : 1;
   const int64_t lanes_per_worker = std::max<int64_t>(1, (waiting + options.workers - 1) / options.workers);
@@ -227,6 +228,17 @@ std::vector<std::pair<std::string, SqlValue>> flatten_config(const nlohmann::jso
 
 std::vector<NewRun> new_runs(const SweepPlan& plan) {
   std::vector<NewRun> runs;
+  // The lane groups are decided here, once, and recorded with the runs. An adaptive
+  // sweep's runs never group: each is judged, paused and promoted on its own.
+  const bool adaptive = plan.early_stop.enabled() || !plan.search.space.empty();
+  std::vector<int64_t> leader(plan.runs.size(), -1);
+  if (!adaptive) {
+    std::vector<nlohmann::json> configs;
+    for (const auto& run : plan.runs) configs.push_back(run.config);
+    for (const auto& group : lane_groups(configs, plan.fuse))
+      if (groups_under(plan.fuse, configs[group.front()]))
+        for (const size_t i : group) leader[i] = static_cast<int64_t>(group.front());
+  }
   for (const auto& run : plan.runs) {
     NewRun r;
     r.index = run.index;
@@ -236,6 +248,7 @@ std::vector<NewRun> new_runs(const SweepPlan& plan) {
     r.seed = run.config.at("seed").get<int64_t>();
     r.device = run.config.at("device").get<std::string>();
     r.params = flatten_config(run.config);
+    r.lane_leader = leader[runs.size()];
     runs.push_back(std::move(r));
   }
   return runs;

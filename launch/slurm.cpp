@@ -9,13 +9,13 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "base/error.h"
 #include "base/paths.h"
 #include "launch/adaptive_queue.h"
 #include "launch/local_launcher.h"
-#include "train/fused_trainer.h"
 
 namespace torchsweep {
 
@@ -115,8 +115,8 @@ std::string supervise_children(const std::string& what) {
 std::string slurm_array_script(const std::string& name, const std::string& sweep_dir, const std::string& executable,
                                const SlurmOptions& options) {
   std::string s = "#!/bin/bash\n";
-  s += fmt::format("# torchsweep sweep '{}': array task N trains the runs of shards/task-N.db (one run, or a\n"
-                   "# group that trains as one fused model) into it.\n", name);
+  s += fmt::format("# torchsweep sweep '{}': array task N trains the runs of shards/task-N.db (one run, or the\n"
+                   "# runs of one lane group, trained together) into it.\n", name);
   s += "# Submitted by `torchsweep submit`; re-submit failed tasks with sbatch --array=LIST.\n";
   s += training_job_header(name, sweep_dir, executable, "task-%A_%a.out", "", options);
   s += "task=$(( ${TORCHSWEEP_TASK_OFFSET:-0} + SLURM_ARRAY_TASK_ID ))\n";
@@ -189,12 +189,9 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   const std::string db = absolute_path(db_path);
   const std::string root = db.substr(0, db.size() - (db.size() > 3 && db.compare(db.size() - 3, 3, ".db") == 0 ? 3 : 0)) +
                            "-slurm";
-  // One task per run, or per group of runs that train as one fused model; an adaptive
-  // sweep's runs train one at a time, in one job.
-  std::vector<nlohmann::json> configs;
-  for (const auto& run : plan.runs) configs.push_back(run.config);
-  const auto groups = adaptive ? std::vector<std::vector<size_t>>{} : fusion_groups(configs, plan.fuse);
-  const auto tasks = static_cast<int64_t>(groups.size());
+  // One task per run, or per lane group (decided when the runs are recorded: new_runs);
+  // an adaptive sweep's runs train one at a time, in one job.
+  const std::vector<NewRun> runs = new_runs(plan);
   SlurmSubmission submission;
   if (options.dry_run) {
     const std::string dir = root + "/sweep-ID";
@@ -205,6 +202,10 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
       out << "# --- merge.sh (afterany: the adaptive job)\n" << slurm_merge_script(plan.name, dir, executable, db, options);
       return submission;
     }
+    // As recorded: a task per run that trains alone or leads its group.
+    int64_t tasks = 0;
+    for (size_t i = 0; i < runs.size(); ++i)
+      tasks += runs[i].lane_leader < 0 || runs[i].lane_leader == static_cast<int64_t>(i) ? 1 : 0;
     out << fmt::format("# {} task(s); the sweep's folder is {}/sweep-ID once recorded\n", tasks, root);
     out << "# --- array.sh\n" << slurm_array_script(plan.name, dir, executable, options);
     out << "# --- merge.sh (afterany: the array)\n" << slurm_merge_script(plan.name, dir, executable, db, options);
@@ -215,7 +216,6 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   auto store = Store::open(db, Store::Check::Pages);
   NewSweep sweep{plan.name, plan.spec_text, plan.spec_hash, plan.spec_path, nlohmann::json(plan.overrides).dump(),
                  plan.mode, "slurm", "", adaptive_record(plan)};
-  const std::vector<NewRun> runs = new_runs(plan);
   const auto [sweep_id, ids] = store->create_sweep(sweep, runs);
   submission.sweep_id = sweep_id;
   auto uid = store->db().prepare("SELECT uid FROM sweeps WHERE id = ?");
@@ -223,17 +223,36 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
   uid.step();
   sweep.uid = uid.get_text(0);
   const auto recorded = store->sweep_runs(sweep_id);
+  // A task per lane group as recorded (a run alone is a group of its own), in run order.
+  std::vector<std::vector<size_t>> groups;
+  if (!adaptive) {
+    auto rows = store->db().prepare("SELECT coalesce(lane_group, 0) FROM runs WHERE sweep_id = ? ORDER BY run_index");
+    rows.bind(1, sweep_id);
+    std::map<int64_t, size_t> group_of;  // lane_group → its place in groups
+    for (size_t i = 0; rows.step(); ++i) {
+      const int64_t lane_group = rows.get_int(0);
+      auto it = lane_group == 0 ? group_of.end() : group_of.find(lane_group);
+      if (it != group_of.end()) {
+        groups[it->second].push_back(i);
+        continue;
+      }
+      if (lane_group != 0) group_of[lane_group] = groups.size();
+      groups.push_back({i});
+    }
+  }
 
   const std::string dir = join_path(root, "sweep-" + std::to_string(sweep_id));
   submission.sweep_dir = dir;
   for (const char* sub : {"shards", "logs", "artifacts"}) create_directories(join_path(dir, sub));
   // The shards hold the sweep and its runs under the main database's uids: one per
-  // task, or one with every run of an adaptive sweep.
+  // task (a lane group's runs as one group there too), or one with every run of an
+  // adaptive sweep.
   auto shard_of = [&](const std::vector<size_t>& members, const std::string& file) {
     std::vector<NewRun> shard_runs;
     for (const size_t i : members) {
       shard_runs.push_back(runs[i]);
       shard_runs.back().uid = recorded[i].uid;
+      shard_runs.back().lane_leader = runs[i].lane_leader < 0 ? -1 : 0;
     }
     return Store::open(join_path(dir, "shards/" + file))->create_sweep(sweep, shard_runs).first;
   };
@@ -249,10 +268,10 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
     submission.adaptive_job = sbatch({script});
     dependency += ":" + submission.adaptive_job;
   } else {
-    for (int64_t t = 0; t < tasks; ++t) shard_of(groups[static_cast<size_t>(t)], "task-" + std::to_string(t) + ".db");
+    for (size_t t = 0; t < groups.size(); ++t) shard_of(groups[t], "task-" + std::to_string(t) + ".db");
     const std::string array_script = join_path(dir, "array.sh");
     write_file(array_script, slurm_array_script(plan.name, dir, executable, options), true);
-    for (const auto& [first, count] : slurm_array_chunks(tasks, max_array)) {
+    for (const auto& [first, count] : slurm_array_chunks(static_cast<int64_t>(groups.size()), max_array)) {
       std::string array = fmt::format("--array=0-{}", count - 1);
       if (options.array_parallelism > 0) array += fmt::format("%{}", options.array_parallelism);
       submission.array_jobs.push_back(
@@ -274,7 +293,7 @@ SlurmSubmission submit_slurm(const SweepPlan& plan, const std::string& db_path, 
                        submission.merge_job, db);
   else
     out << fmt::format("sweep {} '{}': {} run(s) in {} task(s) as job array {} ; merge job {} (afterany) into {}\n",
-                       sweep_id, plan.name, plan.runs.size(), tasks, fmt::join(submission.array_jobs, ", "),
+                       sweep_id, plan.name, plan.runs.size(), groups.size(), fmt::join(submission.array_jobs, ", "),
                        submission.merge_job, db);
   out << fmt::format("folder {}; follow with: torchsweep status {} --db {}\n", dir, sweep_id,
                      shell_quote(db_path));

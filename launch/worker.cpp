@@ -10,15 +10,14 @@
 #include "launch/rule_sink.h"
 #include "results/run_queue.h"
 #include "results/sqlite_sink.h"
+#include "sweep/lane_groups.h"
 #include "train/console_sink.h"
-#include "train/fused_trainer.h"
 #include "train/trainer.h"
 
 #include <algorithm>
 #include <map>
 #include <mutex>
 #include <memory>
-#include <set>
 #include <thread>
 
 namespace torchsweep {
@@ -37,7 +36,7 @@ std::string spans(const std::vector<int64_t>& numbers) {
   return out;
 }
 
-/// The label of the one status line a fused group shows: its runs and their places in
+/// The label of the one status line a lane group shows: its runs and their places in
 /// the sweep ("runs 7-12 [7-12/12]"); each lane's own lines carry its run's label.
 std::string group_label(const std::string& prefix, const std::vector<ClaimedRun>& group) {
   std::vector<int64_t> ids, places;
@@ -45,7 +44,7 @@ std::string group_label(const std::string& prefix, const std::vector<ClaimedRun>
     ids.push_back(run.id);
     places.push_back(run.index + 1);
   }
-  return fmt::format("{}runs {} [{}/{}] ({} fused)", prefix, spans(ids), spans(places), group.front().sweep_runs,
+  return fmt::format("{}runs {} [{}/{}] ({} lanes)", prefix, spans(ids), spans(places), group.front().sweep_runs,
                      group.size());
 }
 
@@ -64,21 +63,6 @@ std::string swept_label(const nlohmann::json& swept) {
   return label;
 }
 
-namespace {
-
-/// The sweep's `fuse` setting as its spec says (auto when it does not).
-std::string sweep_fuse_setting(Store& store, int64_t sweep_id) {
-  auto stmt = store.db().prepare("SELECT spec_text FROM sweeps WHERE id = ?");
-  stmt.bind(1, sweep_id);
-  if (!stmt.step()) return "auto";
-  const auto spec = nlohmann::json::parse(stmt.get_text(0), nullptr, /*allow_exceptions=*/false);
-  if (!spec.is_object() || !spec.contains("sweep") || !spec["sweep"].is_object()) return "auto";
-  const auto& fuse = spec["sweep"].value("fuse", nlohmann::json("auto"));
-  return fuse.is_string() ? fuse.get<std::string>() : "auto";
-}
-
-}  // namespace
-
 WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& options) {
   WorkerOutcome outcome;
   const Holder self = this_process();
@@ -93,16 +77,18 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
   ArtifactOwnership ownership(store.db());
-  std::map<int64_t, std::string> fuse_of_sweep;  // sweep.fuse, read once per sweep
   std::map<int64_t, AdaptiveSweep> adaptive_of_sweep;  // what each sweep decides by, read once
   auto adaptive_sweep = [&](int64_t sweep_id) -> const AdaptiveSweep& {
     auto it = adaptive_of_sweep.find(sweep_id);
     if (it == adaptive_of_sweep.end()) it = adaptive_of_sweep.emplace(sweep_id, read_adaptive_sweep(store.db(), sweep_id)).first;
     return it->second;
   };
-  std::set<int64_t> told_inexact;                // sweeps whose `fuse: on` groups were said to be inexact
+  const size_t max_lanes =
+      options.max_lanes > 0 ? std::min(static_cast<size_t>(options.max_lanes), kMaxLanes) : kMaxLanes;
   while (interrupt_signal() == 0) {
-    std::optional<ClaimedRun> claimed;
+    // The runs trained together now: one, or a lane group recorded when the sweep was
+    // expanded (an adaptive sweep's runs are judged one by one and never group).
+    std::vector<ClaimedRun> group;
     TrainOptions train_options;
     std::string promoted_why;
     bool wait = false;
@@ -112,7 +98,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       NextWork work = claim_adaptive(store, adaptive_sweep(sweep_id), self);
       wait = wait || work.wait;
       if (!work.run) return false;
-      claimed = std::move(work.run);
+      group = {std::move(*work.run)};
       train_options.pause_at = work.pause_at;
       train_options.pause_axis = work.pause_axis;
       promoted_why = work.why;
@@ -123,12 +109,12 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     } else {
       // The run queue leaves adaptive sweeps to claim_adaptive: a worker of every sweep
       // takes their runs once no other run waits.
-      claimed = queue.claim_next(options.sweep_id, self);
-      if (!claimed && options.sweep_id == 0)
+      group = queue.claim_group(options.sweep_id, self, max_lanes);
+      if (group.empty() && options.sweep_id == 0)
         for (const int64_t id : adaptive_sweeps_with_work(store.db()))
           if (take_adaptive(id)) break;
     }
-    if (!claimed && wait) {
+    if (group.empty() && wait) {
       // Another worker's run may reach a rung and make a promotion: ask again, and give
       // back a run whose worker died meanwhile, which would otherwise be waited for forever.
       for (const auto id : queue.recover_stale(options.sweep_id, self, options.stale_after))
@@ -136,18 +122,9 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
-    if (!claimed) break;
+    if (group.empty()) break;
+    const ClaimedRun* claimed = &group.front();
     const AdaptiveSweep& adaptive = adaptive_sweep(claimed->sweep_id);
-    // Runs of the same sweep that differ only in SGD's settings and the seed train as
-    // one fused model: take the fresh ones among them with this run.
-    std::vector<ClaimedRun> group = {*claimed};
-    auto fuse = fuse_of_sweep.find(claimed->sweep_id);
-    if (fuse == fuse_of_sweep.end()) fuse = fuse_of_sweep.emplace(claimed->sweep_id, sweep_fuse_setting(store, claimed->sweep_id)).first;
-    const nlohmann::json config = nlohmann::json::parse(claimed->config_json);
-    // One decision for workers and Slurm's grouping: `auto` fuses only where a lane is
-    // its run alone bit for bit. An adaptive sweep's runs train one at a time: each is
-    // judged, paused and promoted on its own.
-    const std::string key = adaptive.adaptive() || adaptive.replay ? "" : fusion_key_under(fuse->second, config);
     // A replayed run ends where its original ended.
     RecordedEnd replayed;
     if (adaptive.replay) {
@@ -159,25 +136,10 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
         train_options.pause_axis = replayed.axis;
       }
     }
-    if (!key.empty() && claimed->attempts == 1) {
-      auto more = queue.claim_matching(claimed->sweep_id, self, [&](const std::string& config) {
-        return fusion_key(nlohmann::json::parse(config)) == key;
-      }, (options.max_lanes > 0 ? std::min<size_t>(static_cast<size_t>(options.max_lanes), kMaxFusedLanes)
-                                : kMaxFusedLanes) - 1);
-      group.insert(group.end(), more.begin(), more.end());
-    }
-    if (group.size() > 1 && !fused_lanes_exact(config) && told_inexact.insert(claimed->sweep_id).second)
+    // A run of a lane group (the sweep says `fuse: on`) that trains alone says why.
+    if (group.size() == 1 && claimed->lane_group != 0)
       out << options.prefix
-          << fmt::format("sweep.fuse=on: runs on {} train as grouped lanes, whose numbers equal their runs alone "
-                         "to rounding only (dropout draws other masks); fuse: auto trains them one by one\n",
-                         config.at("device").get<std::string>());
-    if (fuse->second == "on" && group.size() == 1)
-      out << options.prefix
-          << fmt::format("run {}: trained alone ({})\n", claimed->id,
-                         adaptive.adaptive() ? "the sweep decides about each run on its own"
-                         : key.empty()       ? why_trained_alone(config)
-                         : claimed->attempts > 1 ? "it continues from a checkpoint"
-                                                 : "no other waiting run differs from it only in sgd's settings and seed");
+          << fmt::format("run {}: trained alone ({})\n", claimed->id, why_alone(claimed->lane_group_runs, max_lanes));
 
     struct Sinks {
       std::unique_ptr<SqliteSink> db;
@@ -188,7 +150,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
     };
     std::vector<Sinks> sinks(group.size());
     const auto status_line = std::make_shared<SharedStatusLine>(group.size());
-    std::vector<FusedLane> lanes;
+    std::vector<LaneSpec> lanes;
     // A run taken again (interrupted, failed, or its process died) continues from its last checkpoint.
     train_options.resume = true;
     train_options.default_threads = options.threads;
@@ -234,13 +196,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
       sinks[k].both = std::make_unique<FanoutSink>(std::move(fanout));
       lanes.push_back({nlohmann::json::parse(run.config_json), sinks[k].both.get(), dir});
     }
-    std::vector<TrainOutcome> results;
-    if (group.size() == 1) {
-      train_options.checkpoint_dir = lanes.front().checkpoint_dir;
-      results.push_back(train_run(lanes.front().config, *lanes.front().sink, train_options));
-    } else {
-      results = train_fused(lanes, train_options);
-    }
+    std::vector<TrainOutcome> results = train_group(lanes, train_options);
     sinks.clear();  // every point written before the next runs are taken
     if (replayed.kind == RecordedEnd::Kind::StoppedAtRung && results.front().status == RunStatus::Paused) {
       // It waited at the rung where its original was stopped: it is stopped there too.

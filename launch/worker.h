@@ -1,6 +1,6 @@
-// A worker takes waiting runs from the results database one at a time and trains
-// each: claim (atomic, so workers never share a run), train with the database and
-// console sinks, record the outcome, repeat. The same loop runs a sweep in the
+// A worker takes waiting runs from the results database and trains them: claim a run,
+// or the runs of its lane group (atomic, so workers never share a run), train them
+// with the database and console sinks, record the outcomes, repeat. The same loop runs a sweep in the
 // coordinating process, in each `run --workers N` process, in `torchsweep worker`
 // and in every Slurm task.
 #pragma once
@@ -40,8 +40,8 @@ struct WorkerOptions {
   bool exclusive = false;
   /// A running run on another host whose heartbeat is older than this is stale.
   std::chrono::seconds stale_after = kDefaultStaleAfter;
-  /// At most this many runs trained as one fused model (0: kMaxFusedLanes). Parallel
-  /// workers share a sweep's runs this way instead of one taking them all.
+  /// At most this many runs of a lane group trained at once (0: kMaxLanes). Parallel
+  /// workers share a group's runs this way instead of one taking them all.
   int64_t max_lanes = 0;
   /// Prefix of every line this worker prints ("" or "[worker 2] ").
   std::string prefix;

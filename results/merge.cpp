@@ -127,6 +127,12 @@ CREATE TEMP TABLE merge_ids AS
 UPDATE main.runs SET rerun_of = (SELECT m.id FROM shard.runs r JOIN shard.runs o ON o.id = r.rerun_of
                                  JOIN main.runs m ON m.uid = o.uid WHERE r.uid = main.runs.uid)
   WHERE id IN (SELECT new_id FROM merge_ids);
+-- An added run's lane group is numbered again here, by its group's first run in this
+-- database, so that numbers stay unique in it; an updated run keeps the group it has.
+UPDATE main.runs SET lane_group = (
+    SELECT min(m.id) FROM shard.runs r JOIN shard.runs g ON g.lane_group = r.lane_group JOIN main.runs m ON m.uid = g.uid
+    WHERE r.uid = main.runs.uid)
+  WHERE id IN (SELECT m.id FROM main.runs m JOIN merge_runs t ON t.uid = m.uid);
 DELETE FROM main.params WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 DELETE FROM main.metrics WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);
 DELETE FROM main.metric_keys WHERE run_id IN (SELECT m.id FROM main.runs m JOIN merge_upgrades u ON u.uid = m.uid);

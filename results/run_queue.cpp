@@ -75,7 +75,9 @@ bool holder_gone(const Holder& holder, const std::string& heartbeat_at, const Ho
 }
 
 namespace {
-const char* kClaimColumns = "id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts";
+const char* kClaimColumns =
+    "id, sweep_id, run_index, config_json, swept_json, coalesce(artifact_dir, ''), attempts, coalesce(lane_group, 0), "
+    "(SELECT count(*) FROM runs g WHERE g.lane_group = runs.lane_group)";
 
 ClaimedRun claimed_from(Statement& row) {
   ClaimedRun run;
@@ -86,6 +88,8 @@ ClaimedRun claimed_from(Statement& row) {
   run.swept_json = row.get_text(4);
   run.artifact_dir = row.get_text(5);
   run.attempts = row.get_int(6) + 1;
+  run.lane_group = row.get_int(7);
+  run.lane_group_runs = row.get_int(8);
   return run;
 }
 }  // namespace
@@ -115,39 +119,57 @@ ClaimedRun RunQueue::take_run(int64_t run_id, const Holder& holder) {
   return run;
 }
 
+namespace {
+/// The next waiting run (pending or interrupted, lowest index first; sweep 0: the
+/// training runs of sweeps that decide nothing as they go), read inside the caller's
+/// write transaction.
+std::optional<ClaimedRun> next_waiting(Database& db, int64_t sweep_id) {
+  auto next = db.prepare(std::string("SELECT ") + kClaimColumns +
+                         " FROM runs WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) "
+                         "AND (?1 <> 0 OR (kind = 'train' AND sweep_id NOT IN (SELECT id FROM sweeps WHERE "
+                         "adaptive <> '{}' AND coalesce(json_extract(adaptive, '$.replay'), 0) = 0))) "
+                         "ORDER BY sweep_id, run_index LIMIT 1");
+  next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
+  if (!next.step()) return std::nullopt;
+  return claimed_from(next);
+}
+}  // namespace
+
 std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {
   // One write transaction from the first read: between choosing a run and marking
   // it, no other process can choose it too.
   Transaction tx(db_);
-  auto next = db_.prepare(std::string("SELECT ") + kClaimColumns +
-                          " FROM runs WHERE status IN (?2, ?3) AND (?1 = 0 OR sweep_id = ?1) "
-                          "AND (?1 <> 0 OR (kind = 'train' AND sweep_id NOT IN (SELECT id FROM sweeps WHERE "
-                          "adaptive <> '{}' AND coalesce(json_extract(adaptive, '$.replay'), 0) = 0))) "
-                          "ORDER BY sweep_id, run_index LIMIT 1");
-  next.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending)).bind(3, to_string(RunStatus::Interrupted));
-  if (!next.step()) return std::nullopt;
-  ClaimedRun run = claimed_from(next);
-  take(run, holder);
+  std::optional<ClaimedRun> run = next_waiting(db_, sweep_id);
+  if (!run) return std::nullopt;
+  take(*run, holder);
   tx.commit();
   return run;
 }
 
-std::vector<ClaimedRun> RunQueue::claim_matching(int64_t sweep_id, const Holder& holder,
-                                                 const std::function<bool(const std::string&)>& matches,
-                                                 size_t most) {
+std::vector<ClaimedRun> RunQueue::claim_group(int64_t sweep_id, const Holder& holder, size_t max_lanes) {
   Transaction tx(db_);
-  auto waiting = db_.prepare(std::string("SELECT ") + kClaimColumns +
-                             " FROM runs WHERE sweep_id = ?1 AND status = ?2 AND attempts = 0 ORDER BY run_index");
-  waiting.bind(1, sweep_id).bind(2, to_string(RunStatus::Pending));
-  std::vector<ClaimedRun> runs;
-  while (runs.size() < most && waiting.step()) {
-    ClaimedRun run = claimed_from(waiting);
-    if (matches(run.config_json)) runs.push_back(std::move(run));
+  std::optional<ClaimedRun> first = next_waiting(db_, sweep_id);
+  if (!first) return {};
+  std::vector<ClaimedRun> group = {std::move(*first)};
+  if (group.front().lane_group != 0 && max_lanes != 1) {
+    // The group's other runs that wait as the first one may: what claim_next would take
+    // next from this group, whatever their attempts (a continued lane resumes from its
+    // own checkpoint).
+    auto others = db_.prepare(std::string("SELECT ") + kClaimColumns +
+                              " FROM runs WHERE lane_group = ?1 AND sweep_id = ?2 AND id <> ?3 AND status IN (?4, ?5) "
+                              "ORDER BY run_index LIMIT ?6");
+    others.bind(1, group.front().lane_group)
+        .bind(2, group.front().sweep_id)
+        .bind(3, group.front().id)
+        .bind(4, to_string(RunStatus::Pending))
+        .bind(5, to_string(RunStatus::Interrupted))
+        .bind(6, max_lanes == 0 ? int64_t{-1} : static_cast<int64_t>(max_lanes) - 1);
+    while (others.step()) group.push_back(claimed_from(others));
+    others.reset();
   }
-  waiting.reset();
-  for (auto& run : runs) take(run, holder);
+  for (auto& run : group) take(run, holder);
   tx.commit();
-  return runs;
+  return group;
 }
 
 void RunQueue::heartbeat(int64_t run_id) {

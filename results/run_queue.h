@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +24,8 @@ struct ClaimedRun {
   std::string swept_json;
   std::string artifact_dir;   ///< "" when none was set yet
   int64_t attempts = 0;       ///< including this one
+  int64_t lane_group = 0;     ///< runs.lane_group; 0: it trains alone
+  int64_t lane_group_runs = 0;  ///< runs recorded in its lane group (0: none)
 };
 
 /// Who takes a run: recorded with it so that a dead holder can be recognised.
@@ -57,12 +58,12 @@ class RunQueue {
   /// go: an lr-find's run is its command's, an adaptive sweep's are claimed by its decisions.
   std::optional<ClaimedRun> claim_next(int64_t sweep_id, const Holder& holder);
 
-  /// Takes, besides a run already claimed, up to `most` more of the sweep's runs that
-  /// were never started (pending, no attempts) and whose config_json `matches`, in run
-  /// order, atomically — a group a worker trains as one (fused lanes).
-  std::vector<ClaimedRun> claim_matching(int64_t sweep_id, const Holder& holder,
-                                         const std::function<bool(const std::string& config_json)>& matches,
-                                         size_t most);
+  /// Takes the next run as claim_next does and, when it belongs to a lane group
+  /// (runs.lane_group), the other runs of its group that wait as it may (pending or
+  /// interrupted: each lane continues from its own checkpoint), in run order, up to
+  /// `max_lanes` runs in all (0: no limit), in one transaction. The claimed run first;
+  /// empty when none waits.
+  std::vector<ClaimedRun> claim_group(int64_t sweep_id, const Holder& holder, size_t max_lanes);
 
   /// Takes run `run_id` for `holder` (marks it running, counts the attempt) inside the
   /// caller's write transaction: for callers that choose the run themselves (an adaptive

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "results/lane_key.h"
 #include "results/metric_packs.h"
 
 namespace torchsweep {
@@ -255,6 +256,14 @@ CREATE TABLE metric_packs (
   PRIMARY KEY (run_id, key)
 );
 )sql",
+      // 13: lane groups. Runs that share a number train together in one process, each
+      // a lane that records what its run records alone (sweep/lane_groups.h); NULL: the
+      // run trains alone. Decided when the sweep is expanded, so every launcher claims
+      // the same groups. Numbered by the group's first run, unique in the database.
+      R"sql(
+ALTER TABLE runs ADD COLUMN lane_group INTEGER;
+CREATE INDEX runs_by_lane_group ON runs(lane_group) WHERE lane_group IS NOT NULL;
+)sql",
   };
   return steps;
 }
@@ -343,6 +352,42 @@ void allow_adaptive_statuses(Database& db) {
   db.exec("PRAGMA writable_schema=OFF");
 }
 
+namespace {
+
+/// Schema 13 for an older file: the waiting runs of a sweep whose spec says `fuse: on`
+/// group as they would have (they used to fuse when a worker took them), by the same
+/// grouping expansion uses; an adaptive sweep's runs, reruns and every other run stay
+/// alone.
+void group_waiting_runs(Database& db) {
+  std::vector<int64_t> sweeps;
+  {
+    auto fused = db.prepare(
+        "SELECT id FROM sweeps WHERE adaptive = '{}' AND json_valid(spec_text) "
+        "AND json_extract(spec_text, '$.sweep.fuse') = 'on' ORDER BY id");
+    while (fused.step()) sweeps.push_back(fused.get_int(0));
+  }
+  auto waiting = db.prepare(
+      "SELECT id, config_json FROM runs WHERE sweep_id = ? AND status IN ('pending', 'interrupted') "
+      "AND kind = 'train' AND rerun_of IS NULL AND config_hash <> '' ORDER BY run_index");
+  auto mark = db.prepare("UPDATE runs SET lane_group = ? WHERE id = ?");
+  for (const int64_t sweep : sweeps) {
+    std::vector<int64_t> ids;
+    std::vector<nlohmann::json> configs;
+    waiting.bind(1, sweep);
+    while (waiting.step()) {
+      auto config = nlohmann::json::parse(waiting.get_text(1), nullptr, /*allow_exceptions=*/false);
+      if (config.is_discarded()) continue;  // nothing a worker could train either: it stays alone
+      ids.push_back(waiting.get_int(0));
+      configs.push_back(std::move(config));
+    }
+    waiting.reset();
+    for (const auto& group : group_by_lane_key(configs))
+      for (const size_t i : group) mark.bind(1, ids[group.front()]).bind(2, ids[i]).run();
+  }
+}
+
+}  // namespace
+
 void migrate(Database& db) {
   use_write_ahead_log(db);
   db.exec("PRAGMA synchronous=NORMAL");
@@ -373,6 +418,7 @@ void migrate(Database& db) {
     while (runs.step()) ids.push_back(runs.get_int(0));
     for (auto id : ids) pack_run_metrics(db, id);
   }
+  if (version >= 1 && version < 13) group_waiting_runs(db);
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   tx.commit();
 }

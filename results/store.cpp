@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -194,10 +195,15 @@ std::pair<int64_t, std::vector<int64_t>> Store::insert_sweep(const NewSweep& swe
 std::vector<int64_t> Store::add_runs(int64_t sweep_id, const std::vector<NewRun>& runs) {
   auto insert_run = db_->prepare(
       "INSERT INTO runs(sweep_id, run_index, config_hash, config_json, swept_json, seed, device, rerun_of, status, "
-      "uid, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))), ?)");
+      "uid, kind, lane_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, lower(hex(randomblob(16)))), ?, ?)");
   auto insert_param = db_->prepare("INSERT INTO params(run_id, key, value) VALUES (?, ?, ?)");
+  // A group is numbered by its first run's id, known once that run is in.
+  auto lead_group = db_->prepare("UPDATE runs SET lane_group = id WHERE id = ?");
   std::vector<int64_t> ids;
   for (const auto& run : runs) {
+    if (run.lane_leader > static_cast<int64_t>(ids.size()))
+      throw std::logic_error("add_runs: a lane group's first run comes after its others");
+    const bool leads = run.lane_leader == static_cast<int64_t>(ids.size());
     insert_run.bind(1, sweep_id)
         .bind(2, run.index)
         .bind(3, run.config_hash)
@@ -209,9 +215,11 @@ std::vector<int64_t> Store::add_runs(int64_t sweep_id, const std::vector<NewRun>
         .bind(9, to_string(RunStatus::Pending))
         .bind(10, run.uid.empty() ? SqlValue(nullptr) : SqlValue(run.uid))
         .bind(11, run.kind)
+        .bind(12, run.lane_leader < 0 || leads ? SqlValue(nullptr) : SqlValue(ids[static_cast<size_t>(run.lane_leader)]))
         .run();
     const int64_t run_id = db_->last_insert_id();
     ids.push_back(run_id);
+    if (leads) lead_group.bind(1, run_id).run();
     for (const auto& [key, value] : run.params) insert_param.bind(1, run_id).bind(2, key).bind(3, value).run();
   }
   return ids;

@@ -46,6 +46,10 @@ struct NewRun {
   std::string uid = "";     ///< "" for a fresh random one
   int64_t rerun_of = 0;     ///< the run this one re-executes, or 0
   std::string kind = "train";  ///< train | lr_find
+  /// Its lane group, as the position among the runs recorded with it of the group's
+  /// first run (that run's own position when it leads): runs.lane_group is that run's
+  /// id. -1: it trains alone (NULL).
+  int64_t lane_leader = -1;
 };
 
 /// What is recorded when a run starts.
@@ -117,7 +121,8 @@ class Store {
   std::pair<int64_t, std::vector<int64_t>> create_sweep(const NewSweep& sweep, const std::vector<NewRun>& runs);
 
   /// Adds runs to a recorded sweep as pending (a run an adaptive search proposed), inside
-  /// the caller's transaction. Returns their ids in order.
+  /// the caller's transaction, with their lane groups (NewRun::lane_leader). Returns
+  /// their ids in order.
   std::vector<int64_t> add_runs(int64_t sweep_id, const std::vector<NewRun>& runs);
 
   /// What open_sweep found or made.

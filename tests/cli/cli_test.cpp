@@ -1004,26 +1004,27 @@ TEST(CliAnnotateTest, AnOlderDatabaseIsReadAfterResultsUpgrade) {
   EXPECT_NE(access(dir.file("missing.db").c_str(), F_OK), 0) << "a database is never created by upgrade";
 }
 
-TEST(CliFusedTest, AFusedSweepIsRecordedAsItsRunsWouldBeAlone) {
+TEST(CliLaneGroupTest, ALaneGroupIsRecordedAsItsRunsWouldBeAlone) {
   TempDir dir;
-  const auto fused = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=on", "--db", "fused.db"});
-  ASSERT_EQ(fused.code, 0) << fused.out << fused.err;
+  const auto grouped = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=on", "--db", "grouped.db"});
+  ASSERT_EQ(grouped.code, 0) << grouped.out << grouped.err;
   const auto alone = torchsweep_cli(dir, {"run", kSpec, "train.steps=200", "sweep.fuse=off", "--db", "alone.db"});
   ASSERT_EQ(alone.code, 0) << alone.out << alone.err;
-  // Each run reports on its own line, fused or not.
-  for (const char* lr : {"optimizer.lr=0.1", "optimizer.lr=2 "}) EXPECT_NE(fused.out.find(lr), std::string::npos);
+  // Each run reports on its own line, in a group or not.
+  for (const char* lr : {"optimizer.lr=0.1", "optimizer.lr=2 "}) EXPECT_NE(grouped.out.find(lr), std::string::npos);
   // The same runs (ids, hashes, statuses, steps), the same metric keys in the same
   // positions, and every value the same to the twelfth digit.
   const std::string runs = "SELECT group_concat(id || run_index || config_hash || status || steps, ',') FROM runs";
-  EXPECT_EQ(query(dir.file("fused.db"), runs), query(dir.file("alone.db"), runs));
+  EXPECT_EQ(query(dir.file("grouped.db"), runs), query(dir.file("alone.db"), runs));
   const std::string keys = "SELECT group_concat(run_id || key || position || axis, ',') FROM metric_keys";
-  EXPECT_EQ(query(dir.file("fused.db"), keys), query(dir.file("alone.db"), keys));
-  EXPECT_EQ(query(dir.file("fused.db"), "SELECT count(*) FROM metrics"), "37200");  // 6 runs x 200 steps x 31
-  // Only the record of how the steps ran tells them apart.
-  EXPECT_EQ(query(dir.file("fused.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "fused");
-  EXPECT_EQ(query(dir.file("alone.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "eager");
+  EXPECT_EQ(query(dir.file("grouped.db"), keys), query(dir.file("alone.db"), keys));
+  EXPECT_EQ(query(dir.file("grouped.db"), "SELECT count(*) FROM metrics"), "37200");  // 6 runs x 200 steps x 31
+  // The six runs were one lane group, numbered by its first run; alone, none was.
+  EXPECT_EQ(query(dir.file("grouped.db"), "SELECT group_concat(DISTINCT lane_group) || ' ' || count(lane_group) FROM runs"),
+            "1 6");
+  EXPECT_EQ(query(dir.file("alone.db"), "SELECT count(lane_group) FROM runs"), "0");
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(dir.file("fused.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2(dir.file("grouped.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, ("ATTACH DATABASE '" + dir.file("alone.db") + "' AS alone").c_str(), nullptr, nullptr,
                          nullptr),
             SQLITE_OK);
@@ -1062,14 +1063,14 @@ std::vector<std::string> exact_metric_points(const std::string& db_path) {
   return out;
 }
 
-TEST(CliFusedTest, EveryBuiltInModelFusedOnTheCpuRecordsItsRunsAloneBitForBit) {
+TEST(CliLaneGroupTest, EveryBuiltInModelInALaneGroupOnTheCpuRecordsItsRunsAloneBitForBit) {
   const std::string fashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
   if (access(fashion.c_str(), R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   TempDir dir;
   // A sequential model with both kinds of dropout and batch norm.
   {
     std::ofstream spec(dir.file("sequential.yaml"));
-    spec << "name: fused-sequential\nseed: 4\ndevice: cpu\n"
+    spec << "name: lanes-sequential\nseed: 4\ndevice: cpu\n"
             "model:\n  name: sequential\n  input: [1, 28, 28]\n  layers:\n"
             "    - conv2d: {out: 6, kernel: 5}\n    - relu\n    - batchnorm2d\n    - dropout2d: {p: 0.3}\n"
             "    - maxpool2d: {kernel: 2}\n    - flatten\n    - dropout: {p: 0.4}\n    - linear: {out: 32}\n"
@@ -1104,13 +1105,13 @@ TEST(CliFusedTest, EveryBuiltInModelFusedOnTheCpuRecordsItsRunsAloneBitForBit) {
       return a;
     };
     const std::string by_default = c.model + "-on.db", alone = c.model + "-off.db";
-    const auto fused = torchsweep_cli(dir, with({"sweep.fuse=on", "-q", "--db", by_default}));
-    ASSERT_EQ(fused.code, 0) << c.model << ": " << fused.out << fused.err;
+    const auto grouped = torchsweep_cli(dir, with({"sweep.fuse=on", "-q", "--db", by_default}));
+    ASSERT_EQ(grouped.code, 0) << c.model << ": " << grouped.out << grouped.err;
     const auto off = torchsweep_cli(dir, with({"sweep.fuse=off", "-q", "--db", alone}));
     ASSERT_EQ(off.code, 0) << c.model << ": " << off.out << off.err;
-    // The three runs really fused, and every point is the run alone's.
-    EXPECT_EQ(query(dir.file(by_default), "SELECT group_concat(engine) FROM runs"), "fused,fused,fused") << c.model;
-    EXPECT_EQ(query(dir.file(alone), "SELECT group_concat(engine) FROM runs"), "eager,eager,eager") << c.model;
+    // The three runs really were one lane group, and every point is the run alone's.
+    EXPECT_EQ(query(dir.file(by_default), "SELECT group_concat(lane_group) FROM runs"), "1,1,1") << c.model;
+    EXPECT_EQ(query(dir.file(alone), "SELECT count(lane_group) FROM runs"), "0") << c.model;
     const auto a = exact_metric_points(dir.file(by_default)), b = exact_metric_points(dir.file(alone));
     EXPECT_GE(a.size(), 18u) << c.model;  // 3 runs x (4 losses + a test loss and accuracy) at least
     EXPECT_EQ(a, b) << c.model;
@@ -1427,17 +1428,19 @@ TEST(CliTrustTest, PlotTitlesItsRunsGivesElevenGroupsTheirOwnStyleAndScansAParam
 
 namespace {
 
-TEST(CliWorkersTest, AWorkerTrainingAFusedGroupShowsOneStatusLineNamingItsRuns) {
+TEST(CliWorkersTest, AWorkerTrainingALaneGroupShowsOneStatusLineNamingItsRuns) {
   SKIP_WITHOUT_SCRIPT();
   TempDir dir;
   std::string screen;
   ASSERT_NO_FATAL_FAILURE(run_on_terminal(dir, 100, "--db f.db --workers 2 sweep.fuse=on train.steps=3000", &screen));
-  ASSERT_EQ(query(dir.file("f.db"), "SELECT group_concat(DISTINCT engine) FROM runs"), "fused") << screen;
-  // Each worker trains three of the six runs as one group: its status line names the
-  // group's runs and places ("runs 1-3 [1-3/6] (3 fused)", or "runs 1,3-4 ..." when the
-  // workers' claims interleave), never one lane's run alone ("run 3 [3/6]").
+  ASSERT_EQ(query(dir.file("f.db"), "SELECT count(DISTINCT lane_group) || ' ' || count(lane_group) FROM runs"), "1 6")
+      << screen;
+  // The six runs are one lane group, which the two workers share: each trains three of
+  // them together, and its status line names those runs and places ("runs 1-3 [1-3/6]
+  // (3 lanes)", or "runs 1,3-4 ..." when the workers' claims interleave), never one
+  // lane's run alone ("run 3 [3/6]").
   std::istringstream lines(screen_text(screen));
-  const std::regex group_label("\\[worker [12]\\] runs [0-9,-]+ \\[[0-9,-]+/6\\] \\(3 fused\\)  ");
+  const std::regex group_label("\\[worker [12]\\] runs [0-9,-]+ \\[[0-9,-]+/6\\] \\(3 lanes\\)  ");
   int status_lines = 0;
   for (std::string line; std::getline(lines, line);) {
     if (line.find("ETA") == std::string::npos) continue;

@@ -103,10 +103,13 @@ check() {
 check 1 0.01337791557
 check 19 0.004441332139
 [ "$(q "$T/seed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
-# The six runs differ only in their learning rate: one task trained them as one fused model.
+# The six runs differ only in their learning rate: one lane group, recorded at expansion
+# and trained together by one task.
 [ "$(ls "$T"/seed-slurm/sweep-1/shards/)" = task-0.db ] || fail "expected one task: $(ls "$T"/seed-slurm/sweep-1/shards/)"
-[ "$(q "$T/seed.db" "SELECT group_concat(DISTINCT engine) FROM runs")" = fused ] || fail "the runs were not fused"
-echo "six finished runs with the seed's E_total values, fused in one task"
+[ "$(q "$T/seed.db" "SELECT count(DISTINCT lane_group) || ' ' || count(lane_group) FROM runs")" = "1 6" ] ||
+  fail "the runs were not one lane group: $(q "$T/seed.db" 'SELECT lane_group FROM runs')"
+[ "$(q "$T/seed.db" "SELECT count(DISTINCT pid) FROM runs")" = 1 ] || fail "the runs were not trained by one process"
+echo "six finished runs with the seed's E_total values, one lane group in one task"
 # The merge handed the task's checkpoint folders to the main database (docs/results-schema.md,
 # "Artifact folders"): their owner.json names it, and deleting there would remove them.
 for dir in $(q "$T/seed.db" "SELECT artifact_dir FROM runs"); do

@@ -1,8 +1,13 @@
 #include "launch/slurm.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <sstream>
 
+#include "base/paths.h"
+#include "sweep/sweep.h"
+#include "tests/results/store_fixture.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -77,6 +82,57 @@ TEST(SlurmTest, AdaptiveSweepIsOneJobOfWorkersOnOneNode) {
               "gpus=" + std::to_string(4 + w) + " worker --sweep 1 --db " + dir.path() +
                   "/shards/adaptive.db --lines --prefix [worker " + std::to_string(w) + "]  --artifacts " + dir.path() +
                   "/artifacts/adaptive --threads 8");
+}
+
+/// A submission with a stand-in sbatch on the PATH: the sweep is recorded and its
+/// shards written as for a cluster. One task per lane group recorded at expansion, its
+/// shard holding that group's runs as one group.
+TEST(SlurmTest, EachRecordedLaneGroupIsOneTaskWhoseShardHoldsItAsAGroup) {
+  torchsweep::testing::TempDir dir;
+  const std::string bin = dir.file("bin");
+  ASSERT_EQ(torchsweep::run_command({"mkdir", "-p", bin}).status, 0);
+  const std::string sbatch = dir.write("bin/sbatch", "#!/bin/sh\necho 4242\n");
+  ASSERT_EQ(torchsweep::run_command({"chmod", "+x", sbatch}).status, 0);
+  const std::string path = getenv("PATH") ? getenv("PATH") : "";
+  setenv("PATH", (bin + ":" + path).c_str(), 1);
+  const std::string spec = dir.write(
+      "s.yaml", "name: s\nmodel: backprop_2x2x2\ndata: seed_example\nloss: half_sse\ntrain: {steps: 3}\n"
+                "optimizer: {name: sgd, lr: [0.1, 0.2, 0.5]}\n");
+  torchsweep::SlurmOptions options;
+  options.max_array_size = 1000;
+  options.executable = "/bin/true";
+  auto submit = [&](const std::string& db, const std::vector<std::string>& overrides) {
+    std::ostringstream out;
+    return torchsweep::submit_slurm(torchsweep::load_sweep(spec, overrides), dir.file(db), out, options);
+  };
+  // Threads 1 and 2 for each rate: two groups of three.
+  const auto grouped = submit("on.db", {"sweep.fuse=on", "train.threads=[1,2]"});
+  // And a dry run counts the same tasks.
+  options.dry_run = true;
+  std::ostringstream dry;
+  torchsweep::submit_slurm(torchsweep::load_sweep(spec, {"sweep.fuse=on", "train.threads=[1,2]"}), dir.file("dry.db"),
+                           dry, options);
+  options.dry_run = false;
+  const auto alone = submit("off.db", {"sweep.fuse=off", "train.threads=[1,2]"});
+  setenv("PATH", path.c_str(), 1);
+  EXPECT_NE(dry.str().find("# 2 task(s)"), std::string::npos) << dry.str();
+  auto main = torchsweep::Store::open(dir.file("on.db"));
+  EXPECT_EQ(torchsweep::testing::scalar_int(main->db(), "SELECT count(DISTINCT lane_group) FROM runs"), 2);
+  for (int task = 0; task < 2; ++task) {
+    auto shard = torchsweep::Store::open(grouped.sweep_dir + "/shards/task-" + std::to_string(task) + ".db");
+    EXPECT_EQ(torchsweep::testing::scalar_text(shard->db(), "SELECT group_concat(lane_group) FROM runs"), "1,1,1");
+    // The shard's runs are one group of the main database's, the same uids.
+    main->db().exec("ATTACH DATABASE '" + grouped.sweep_dir + "/shards/task-" + std::to_string(task) + ".db' AS shard");
+    EXPECT_EQ(torchsweep::testing::scalar_int(main->db(), "SELECT count(DISTINCT m.lane_group) || count(*) FROM runs m "
+                                                          "JOIN shard.runs s ON s.uid = m.uid"),
+              13);
+    main->db().exec("DETACH DATABASE shard");
+  }
+  EXPECT_FALSE(torchsweep::path_exists(grouped.sweep_dir + "/shards/task-2.db"));
+  // fuse: off: a task per run, none of them grouped.
+  EXPECT_TRUE(torchsweep::path_exists(alone.sweep_dir + "/shards/task-5.db"));
+  auto off = torchsweep::Store::open(alone.sweep_dir + "/shards/task-5.db");
+  EXPECT_EQ(torchsweep::testing::scalar_int(off->db(), "SELECT count(lane_group) FROM runs"), 0);
 }
 
 TEST(SlurmTest, ShellQuotingKeepsWordsWhole) {

@@ -8,6 +8,12 @@ namespace {
 
 using torchsweep::testing::TempDir;
 
+std::string text_of(torchsweep::Store& store, const std::string& sql) {
+  auto stmt = store.db().prepare(sql);
+  EXPECT_TRUE(stmt.step());
+  return stmt.get_text(0);
+}
+
 int64_t count(torchsweep::Store& store, const std::string& sql) {
   auto stmt = store.db().prepare(sql);
   EXPECT_TRUE(stmt.step());
@@ -113,6 +119,41 @@ TEST(MergeTest, ShardRunsFurtherAlongUpdateTheirPendingRows) {
   EXPECT_EQ(again.updated, 0);
   EXPECT_EQ(again.skipped, 1);
   EXPECT_EQ(count(*main, "SELECT count(*) FROM metrics"), 2);
+}
+
+/// Lane groups are numbered by a run id, which each database counts on its own: merged
+/// shards keep their groups apart, numbered by their first runs in the target, and a run
+/// the target holds already keeps the group it has.
+TEST(MergeTest, LaneGroupsAreNumberedAgainSoThatTheyStayApart) {
+  TempDir dir;
+  auto shard_with_groups = [&](const std::string& name, const std::string& prefix) {
+    auto store = torchsweep::Store::open(dir.file(name));
+    std::vector<torchsweep::NewRun> runs;
+    for (int i = 0; i < 4; ++i) {
+      torchsweep::NewRun r;
+      r.index = i;
+      r.config_hash = prefix + std::to_string(i);
+      r.config_json = "{}";
+      r.lane_leader = i < 3 ? 0 : -1;  // runs 0-2 in one group, 3 alone
+      runs.push_back(r);
+    }
+    store->create_sweep({"s-" + prefix, "{}", prefix, "s.yaml"}, runs);
+    // In each shard the group is numbered 1, its first run's id there.
+    EXPECT_EQ(count(*store, "SELECT count(*) FROM runs WHERE lane_group = 1"), 3);
+  };
+  shard_with_groups("a.db", "a");
+  shard_with_groups("b.db", "b");
+  auto main = torchsweep::Store::open(dir.file("main.db"));
+  torchsweep::merge_shard(*main, dir.file("a.db"));
+  torchsweep::merge_shard(*main, dir.file("b.db"));
+  auto groups = [&] {
+    return text_of(*main, "SELECT group_concat(x, ' ') FROM (SELECT config_hash || ':' || coalesce(lane_group, '-') "
+                          "AS x FROM runs ORDER BY id)");
+  };
+  EXPECT_EQ(groups(), "a0:1 a1:1 a2:1 a3:- b0:5 b1:5 b2:5 b3:-");
+  // Merged again, nothing changes.
+  torchsweep::merge_shard(*main, dir.file("a.db"));
+  EXPECT_EQ(groups(), "a0:1 a1:1 a2:1 a3:- b0:5 b1:5 b2:5 b3:-");
 }
 
 }  // namespace

@@ -266,4 +266,53 @@ TEST(SchemaTest, EveryDatabaseNewOrUpgradedTakesStoppedAndPausedAndRefusesOthers
   }
 }
 
+/// Schema 13: a waiting sweep of an older file whose spec says `fuse: on` keeps grouping
+/// (its runs used to fuse when a worker took them): its waiting runs get the lane groups
+/// expansion gives now. Runs that ended, reruns, adaptive sweeps and sweeps that do not
+/// say `fuse: on` stay alone.
+TEST(SchemaTest, AVersionTwelveDatabaseGroupsTheWaitingRunsOfItsFuseOnSweeps) {
+  TempDir dir;
+  const std::string path = dir.file("v12.db");
+  {
+    auto store = torchsweep::Store::open(path);
+    auto spec = [](const std::string& fuse) {
+      return nlohmann::json{{"name", "s"}, {"sweep", {{"fuse", fuse}}}}.dump(2);
+    };
+    auto run = [](int64_t index, int threads) {
+      torchsweep::NewRun r;
+      r.index = index;
+      r.config_hash = "h" + std::to_string(index);
+      r.config_json = nlohmann::json{{"device", "cpu"},
+                                     {"seed", index},
+                                     {"data", {{"name", "seed_example"}}},
+                                     {"train", {{"threads", threads}, {"deterministic", false}}}}
+                          .dump();
+      return r;
+    };
+    // Sweep 1, fuse: on: runs 1-5, two keys (threads 1 and 2); run 5 is a rerun of run 1.
+    auto on_runs = std::vector<torchsweep::NewRun>{run(0, 1), run(1, 2), run(2, 1), run(3, 1), run(4, 2)};
+    store->create_sweep({"on", spec("on"), "on", "s.yaml"}, on_runs);
+    auto rerun = run(5, 1);
+    rerun.rerun_of = 1;
+    store->add_runs(1, {rerun});
+    // Sweep 2, fuse: off; sweep 3, fuse: on but adaptive (ASHA judges each run).
+    store->create_sweep({"off", spec("off"), "off", "s.yaml"}, {run(0, 1), run(1, 1)});
+    torchsweep::NewSweep adaptive{"asha", spec("on"), "asha", "s.yaml"};
+    adaptive.adaptive_json = R"({"early_stop":{"rule":"asha"}})";
+    store->create_sweep(adaptive, {run(0, 1), run(1, 1)});
+    // Run 3 ended; run 2 is interrupted and waits again.
+    Database& db = store->db();
+    db.exec("UPDATE runs SET status = 'finished' WHERE id = 3; UPDATE runs SET status = 'interrupted' WHERE id = 2");
+    // As schema 12 wrote it: no lane groups.
+    db.exec("DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; PRAGMA user_version = 12");
+  }
+  auto store = torchsweep::Store::open(path);
+  Database& db = store->db();
+  EXPECT_EQ(torchsweep::schema_version(db), torchsweep::kSchemaVersion);
+  EXPECT_EQ(text(db, "SELECT group_concat(x, ' ') FROM (SELECT id || ':' || coalesce(lane_group, '-') AS x "
+                     "FROM runs ORDER BY id)"),
+            "1:1 2:2 3:- 4:1 5:2 6:- 7:- 8:- 9:- 10:-");
+  EXPECT_EQ(text(db, "PRAGMA integrity_check"), "ok");
+}
+
 }  // namespace
