@@ -275,7 +275,8 @@ LrFindResult find_lr(RunParts& run, const LrFindOptions& options, MetricSink* si
   SavedState saved(run);
   // The rate is the test's, set before every step: the spec's schedule is not used.
   BatchSource batches(data, run.device, run.model->dtype(), run.seed);
-  EagerStep engine(*run.model, *run.optimizer, run.loss);
+  // At the run's precision: the rate found is the one its steps will take.
+  EagerStep engine(*run.model, *run.optimizer, run.loss, run.precision);
   // Every step's loss is read at once (a wait on a GPU): the stop depends on it.
   EpochMeter meter(run.device, data.classification(), MeterReads::PerBatch);
   int64_t epoch = 0;

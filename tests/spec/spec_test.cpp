@@ -61,6 +61,25 @@ TEST(SpecTest, GoodSpecResolvesEveryOption) {
   EXPECT_EQ(c["loss"]["name"], "half_sse");
   EXPECT_EQ(c["train"]["steps"], 10);
   EXPECT_TRUE(c["train"]["epochs"].is_null());
+  EXPECT_EQ(c["train"]["precision"], "fp32");
+}
+
+TEST(SpecTest, PrecisionIsOneOfItsNamesAndFp16IsRefusedOnTheCpu) {
+  EXPECT_EQ(error_of(std::string(kGood) + "  precision: fp8\n"),
+            "spec.yaml:11:14: train.precision: expected one of fp32, bf16, fp16, got \"fp8\"");
+  // Named `cpu`, fp16 can never run: refused with the spec. On `auto` it depends on the
+  // machine, and the run refuses it where it lands on the CPU (train/run_parts).
+  EXPECT_EQ(error_of("device: cpu\n" + std::string(kGood) + "  precision: fp16\n"),
+            "spec.yaml:12:14: train.precision: expected fp32 or bf16 on device cpu, got \"fp16\": fp16 needs a CUDA "
+            "device (bf16 is the CPU's lower precision)");
+  TempDir dir;
+  const auto plan = torchsweep::load_sweep(dir.write("spec.yaml", std::string(kGood) + "  precision: bf16\n"),
+                                           {"device=cpu"});
+  EXPECT_EQ(plan.runs.at(0).config["train"]["precision"], "bf16");
+  EXPECT_EQ(torchsweep::load_sweep(dir.write("auto.yaml", std::string(kGood) + "  precision: fp16\n"), {})
+                .runs.at(0)
+                .config["train"]["precision"],
+            "fp16");
 }
 
 TEST(SpecTest, UnknownKeySuggestsTheCloseOne) {
@@ -231,7 +250,8 @@ TEST(SpecTest, TheSweepSectionsMistakesAreReportedWithTheSpecs) {
   const auto lines = lines_of(error_of(text));
   ASSERT_EQ(lines.size(), 2u) << error_of(text);
   EXPECT_EQ(lines[0], "spec.yaml:11:3: train.stepz: unknown key, did you mean 'train.steps'? (expected one of: steps, "
-                      "epochs, log_every, eval_every, checkpoint_every, threads, deterministic, memory_format, cuda_graph)");
+                      "epochs, log_every, eval_every, checkpoint_every, threads, deterministic, memory_format, precision, "
+                      "cuda_graph)");
   EXPECT_EQ(lines[1], "spec.yaml:12:15: sweep.mode: expected one of grid, zip, random, tpe, bayes, got \"gird\" "
                       "(did you mean 'grid'?)");
   // The spec is checked as its first run (lr 0.1): the runs, and so lr's -0.5, depend

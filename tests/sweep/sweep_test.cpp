@@ -246,6 +246,8 @@ TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
   EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
   EXPECT_EQ(hash_with({"train.memory_format=contiguous"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.memory_format=channels_last"}), "7115894d385b43b8");
+  EXPECT_EQ(hash_with({"train.precision=fp32"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.precision=bf16"}), "7115894d385b43b8");
 }
 
 }  // namespace
