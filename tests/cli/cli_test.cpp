@@ -979,10 +979,11 @@ TEST(CliAnnotateTest, AnOlderDatabaseIsReadAfterResultsUpgrade) {
   TempDir dir;
   ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "seed.db"}).code, 0);
   const auto db = dir.file("seed.db");
-  // Back to schema 11 as that torchsweep wrote it: no packed curves.
+  // Back to schema 11 as that torchsweep wrote it: no packed curves, no lane groups.
   {
     torchsweep::Database raw(db, torchsweep::Database::Mode::ReadWrite);
-    raw.exec("DROP TABLE metric_packs; PRAGMA user_version = 11");
+    raw.exec("DROP TABLE metric_packs; DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; "
+             "PRAGMA user_version = 11");
   }
   const auto refused = torchsweep_cli(dir, {"results", "curves", "--metric", "train/loss", "--db", "seed.db"});
   EXPECT_EQ(refused.code, 2);
