@@ -15,7 +15,7 @@ class LayeredModel : public Model {
   std::vector<int64_t> input_shape() const override { return input_shape_; }
   std::vector<LayerInfo> layer_info() const override { return info_; }
   bool reads_itself_at_logged_steps() const override { return false; }
-  /// The layers as built (models/fused_model.cpp lays K of them side by side).
+  /// The layers as built.
   const torch::nn::Sequential& layers() const { return layers_; }
 
  private:

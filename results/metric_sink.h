@@ -58,8 +58,7 @@ struct RunStarted {
   std::string device_name;  ///< e.g. the CPU model or GPU name
   int64_t resumed_at_step = 0;  ///< > 0 when the run continues from a checkpoint
   int64_t resumed_at_epoch = 0;
-  /// How its steps ran: "eager", or "fused" (one lane of several runs trained as one
-  /// model); "" when the trainer does not say.
+  /// How its steps ran: "eager" or "cuda_graph"; "" when the trainer does not say.
   std::string engine = "";
   /// Why the steps run with that engine and not the one asked for ("" when as asked).
   std::string engine_note = "";

@@ -26,7 +26,7 @@ constexpr char kStatusRecord = '\x1e';
 /// The terminal's columns (stdout, then stderr), else $COLUMNS, else 80.
 int terminal_width();
 
-/// The one status line of a fused group's lanes: the first lane still running carries
+/// The one status line of a lane group: the first lane still running carries
 /// it, so that a lane that ends before the others (it diverged) hands the line on
 /// instead of leaving its last values on the board until the group ends.
 class SharedStatusLine {
@@ -65,9 +65,9 @@ class ConsoleSink : public MetricSink {
   /// The interactive line for `p` in at most `width` - 1 columns (public for tests).
   std::string progress_line(const Progress& p, int width) const;
   /// What the progress line (bar or status record) is labelled with when not the run's
-  /// own label: a fused group's one status line names the runs it trains.
+  /// own label: a lane group's one status line names the runs it trains.
   void set_progress_label(std::string label) { progress_label_ = std::move(label); }
-  /// This sink is lane `lane` of a fused group that shows one status line: it draws
+  /// This sink is lane `lane` of a group that shows one status line: it draws
   /// progress only while it carries `line`, and hands it on when its run ends.
   void share_status_line(std::shared_ptr<SharedStatusLine> line, size_t lane) {
     shared_line_ = std::move(line);

@@ -1,7 +1,7 @@
 // How one optimizer step runs. The trainer's loop decides when to read metrics,
 // evaluate, checkpoint and move the learning rate; an engine takes one batch through
 // forward, loss, backward and the update. Today's engine is eager; a captured CUDA
-// graph or K configurations fused into one model fit behind the same interface.
+// graph fits behind the same interface.
 #pragma once
 
 #include <torch/torch.h>

@@ -18,7 +18,8 @@
 #include "spec/registries.h"
 #include "sweep/sweep.h"
 #include "train/checkpoint.h"
-#include "train/fused_trainer.h"
+#include "sweep/lane_groups.h"
+#include "train/trainer.h"
 #include "train/trainer.h"
 #include "../test_helpers.h"
 
@@ -320,9 +321,9 @@ TEST(ResNetTest, TheShippedCifarSweepValidatesAndTrains) {
   EXPECT_TRUE(std::isfinite(outcome.final_loss));
 }
 
-/// A fused sweep (sweep.fuse: on) of ResNet-18 runs: the model has no fused form, so
-/// each run trains alone, eagerly, to the numbers it has trained by itself.
-TEST(ResNetTest, AFusedSweepTrainsEachRunAloneToItsOwnNumbers) {
+/// A lane group (sweep.fuse: on) of ResNet-18 runs: each lane is an ordinary run, so a
+/// model of any shape groups, and each lane records its run alone's numbers.
+TEST(ResNetTest, ALaneGroupTrainsEachRunToItsOwnNumbers) {
   if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   // One channel of 28x28: the adaptive average pool takes any size.
@@ -332,18 +333,14 @@ TEST(ResNetTest, AFusedSweepTrainsEachRunAloneToItsOwnNumbers) {
        "train.steps=3", "train.log_every=1", "data.batch_size=16", "data.train_limit=64", "data.test_limit=32",
        "optimizer.lr=0.01,0.05", "sweep.fuse=on"});
   ASSERT_EQ(plan.runs.size(), 2u);
-  // Workers and Slurm never group such runs, and say why.
-  EXPECT_EQ(torchsweep::fusion_key(plan.runs[0].config), "");
-  EXPECT_EQ(torchsweep::why_trained_alone(plan.runs[0].config),
-            "resnet18_cifar has no fused form (its residual blocks are no list of layers)");
+  EXPECT_EQ(torchsweep::lane_groups({plan.runs[0].config, plan.runs[1].config}, "on").size(), 1u);
   std::vector<torchsweep::MemorySink> fused(2), alone(2);
-  std::vector<torchsweep::FusedLane> lanes;
+  std::vector<torchsweep::LaneSpec> lanes;
   for (size_t k = 0; k < 2; ++k) lanes.push_back({plan.runs[k].config, &fused[k], ""});
-  const auto outcomes = torchsweep::train_fused(lanes);
+  const auto outcomes = torchsweep::train_group(lanes);
   for (size_t k = 0; k < 2; ++k) {
     EXPECT_EQ(outcomes[k].status, torchsweep::RunStatus::Finished) << outcomes[k].error;
     EXPECT_EQ(outcomes[k].steps, 3);
-    EXPECT_EQ(fused[k].started.engine, "eager") << "trained alone, not as a lane";
     torchsweep::train_run(plan.runs[k].config, alone[k]);
     EXPECT_EQ(fused[k].values("train/loss"), alone[k].values("train/loss")) << "run " << k;
     EXPECT_EQ(fused[k].values("test/acc"), alone[k].values("test/acc")) << "run " << k;

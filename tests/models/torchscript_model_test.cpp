@@ -15,7 +15,7 @@
 #include "tests/command_helpers.h"
 #include "tests/test_helpers.h"
 #include "train/batch_source.h"
-#include "train/fused_trainer.h"
+#include "sweep/lane_groups.h"
 #include "train/trainer.h"
 
 namespace {
@@ -396,21 +396,25 @@ TEST_F(TorchScriptModelTest, AMidEpochCheckpointContinuesExactlyAsAnUnbrokenRun)
   EXPECT_EQ(rest.values("test/acc"), whole.values("test/acc"));
 }
 
-TEST_F(TorchScriptModelTest, FusedSweepsTrainItsRunsAloneAndSayWhy) {
+TEST_F(TorchScriptModelTest, ItsRunsTrainAsTheLanesOfAGroupEachToItsOwnNumbers) {
   if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   TempDir dir;
   std::ofstream(dir.file("net.pt"), std::ios::binary) << read_file(file("s6.pt"));
   const auto spec = dir.write("spec.yaml", spec_text("{name: torchscript, path: net.pt}", 2));
-  const auto config = config_of(spec);
-  EXPECT_EQ(torchsweep::why_trained_alone(config), "a TorchScript model has no fused form");
-  EXPECT_EQ(torchsweep::fusion_key(config), "");
-  const auto groups = torchsweep::fusion_groups({config, config}, "on");
-  EXPECT_EQ(groups.size(), 2u);
-  const auto r = run_in(dir, std::string(TORCHSWEEP_BINARY) + " run spec.yaml optimizer.lr=0.01,0.02 " +
-                                 "sweep.fuse=on --db f.db");
-  ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("run 1: trained alone (a TorchScript model has no fused form)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("run 2: trained alone (a TorchScript model has no fused form)"), std::string::npos) << r.out;
+  auto low = config_of(spec), high = low;
+  high["optimizer"]["lr"] = 0.05;
+  // Each lane loads its own module from the file: nothing is shared between lanes.
+  EXPECT_EQ(torchsweep::lane_groups({low, high}, "on").size(), 1u);
+  std::vector<MemorySink> grouped(2), alone(2);
+  const auto outcomes = torchsweep::train_group({{low, &grouped[0], ""}, {high, &grouped[1], ""}});
+  torchsweep::train_run(low, alone[0]);
+  torchsweep::train_run(high, alone[1]);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(outcomes[k].status, RunStatus::Finished) << outcomes[k].error;
+    EXPECT_EQ(grouped[k].values("train/loss"), alone[k].values("train/loss")) << "run " << k;
+    EXPECT_EQ(grouped[k].values("test/acc"), alone[k].values("test/acc")) << "run " << k;
+  }
+  EXPECT_NE(grouped[0].values("train/loss").back(), grouped[1].values("train/loss").back()) << "each its own rate";
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
-// The random numbers of fused lanes. A run alone draws its dropout masks from the
-// device's default generator, in the state its seed left it after the run was built.
-// K lanes trained as one model would draw one after another from that one generator,
-// so lane 2's masks would be the ones lane 1's run alone never drew: a run's numbers
-// would depend on its place in the group. LaneGenerators keeps one generator state per
-// lane and lends it to the default generator while that lane's operations run, so each
-// lane draws the masks of its run alone, in the same order and shapes.
+// The random numbers of a lane group's runs. A run alone draws its dropout masks from
+// the device's default generator, in the state its seed (or its checkpoint) left it.
+// K lanes trained in one process take turns, and would draw one after another from that
+// one generator, so lane 2's masks would be the ones lane 1's run alone never drew: a
+// run's numbers would depend on its place in the group. LaneGenerators keeps one
+// generator state per lane and lends it to the default generator while that lane's
+// operations run, so each lane draws the masks of its run alone, in the same order and
+// shapes, and its checkpoints keep its own state.
 #pragma once
 
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 // Each lane draws what its run alone would draw from the default generator, whatever
 // the other lanes drew before it, and the default generator is left as it was.
-#include "models/lane_generators.h"
+#include "train/lane_generators.h"
 
 #include "tests/test_helpers.h"
 

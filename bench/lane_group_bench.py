@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """The seed sweep (six learning rates of the 2-2-2 network, N steps each) three ways in
 one invocation: PyTorch in Python, six eager loops (the reference); torchsweep with the
-runs one by one (sweep.fuse=off); torchsweep with the six runs fused into one model.
+runs one by one (sweep.fuse=off); torchsweep with the six runs as the lanes of one group
+(sweep.fuse=on: one process, the lanes taking turns step by step).
 Both torchsweep runs record the spreadsheet's columns (31 points) at every logged step in
 SQLite and include the process's start-up (LibTorch's load, ~0.7 s); Python keeps each
 logged step's loss and weights in lists.
 
-    /usr/bin/python3 bench/fused_sweep_bench.py [--steps 10000] [--log-every 1] [--repeats 3] [--binary build/torchsweep]
+    /usr/bin/python3 bench/lane_group_bench.py [--steps 10000] [--log-every 1] [--repeats 3] [--binary build/torchsweep]
 """
 import argparse
 import os
@@ -57,15 +58,15 @@ def main():
     parser.add_argument("--log-every", type=int, default=1,
                         help="log every N steps (1: the spreadsheet's columns every step)")
     args = parser.parse_args()
-    best = {"python": float("inf"), "one-by-one": float("inf"), "fused": float("inf")}
+    best = {"python": float("inf"), "one-by-one": float("inf"), "lanes": float("inf")}
     for _ in range(args.repeats):  # interleaved rounds, best of each
         best["python"] = min(best["python"], python_six_loops(args.steps, args.log_every))
         best["one-by-one"] = min(best["one-by-one"], torchsweep_sweep(args.binary, args.steps, "off", args.log_every))
-        best["fused"] = min(best["fused"], torchsweep_sweep(args.binary, args.steps, "on", args.log_every))
+        best["lanes"] = min(best["lanes"], torchsweep_sweep(args.binary, args.steps, "on", args.log_every))
     print(f"6 runs x {args.steps} steps, logged every {args.log_every}, best of {args.repeats}")
     for name, seconds in best.items():
         print(f"{name:>11}: {seconds:7.3f} s   {best['python'] / seconds:5.2f}x python")
-    print(f"fused / one-by-one speed-up: {best['one-by-one'] / best['fused']:.2f}x")
+    print(f"lanes / one-by-one speed-up: {best['one-by-one'] / best['lanes']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-#include "models/lane_generators.h"
+#include "train/lane_generators.h"
 
 #include <ATen/Context.h>
 
