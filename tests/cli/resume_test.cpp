@@ -91,6 +91,46 @@ TEST(ResumeTest, KilledMidEpochResumesToTheSameMetrics) {
   EXPECT_EQ(poll_value(killed, "SELECT count(*) FROM metrics WHERE key = 'train/loss'"), "150");
 }
 
+TEST(ResumeTest, ALaneGroupKilledMidEpochContinuesToTheNumbersOfItsRunsUninterrupted) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  const std::string reference = dir.file("reference.db"), killed = dir.file("killed.db");
+  auto args = [&](const std::string& db, const std::string& fuse) {
+    auto a = spec_args(db);
+    a.insert(a.end() - 2, {"optimizer.lr=0.01,0.03", "sweep.fuse=" + fuse});
+    return a;
+  };
+  // The reference: the two runs trained one after the other, never interrupted.
+  ASSERT_EQ(wait_for(spawn(args(reference, "off"))), 0);
+  ASSERT_EQ(poll_value(reference, "SELECT group_concat(status) FROM runs"), "finished,finished");
+
+  const pid_t pid = spawn(args(killed, "on"));
+  // Both lanes have checkpointed their first epoch; a little into the second, kill -9.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (poll_value(killed, "SELECT min(coalesce(checkpoint_epoch, 0)) FROM runs") != "1" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  wait_for(pid);
+  ASSERT_EQ(poll_value(killed, "SELECT group_concat(status) FROM runs"), "running,running")
+      << "the group ended before it could be killed";
+  EXPECT_EQ(poll_value(killed, "SELECT count(DISTINCT lane_group) || ' ' || count(lane_group) FROM runs"), "1 2");
+
+  auto resume = args(killed, "on");
+  resume.push_back("--resume");
+  ASSERT_EQ(wait_for(spawn(resume)), 0);
+  EXPECT_EQ(poll_value(killed, "SELECT group_concat(status || ' ' || steps || ' ' || attempts) FROM runs"),
+            "finished 150 2,finished 150 2");
+  EXPECT_EQ(poll_value(killed, "PRAGMA integrity_check"), "ok");
+  const std::string each_run =
+      "SELECT group_concat(run_id || ':' || key || '@' || step || '=' || printf('%.17g', value), ';') FROM "
+      "(SELECT run_id, key, step, value FROM metrics ORDER BY run_id, key, step)";
+  const std::string expected = poll_value(reference, each_run);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(poll_value(killed, each_run), expected);
+}
+
 }  // namespace
 
 namespace {
