@@ -103,19 +103,20 @@ note "== s6_fashion_mnist on cuda (exit $?, $(elapsed)):" \
   "$(sqlite3 "$db" "SELECT status || ', ' || steps || ' steps, ' || printf('%.1f', wall_seconds) || ' s, ' || device_name || ', engine ' || coalesce(engine, '?') || coalesce(' (' || engine_note || ')', '') FROM runs")"
 note "   test/acc by epoch: $(sqlite3 "$db" "SELECT group_concat(printf('%.4f', value), ' ') FROM (SELECT value FROM metrics WHERE key = 'test/acc' ORDER BY step)")"
 
-# A fused sweep on the GPU against its runs trained one by one: six learning rates of the
-# seed CNN (one seed, dropout off), 200 steps each; the largest relative difference of
-# train/loss, at step 0 and over all logged steps, and the engines recorded.
+# A lane group on the GPU (sweep.fuse=on) against its runs trained one by one: six
+# learning rates of the seed CNN (one seed, its dropout on, deterministic), 200 steps
+# each; the largest relative difference of train/loss (0 when each lane is its run),
+# at step 0 and over all logged steps, and the engines recorded.
 fused_db=$scratch/fused.db alone_db=$scratch/alone.db
 sweep=(experiments/s6_fashion_mnist.yaml device=cuda "~train.epochs" train.steps=200 train.log_every=10 "~scheduler"
-       model.dropout=0 train.deterministic=true optimizer.lr=0.01,0.02,0.03,0.04,0.05,0.06)
+       train.deterministic=true optimizer.lr=0.01,0.02,0.03,0.04,0.05,0.06)
 timeout 60 "$BUILD/torchsweep" run "${sweep[@]}" sweep.fuse=on --db "$fused_db" > "$OUT/fused.log" 2>&1
 fused_exit=$?
 timeout 60 "$BUILD/torchsweep" run "${sweep[@]}" sweep.fuse=off --db "$alone_db" >> "$OUT/fused.log" 2>&1
-note "== fused sweep on cuda (exit $fused_exit, one by one exit $?, $(elapsed)):" \
+note "== lane group on cuda (exit $fused_exit, one by one exit $?, $(elapsed)):" \
   "$(sqlite3 "$fused_db" "SELECT group_concat(DISTINCT status || ' ' || engine) || ', ' || printf('%.1f', max(wall_seconds)) || ' s' FROM runs")" \
   "vs $(sqlite3 "$alone_db" "SELECT group_concat(DISTINCT status || ' ' || engine) || ', ' || printf('%.1f', sum(wall_seconds)) || ' s' FROM runs")"
-note "   train/loss fused vs alone, largest relative difference: $(sqlite3 "$fused_db" "ATTACH '$alone_db' AS a;
+note "   train/loss lanes vs alone, largest relative difference: $(sqlite3 "$fused_db" "ATTACH '$alone_db' AS a;
   SELECT 'step 0: ' || printf('%.2e', max(CASE WHEN f.step = 0 THEN abs(f.value - o.value) / abs(o.value) END)) ||
          ', all steps: ' || printf('%.2e', max(abs(f.value - o.value) / abs(o.value))) || ' over ' || count(*) || ' points'
   FROM metrics f JOIN runs fr ON fr.id = f.run_id

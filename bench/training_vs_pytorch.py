@@ -32,8 +32,8 @@ On a GPU (--device cuda), with the data set on the GPU for every variant:
      (PyTorch's documented whole-network capture), the loss read every 10 steps;
   4. torchsweep-eager: device=cuda, train.log_every=10, train.cuda_graph=off;
   5. torchsweep-graph: the same with the captured step (train.cuda_graph=on);
-  6. torchsweep-fused6: six runs (six learning rates) trained as one fused model
-     (sweep.fuse=on); its ms/step is one step of all six.
+  6. torchsweep-fused6: six runs (six learning rates) trained as the lanes of one
+     group (sweep.fuse=on); its ms/step is one step of all six.
   A run's recorded time includes its start (CUDA, data, model), so torchsweep's rate is
   taken from two runs of different lengths: (steps2 - steps1) / (time2 - time1).
 
