@@ -31,6 +31,18 @@ using torchsweep::testing::scalar_int;
 using torchsweep::testing::scalar_text;
 using torchsweep::testing::TempDir;
 
+/// Every one of `runs` runs was claimed, by exactly one of the claimers.
+void expect_each_claimed_once(const std::vector<std::vector<int64_t>>& taken, size_t runs) {
+  std::set<int64_t> all;
+  size_t total = 0;
+  for (const auto& t : taken) {
+    total += t.size();
+    all.insert(t.begin(), t.end());
+  }
+  EXPECT_EQ(total, runs) << "a run claimed twice, or one left";
+  EXPECT_EQ(all.size(), runs);
+}
+
 TEST(RunQueueTest, ClaimTakesEachWaitingRunOnceInOrder) {
   TempDir dir;
   auto store = Store::open(dir.file("c.db"));
@@ -64,14 +76,7 @@ TEST(RunQueueTest, ConcurrentClaimersNeverShareARun) {
       while (auto run = queue.claim_next(sweep, {"h", t + 1})) taken[t].push_back(run->id);
     });
   for (auto& t : threads) t.join();
-  std::set<int64_t> all;
-  size_t total = 0;
-  for (const auto& t : taken) {
-    total += t.size();
-    all.insert(t.begin(), t.end());
-  }
-  EXPECT_EQ(total, 60u);
-  EXPECT_EQ(all.size(), 60u);
+  expect_each_claimed_once(taken, 60);
 }
 
 TEST(RunQueueTest, DeadHoldersAreFoundAndTheirRunsTakenAgain) {
@@ -209,14 +214,7 @@ TEST(RunQueueTest, ConcurrentGroupClaimersNeverShareARun) {
       }
     });
   for (auto& t : threads) t.join();
-  std::set<int64_t> all;
-  size_t total = 0;
-  for (const auto& t : taken) {
-    total += t.size();
-    all.insert(t.begin(), t.end());
-  }
-  EXPECT_EQ(total, 60u);
-  EXPECT_EQ(all.size(), 60u);
+  expect_each_claimed_once(taken, 60);
 }
 
 TEST(RunQueueTest, AHolderIsGoneWhenItsPidIsFreeOrNowBelongsToALaterProcess) {

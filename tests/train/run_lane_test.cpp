@@ -11,6 +11,7 @@
 #include "sweep/sweep.h"
 #include "tests/test_helpers.h"
 #include "tests/train/recorded_points.h"
+#include "tests/train/stop_during_step.h"
 
 namespace {
 
@@ -137,17 +138,7 @@ TEST(RunLaneTest, ALaneThatDivergesEndsAloneAndTheOthersGoOn) {
   expect_same_runs(c);
 }
 
-/// A stop that comes during step `at` (its progress report), as Ctrl-C would.
-class StopDuringStep : public MemorySink {
- public:
-  explicit StopDuringStep(int64_t at) : at_(at) {}
-  void progress(const torchsweep::Progress& p) override {
-    if (p.step == at_) torchsweep::request_interrupt(SIGINT);
-  }
-
- private:
-  int64_t at_;
-};
+using torchsweep::testing::StopDuringStep;
 
 TEST(RunLaneTest, AnInterruptedGroupContinuedFromItsCheckpointsEqualsAnUninterruptedOne) {
   if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
