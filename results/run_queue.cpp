@@ -136,17 +136,14 @@ std::optional<ClaimedRun> next_waiting(Database& db, int64_t sweep_id) {
 }  // namespace
 
 std::optional<ClaimedRun> RunQueue::claim_next(int64_t sweep_id, const Holder& holder) {
-  // One write transaction from the first read: between choosing a run and marking
-  // it, no other process can choose it too.
-  Transaction tx(db_);
-  std::optional<ClaimedRun> run = next_waiting(db_, sweep_id);
-  if (!run) return std::nullopt;
-  take(*run, holder);
-  tx.commit();
-  return run;
+  auto taken = claim_group(sweep_id, holder, /*max_lanes=*/1);
+  if (taken.empty()) return std::nullopt;
+  return std::move(taken.front());
 }
 
 std::vector<ClaimedRun> RunQueue::claim_group(int64_t sweep_id, const Holder& holder, size_t max_lanes) {
+  // One write transaction from the first read: between choosing runs and marking them,
+  // no other process can choose them too.
   Transaction tx(db_);
   std::optional<ClaimedRun> first = next_waiting(db_, sweep_id);
   if (!first) return {};
