@@ -29,7 +29,7 @@ const std::map<std::string, std::string>& run_columns() {
       {"error", "r.error"},     {"git_commit", "r.git_commit"},
       {"torch_version", "r.torch_version"}, {"torchsweep_version", "r.torchsweep_version"},
       {"engine", "r.engine"},   {"note", "r.note"},
-      {"kind", "r.kind"},
+      {"kind", "r.kind"},       {"memory_format", "r.memory_format"},
       {"tags", "(SELECT group_concat(tag, ',') FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))"},
   };
   return columns;

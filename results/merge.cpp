@@ -105,12 +105,12 @@ CREATE TEMP TABLE merge_upgrades AS
 INSERT INTO main.runs(sweep_id, run_index, config_hash, config_json, swept_json, status, seed, device, device_name,
                       started_at, ended_at, wall_seconds, steps, error, host, torchsweep_version, torch_version,
                       git_commit, command, artifact_dir, checkpoint, checkpoint_epoch, pid, heartbeat_at, attempts,
-                      engine, engine_note, note, uid, kind)
+                      engine, engine_note, note, uid, kind, memory_format)
   SELECT (SELECT m.id FROM main.sweeps m WHERE m.uid = s.uid), r.run_index, r.config_hash, r.config_json,
          r.swept_json, r.status, r.seed, r.device, r.device_name, r.started_at, r.ended_at, r.wall_seconds, r.steps,
          r.error, r.host, r.torchsweep_version, r.torch_version, r.git_commit, r.command, r.artifact_dir,
          r.checkpoint, r.checkpoint_epoch, r.pid, r.heartbeat_at, r.attempts, r.engine, r.engine_note, r.note, r.uid,
-         r.kind
+         r.kind, r.memory_format
   FROM shard.runs r JOIN shard.sweeps s ON s.id = r.sweep_id
   WHERE r.id IN (SELECT old_id FROM merge_runs) ORDER BY r.id;
 UPDATE main.runs AS m SET
@@ -119,7 +119,7 @@ UPDATE main.runs AS m SET
   torchsweep_version = r.torchsweep_version, torch_version = r.torch_version, git_commit = r.git_commit,
   command = r.command, artifact_dir = r.artifact_dir, checkpoint = r.checkpoint,
   checkpoint_epoch = r.checkpoint_epoch, pid = r.pid, heartbeat_at = r.heartbeat_at, attempts = r.attempts,
-  engine = r.engine, engine_note = r.engine_note, note = r.note
+  engine = r.engine, engine_note = r.engine_note, note = r.note, memory_format = r.memory_format
   FROM shard.runs AS r WHERE r.uid = m.uid AND r.id IN (SELECT old_id FROM merge_upgrades);
 CREATE TEMP TABLE merge_ids AS
   SELECT t.old_id, m.id AS new_id FROM (SELECT * FROM merge_runs UNION ALL SELECT * FROM merge_upgrades) t

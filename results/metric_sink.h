@@ -62,6 +62,9 @@ struct RunStarted {
   std::string engine = "";
   /// Why the steps run with that engine and not the one asked for ("" when as asked).
   std::string engine_note = "";
+  /// train.memory_format as resolved for this device and model: "contiguous" or
+  /// "channels_last"; "" when the trainer does not say.
+  std::string memory_format = "";
 };
 
 /// Where training is within an epoch, for progress displays.

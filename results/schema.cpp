@@ -264,6 +264,12 @@ CREATE TABLE metric_packs (
 ALTER TABLE runs ADD COLUMN lane_group INTEGER;
 CREATE INDEX runs_by_lane_group ON runs(lane_group) WHERE lane_group IS NOT NULL;
 )sql",
+      // 14: the memory format a run's convolution weights had, as `train.memory_format:
+      // auto` resolved it for the device and model when the run started (its config
+      // says `auto`). NULL for runs started before: they trained as their config says.
+      R"sql(
+ALTER TABLE runs ADD COLUMN memory_format TEXT;
+)sql",
   };
   return steps;
 }

@@ -9,7 +9,7 @@
 namespace torchsweep {
 
 /// The schema this build writes (docs/results-schema.md describes it).
-constexpr int kSchemaVersion = 13;
+constexpr int kSchemaVersion = 14;
 
 /// How many of a metric's last points `summaries.mean_last_k` averages.
 constexpr int kSummaryLastK = 10;

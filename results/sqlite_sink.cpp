@@ -125,6 +125,7 @@ void SqliteSink::run_started(const RunStarted& info) {
   environment_.device_name = info.device_name;
   environment_.engine = info.engine;
   environment_.engine_note = info.engine_note;
+  environment_.memory_format = info.memory_format;
   write_when_unlocked([&] { store_.mark_running(run_id_, environment_); });
 }
 

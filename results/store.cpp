@@ -231,7 +231,7 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
   db_->prepare(
          "UPDATE runs SET started_at = coalesce(started_at, ?), device = ?, device_name = ?, host = ?, "
          "torchsweep_version = ?, torch_version = ?, git_commit = ?, command = ?, status = ?, engine = ?, "
-         "engine_note = ? WHERE id = ?")
+         "engine_note = ?, memory_format = ? WHERE id = ?")
       .bind(1, utc_now())
       .bind(2, env.device)
       .bind(3, env.device_name)
@@ -243,7 +243,8 @@ void Store::mark_running(int64_t run_id, const RunEnvironment& env) {
       .bind(9, to_string(RunStatus::Running))
       .bind(10, env.engine.empty() ? SqlValue(nullptr) : SqlValue(env.engine))
       .bind(11, env.engine_note.empty() ? SqlValue(nullptr) : SqlValue(env.engine_note))
-      .bind(12, run_id)
+      .bind(12, env.memory_format.empty() ? SqlValue(nullptr) : SqlValue(env.memory_format))
+      .bind(13, run_id)
       .run();
   tx.commit();
 }

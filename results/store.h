@@ -61,8 +61,9 @@ struct RunEnvironment {
   std::string torch_version;
   std::string git_commit;
   std::string command;
-  std::string engine;  ///< "eager", "fused", ...; "" for unknown
+  std::string engine;  ///< "eager" or "cuda_graph"; "" for unknown
   std::string engine_note;  ///< why not the engine asked for; "" when as asked
+  std::string memory_format;  ///< train.memory_format as resolved; "" for unknown
 };
 
 /// A run already in the database, as `run --resume` sees it.

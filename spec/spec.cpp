@@ -33,10 +33,11 @@ const std::vector<Field>& train_fields() {
       Field::cadence("checkpoint_every", "write a checkpoint: `N epochs`, `N steps` or `end` (default as eval_every)"),
       Field::integer("threads", 0, "intra-op threads (0: the machine's cores)").at_least(0),
       Field::boolean("deterministic", false, "use only deterministic algorithms (bit-identical reruns)"),
-      Field::choice("memory_format", "contiguous", {"contiguous", "channels_last"},
+      Field::choice("memory_format", "auto", {"auto", "contiguous", "channels_last"},
                     "how convolution weights are laid out: channels_last keeps the channel innermost, the CPU "
                     "convolution kernels' own layout (about 1.2x faster a step for the seed CNN on 2 cores; "
-                    "numbers differ from contiguous by rounding)"),
+                    "numbers differ from contiguous by rounding); auto: channels_last for a model with "
+                    "convolutions on the CPU, contiguous otherwise (runs.memory_format records which)"),
       Field::choice("precision", "fp32", {"fp32", "bf16", "fp16"},
                     "what the forward pass and loss compute in: fp32, or autocast to bf16 (CPU and CUDA) or fp16 "
                     "(CUDA only, with loss scaling); numbers differ from fp32"),
@@ -431,7 +432,7 @@ nlohmann::json hashed_config(const nlohmann::json& config) {
   for (const char* key : {"eval_every", "checkpoint_every"})
     if (train.contains(key) && train[key] == fallback) train.erase(key);
   if (train.contains("cuda_graph") && train["cuda_graph"] == "auto") train.erase("cuda_graph");
-  if (train.contains("memory_format") && train["memory_format"] == "contiguous") train.erase("memory_format");
+  if (train.contains("memory_format") && train["memory_format"] == "auto") train.erase("memory_format");
   if (train.contains("precision") && train["precision"] == "fp32") train.erase("precision");
   auto& scheduler = hashed["scheduler"];
   if (scheduler.is_object() && scheduler.contains("interval")) {

@@ -115,7 +115,7 @@ void RunLane::start(Clock::time_point started) {
       set_lr(*run.optimizer,
              run.schedule->lr_at(run.schedule->per_step() ? p.position.step : p.position.epoch, run.base_lr));
     sink_.run_started({run.device.str(), device_name(run.device), p.position.step, p.position.epoch,
-                       p.engine->name(), engine_note});
+                       p.engine->name(), engine_note, run.memory_format});
     p.meter = std::make_unique<EpochMeter>(run.device, run.data->classification(), options_.metric_reads);
     p.epoch = p.position.epoch;
     p.pending = p.position.pending;

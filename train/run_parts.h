@@ -29,6 +29,9 @@ struct RunParts {
   std::unique_ptr<LrSchedule> schedule;    ///< null without a scheduler
   TrainingPlan plan;
   Precision precision = Precision::Fp32;  ///< train.precision
+  /// train.memory_format as resolved for the device and model (`auto` is never left):
+  /// "contiguous" or "channels_last".
+  std::string memory_format = "contiguous";
 };
 
 /// Builds the run, in the order that makes it reproducible: threads, the seed, the

@@ -1087,13 +1087,14 @@ TEST(CliLaneGroupTest, EveryBuiltInModelInALaneGroupOnTheCpuRecordsItsRunsAloneB
   struct Case {
     std::string model, spec;
     std::vector<std::string> overrides;
+    std::string layout;  ///< train.memory_format's default on the CPU: channels_last where there are convolutions
   };
   const std::vector<Case> cases = {
-      {"backprop_2x2x2", kSpec, {"device=cpu", "train.steps=20", "optimizer.momentum=0.5"}},
-      {"s6_cnn", fm, {"model.dropout=0.3"}},
-      {"mlp", fm, {"model=mlp"}},
-      {"lenet5", fm, {"model=lenet5"}},
-      {"sequential", dir.file("sequential.yaml"), {}},
+      {"backprop_2x2x2", kSpec, {"device=cpu", "train.steps=20", "optimizer.momentum=0.5"}, "contiguous"},
+      {"s6_cnn", fm, {"model.dropout=0.3"}, "channels_last"},
+      {"mlp", fm, {"model=mlp"}, "contiguous"},
+      {"lenet5", fm, {"model=lenet5"}, "channels_last"},
+      {"sequential", dir.file("sequential.yaml"), {}, "channels_last"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"run", c.spec};
@@ -1113,6 +1114,9 @@ TEST(CliLaneGroupTest, EveryBuiltInModelInALaneGroupOnTheCpuRecordsItsRunsAloneB
     // The three runs really were one lane group, and every point is the run alone's.
     EXPECT_EQ(query(dir.file(by_default), "SELECT group_concat(lane_group) FROM runs"), "1,1,1") << c.model;
     EXPECT_EQ(query(dir.file(alone), "SELECT count(lane_group) FROM runs"), "0") << c.model;
+    const std::string layouts = c.layout + "," + c.layout + "," + c.layout;
+    EXPECT_EQ(query(dir.file(by_default), "SELECT group_concat(memory_format) FROM runs"), layouts) << c.model;
+    EXPECT_EQ(query(dir.file(alone), "SELECT group_concat(memory_format) FROM runs"), layouts) << c.model;
     const auto a = exact_metric_points(dir.file(by_default)), b = exact_metric_points(dir.file(alone));
     EXPECT_GE(a.size(), 18u) << c.model;  // 3 runs x (4 losses + a test loss and accuracy) at least
     EXPECT_EQ(a, b) << c.model;

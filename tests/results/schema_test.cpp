@@ -211,6 +211,7 @@ TEST(SchemaTest, AVersionTenDatabaseUpgradesToTakeStoppedAndPausedRuns) {
             R"({"shard_dir":"/lab/lr-slurm/sweep-2","jobs":{"array":["101","102"],"merge":"103"}})");
   // The new columns, with their defaults for what was there; the new tables, empty.
   EXPECT_EQ(text(db, "SELECT group_concat(kind, ',') FROM runs"), "train,train");
+  EXPECT_EQ(scalar(db, "SELECT count(memory_format) FROM runs"), 0) << "schema 14: NULL, trained as configured";
   EXPECT_EQ(text(db, "SELECT group_concat(adaptive, ',') FROM sweeps"), "{},{}");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM decisions"), 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM rungs"), 0);
@@ -304,7 +305,8 @@ TEST(SchemaTest, AVersionTwelveDatabaseGroupsTheWaitingRunsOfItsFuseOnSweeps) {
     Database& db = store->db();
     db.exec("UPDATE runs SET status = 'finished' WHERE id = 3; UPDATE runs SET status = 'interrupted' WHERE id = 2");
     // As schema 12 wrote it: no lane groups.
-    db.exec("DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; PRAGMA user_version = 12");
+    db.exec("DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; "
+            "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 12");
   }
   auto store = torchsweep::Store::open(path);
   Database& db = store->db();

@@ -244,8 +244,12 @@ TEST(SweepTest, OptionsAddedLaterKeepTheHashesOfRunsRecordedBeforeThem) {
             "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.eval_every=2 epochs"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"scheduler.interval=step"}), "7115894d385b43b8");
-  EXPECT_EQ(hash_with({"train.memory_format=contiguous"}), "7115894d385b43b8");
+  // memory_format's default became auto (it was contiguous): a spec that leaves it out
+  // hashes as before; one that names a layout hashes apart, as it may train apart.
+  EXPECT_EQ(hash_with({"train.memory_format=auto"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.memory_format=contiguous"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.memory_format=channels_last"}), "7115894d385b43b8");
+  EXPECT_NE(hash_with({"train.memory_format=contiguous"}), hash_with({"train.memory_format=channels_last"}));
   EXPECT_EQ(hash_with({"train.precision=fp32"}), "7115894d385b43b8");
   EXPECT_NE(hash_with({"train.precision=bf16"}), "7115894d385b43b8");
 }

@@ -323,10 +323,12 @@ TEST(TrainerTest, AChannelsLastRunKeepsItsConvolutionWeightsSoAndTrainsTheSameNe
     }
   }
   MemorySink contiguous, channels_last;
-  const auto a = torchsweep::train_run(fashion_config({"train.epochs=1"}), contiguous);
+  const auto a = torchsweep::train_run(fashion_config({"train.epochs=1", "train.memory_format=contiguous"}), contiguous);
   const auto b = torchsweep::train_run(config, channels_last);
   ASSERT_EQ(a.status, RunStatus::Finished) << a.error;
   ASSERT_EQ(b.status, RunStatus::Finished) << b.error;
+  EXPECT_EQ(contiguous.started.memory_format, "contiguous");
+  EXPECT_EQ(channels_last.started.memory_format, "channels_last");
   const auto la = contiguous.values("train/loss"), lb = channels_last.values("train/loss");
   ASSERT_EQ(la.size(), lb.size());
   ASSERT_FALSE(la.empty());
@@ -337,6 +339,42 @@ TEST(TrainerTest, AChannelsLastRunKeepsItsConvolutionWeightsSoAndTrainsTheSameNe
   EXPECT_NEAR(lb[0], la[0], 1e-5 * std::abs(la[0]));
   EXPECT_LT(lb.back(), lb[0]) << "it learns";
   EXPECT_NEAR(lb.back(), la.back(), 0.1 * la.back());
+}
+
+TEST(TrainerTest, MemoryFormatAutoIsChannelsLastForConvolutionsOnTheCpuAndContiguousOtherwise) {
+  if (access(kFashion, R_OK) != 0) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  auto layout_of = [](const std::vector<std::string>& overrides) {
+    auto all = overrides;
+    all.insert(all.end(), {"~train.epochs", "train.steps=2", "~scheduler"});
+    const auto config = fashion_config(all);
+    auto run = torchsweep::build_run(config, 1);
+    for (const auto& p : run.model->parameters()) {
+      if (p.dim() != 4) continue;
+      const bool channels_last = p.is_contiguous(torch::MemoryFormat::ChannelsLast) && !p.is_contiguous();
+      EXPECT_EQ(channels_last ? "channels_last" : "contiguous", run.memory_format) << p.sizes();
+    }
+    return run.memory_format;
+  };
+  EXPECT_EQ(fashion_config({})["train"]["memory_format"], "auto") << "the default, as the config records it";
+  EXPECT_EQ(layout_of({"device=cpu"}), "channels_last") << "the seed CNN on the CPU";
+  EXPECT_EQ(layout_of({"device=cpu", "model=lenet5"}), "channels_last");
+  EXPECT_EQ(layout_of({"device=cpu", "model=mlp"}), "contiguous") << "nothing to lay out";
+  EXPECT_EQ(layout_of({"device=cpu", "train.memory_format=contiguous"}), "contiguous") << "asked for";
+  if (torch::cuda::is_available()) {
+    EXPECT_EQ(layout_of({"device=cuda"}), "contiguous") << "not measured on CUDA: the default does not change it";
+    EXPECT_EQ(layout_of({"device=cuda", "train.memory_format=channels_last"}), "channels_last");
+  }
+  // auto trains exactly as the layout it resolves to.
+  MemorySink automatic, asked;
+  const std::vector<std::string> short_run = {"device=cpu", "~train.epochs", "train.steps=6", "train.log_every=1"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), short_run.begin(), short_run.end());
+    return fashion_config(more);
+  };
+  torchsweep::train_run(with({}), automatic);
+  torchsweep::train_run(with({"train.memory_format=channels_last"}), asked);
+  EXPECT_EQ(automatic.started.memory_format, "channels_last");
+  EXPECT_EQ(exact_points(automatic), exact_points(asked));
 }
 
 TEST(TrainerTest, EveryModelAndDataOptionThatValidatesAlsoTrains) {
