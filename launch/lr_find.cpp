@@ -56,7 +56,7 @@ LrFindRecord record_lr_find(const SweepPlan& plan, Store& store, const LrFindRun
 
   const Environment env = current_environment(options.command_line);
   const RunEnvironment base{"", "", env.host, env.torchsweep_version, env.torch_version, env.git_commit,
-                            env.command_line, "", ""};
+                            env.command_line, "", "", ""};
   {
     SqliteSink db(store, record.run_id, base);
     std::vector<MetricSink*> sinks = {&db};

@@ -73,7 +73,7 @@ WorkerOutcome run_worker(Store& store, std::ostream& out, const WorkerOptions& o
 
   const Environment env = current_environment(options.command_line);
   const RunEnvironment base{"", "", env.host, env.torchsweep_version, env.torch_version, env.git_commit,
-                            env.command_line, "", ""};
+                            env.command_line, "", "", ""};
   const std::string artifacts =
       options.artifacts_root.empty() ? default_artifacts_root(store.db().path()) : options.artifacts_root;
   ArtifactOwnership ownership(store.db());

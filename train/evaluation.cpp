@@ -8,7 +8,9 @@ namespace torchsweep {
 
 std::optional<EpochTotals> evaluate(Model& model, Dataset& data, Split split, const LossFn& loss_fn,
                                     const torch::Device& device, MeterReads reads, Precision precision) {
-  torch::NoGradGuard no_grad;
+  // Inference mode, not only no-grad: nothing made here is ever used by autograd, so its
+  // tensors skip the version counters and view tracking that no-grad still keeps.
+  c10::InferenceMode inference;
   model.eval();
   EpochMeter meter(device, data.classification(), reads);
   const int64_t batches = split == Split::Test ? data.test_batches() : data.validation_batches();
