@@ -29,9 +29,9 @@ void configure_determinism(const nlohmann::json& train, const torch::Device& dev
 
 /// train.memory_format as the run trains with it. `auto` is channels_last where that is
 /// measured to pay: a model with convolutions (4-D parameters) on the CPU, where oneDNN's
-/// kernels work channel-innermost (bench/README.md: the seed CNN's step 1.2x, its
-/// evaluation 1.17x). On CUDA it stays contiguous until measured there. Configs
-/// recorded before the option existed trained contiguous.
+/// kernels work channel-innermost (bench/README.md: the seed CNN's step about 1.2-1.35x
+/// contiguous's, its evaluation 1.1x). On CUDA it stays contiguous until measured there.
+/// Configs recorded before the option existed trained contiguous.
 std::string resolve_memory_format(const nlohmann::json& train, Model& model, const torch::Device& device) {
   const std::string asked = train.value("memory_format", "contiguous");
   if (asked != "auto") return asked;
