@@ -979,11 +979,12 @@ TEST(CliAnnotateTest, AnOlderDatabaseIsReadAfterResultsUpgrade) {
   TempDir dir;
   ASSERT_EQ(torchsweep_cli(dir, {"run", kSpec, "--db", "seed.db"}).code, 0);
   const auto db = dir.file("seed.db");
-  // Back to schema 11 as that torchsweep wrote it: no packed curves, no lane groups.
+  // Back to schema 11 as that torchsweep wrote it: no packed curves, no lane groups, no
+  // recorded memory format.
   {
     torchsweep::Database raw(db, torchsweep::Database::Mode::ReadWrite);
     raw.exec("DROP TABLE metric_packs; DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; "
-             "PRAGMA user_version = 11");
+             "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 11");
   }
   const auto refused = torchsweep_cli(dir, {"results", "curves", "--metric", "train/loss", "--db", "seed.db"});
   EXPECT_EQ(refused.code, 2);
