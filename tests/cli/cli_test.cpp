@@ -20,6 +20,7 @@
 #include "tests/cli/cli_fixture.h"
 #include "tests/data/cifar_files.h"
 #include "tests/results/adaptive_fixture.h"
+#include "tests/results/schema_rollback.h"
 #include "tests/command_helpers.h"
 #include "tests/test_helpers.h"
 
@@ -983,8 +984,7 @@ TEST(CliAnnotateTest, AnOlderDatabaseIsReadAfterResultsUpgrade) {
   // recorded memory format.
   {
     torchsweep::Database raw(db, torchsweep::Database::Mode::ReadWrite);
-    raw.exec("DROP TABLE metric_packs; DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; "
-             "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 11");
+    torchsweep::testing::roll_back_schema(raw, 11);
   }
   const auto refused = torchsweep_cli(dir, {"results", "curves", "--metric", "train/loss", "--db", "seed.db"});
   EXPECT_EQ(refused.code, 2);

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "results/store.h"
+#include "tests/results/schema_rollback.h"
 #include "tests/test_helpers.h"
 
 namespace {
@@ -305,8 +306,7 @@ TEST(SchemaTest, AVersionTwelveDatabaseGroupsTheWaitingRunsOfItsFuseOnSweeps) {
     Database& db = store->db();
     db.exec("UPDATE runs SET status = 'finished' WHERE id = 3; UPDATE runs SET status = 'interrupted' WHERE id = 2");
     // As schema 12 wrote it: no lane groups.
-    db.exec("DROP INDEX runs_by_lane_group; ALTER TABLE runs DROP COLUMN lane_group; "
-            "ALTER TABLE runs DROP COLUMN memory_format; PRAGMA user_version = 12");
+    torchsweep::testing::roll_back_schema(db, 12);
   }
   auto store = torchsweep::Store::open(path);
   Database& db = store->db();
