@@ -82,10 +82,10 @@ else
   note "   skipped: $(grep -c '(Skipped)$' "$OUT/tests.log")"; grep -E '\(Skipped\)' "$OUT/tests.log" | sed 's/^ */   /' | head -20 | tee -a "$summary"
 fi
 
-timeout 240 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" ${VARIANTS:+--variants "$VARIANTS"} \
+timeout 300 "$PYTHON" bench/training_vs_pytorch.py --device cuda --batches "$BATCHES" --repeats "$REPEATS" --binary "$BUILD/torchsweep" ${VARIANTS:+--variants "$VARIANTS"} \
   > "$OUT/bench.log" 2>&1
 note "== benchmark (exit $?, $(elapsed)):"
-tee -a "$summary" < "$OUT/bench.log" | tail -12
+tee -a "$summary" < "$OUT/bench.log" | tail -14
 
 # ResNet-18 on CIFAR-10-shaped data with crop and flip on the GPU against PyTorch's same
 # loop (random pixels in CIFAR-10's format unless data/cifar-10-batches-bin holds the real files).

@@ -38,6 +38,9 @@ On a GPU (--device cuda), with the data set on the GPU for every variant:
      group (sweep.fuse=on); its ms/step is one step of all six.
   A run's recorded time includes its start (CUDA, data, model), so torchsweep's rate is
   taken from two runs of different lengths: (steps2 - steps1) / (time2 - time1).
+  Beside the steps, as on the CPU: a whole run as a whole process (data set on the GPU,
+  the loss read every 10th step on both sides, then the 10,000 test images), and
+  evaluation alone (the difference of 10,000 and 1,000 images, scaled).
 
 It prints samples/s and ms per step for each and torchsweep's ratios.
 
@@ -164,14 +167,16 @@ def python_preloaded(images, labels, batches, channels_last=False):
     return python_loop_rate(batches_iter, batches, channels_last)
 
 
-def torchsweep_timed(binary, batches, threads, *extra):
-    """One `torchsweep run` of the seed CNN: (its recorded wall seconds, the process's own)."""
+def torchsweep_timed(binary, batches, threads, *extra, device="cpu"):
+    """One `torchsweep run` of the seed CNN: (its recorded wall seconds, the process's own).
+    On the CPU it logs every step, as Python's loop reads every loss; on CUDA every 10th."""
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
         start = time.perf_counter()
         subprocess.run([binary, "run", os.path.join(REPO, "experiments/s6_fashion_mnist.yaml"), "~train.epochs",
-                        f"train.steps={batches}", f"train.threads={threads}", "~scheduler", "device=cpu",
-                        "train.log_every=1", "--db", db, *extra], check=True, stdout=subprocess.DEVNULL)
+                        f"train.steps={batches}", f"train.threads={threads}", "~scheduler", f"device={device}",
+                        f"train.log_every={LOG_EVERY[device]}", "--db", db, *extra], check=True,
+                       stdout=subprocess.DEVNULL)
         process = time.perf_counter() - start
         with sqlite3.connect(db) as con:
             (seconds, steps), = con.execute("SELECT wall_seconds, steps FROM runs")
@@ -184,6 +189,11 @@ def torchsweep_run(binary, batches, threads, *extra):
     short = max(10, batches // 5)
     return (batches - short) * 128 / (torchsweep_timed(binary, batches, threads, *extra)[0] -
                                       torchsweep_timed(binary, short, threads, *extra)[0])
+
+
+# How often each side reads the loss: every step on the CPU (the notebook's progress
+# bar), every 10th on a GPU (where each read waits for the device).
+LOG_EVERY = {"cpu": 1, "cuda": 10}
 
 
 def python_evaluate(model, x_test, y_test, limit, channels_last=False):
@@ -207,17 +217,20 @@ def normalised(name):
     return read_idx(name).float().div_(255).sub_(0.1307).div_(0.3081).unsqueeze(1)
 
 
-def python_whole_run(batches, threads):
+def python_whole_run(batches, threads, device):
     """The child process of the whole-run comparison: what a run does, timed from the
-    interpreter's start by the parent."""
+    interpreter's start by the parent. On a GPU the data set lives there, as torchsweep
+    places it."""
     torch.set_num_threads(threads)
+    device = torch.device(device)
     x_all, y_all = normalised("train-images-idx3-ubyte"), read_idx("train-labels-idx1-ubyte").long()
     test_x, test_y = normalised("t10k-images-idx3-ubyte"), read_idx("t10k-labels-idx1-ubyte").long()
+    x_all, y_all, test_x, test_y = (t.to(device) for t in (x_all, y_all, test_x, test_y))
     torch.manual_seed(1)
-    model = SeedNet()
+    model = SeedNet().to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
-    order = torch.randperm(len(y_all))
+    order = torch.randperm(len(y_all), device=device)
     for step in range(batches):
         first = (step * 128) % (len(y_all) - 128)
         idx = order[first:first + 128]
@@ -225,30 +238,33 @@ def python_whole_run(batches, threads):
         loss = F.nll_loss(model(x_all[idx]), y_all[idx])
         loss.backward()
         optimizer.step()
-        loss.item()
+        if step % LOG_EVERY[device.type] == 0 or step + 1 == batches:
+            loss.item()
     python_evaluate(model, test_x, test_y, 10000)
 
 
-def whole_runs(binary, batches, threads):
+def whole_runs(binary, batches, threads, device="cpu"):
     """(Python's whole process, torchsweep's whole process), seconds."""
     start = time.perf_counter()
     subprocess.run(["/usr/bin/python3", os.path.abspath(__file__), "--whole-run-child", str(batches),
-                    "--threads", str(threads)], check=True)
+                    "--threads", str(threads), "--device", device], check=True)
     python = time.perf_counter() - start
-    return python, torchsweep_timed(binary, batches, threads)[1]
+    return python, torchsweep_timed(binary, batches, threads, device=device)[1]
 
 
 EVALUATORS = ("python", "python-channels-last", "torchsweep", "torchsweep-contiguous")
 
 
-def evaluations(binary, threads):
+def evaluations(binary, threads, device="cpu"):
     """Seconds to evaluate the 10,000 test images, by EVALUATORS: each the difference of
-    10,000 and 1,000 images, scaled to 10,000."""
+    10,000 and 1,000 images, scaled to 10,000. On a GPU (images and model there, each
+    batch's loss read as on the CPU) only the default layouts: python and torchsweep."""
     test_x, test_y = normalised("t10k-images-idx3-ubyte"), read_idx("t10k-labels-idx1-ubyte").long()
+    test_x, test_y = test_x.to(device), test_y.to(device)
 
     def python(channels_last):
         torch.manual_seed(1)
-        model = SeedNet()
+        model = SeedNet().to(device)
         if channels_last:
             model = model.to(memory_format=torch.channels_last)
         python_evaluate(model, test_x, test_y, 1000, channels_last)  # warm-up
@@ -260,8 +276,12 @@ def evaluations(binary, threads):
         return (t_all - (time.perf_counter() - start)) * 10 / 9
 
     def torchsweep(*extra):
-        t_all = torchsweep_timed(binary, 10, threads, *extra)[0]
-        return (t_all - torchsweep_timed(binary, 10, threads, "data.test_limit=1000", *extra)[0]) * 10 / 9
+        t_all = torchsweep_timed(binary, 10, threads, *extra, device=device)[0]
+        limited = torchsweep_timed(binary, 10, threads, "data.test_limit=1000", *extra, device=device)[0]
+        return (t_all - limited) * 10 / 9
+
+    if device != "cpu":
+        return {"python": python(False), "torchsweep": torchsweep()}
 
     return {"python": python(False), "python-channels-last": python(True), "torchsweep": torchsweep(),
             "torchsweep-contiguous": torchsweep("train.memory_format=contiguous")}
@@ -385,8 +405,13 @@ def main_cuda(args):
         "torchsweep-graph": lambda: torchsweep_cuda(args.binary, args.batches, ["train.cuda_graph=on"]),
         "torchsweep-fused6": lambda: torchsweep_cuda(args.binary, args.batches, fused, lanes=6),
     }
+    # Beside the steps, like for like as on the CPU: a whole run as a whole process, and
+    # evaluation alone.
+    comparisons = {"whole-run", "evaluation"}
     if args.variants:
-        variants = {n: variants[n] for n in args.variants.split(",")}
+        asked = args.variants.split(",")
+        variants = {n: variants[n] for n in asked if n not in comparisons}
+        comparisons &= set(asked)
     rounds = {n: [] for n in variants}
     for _ in range(args.repeats):
         for n, run in variants.items():
@@ -405,6 +430,21 @@ def main_cuda(args):
     print(f"torchsweep-graph ms/step = {128e3 / graph:.3f} (target <= 1.3 on an H100/H200)")
     print(f"torchsweep-fused6 step / torchsweep-graph step = {graph / results.get('torchsweep-fused6', nan):.2f}x "
           "(six runs in one step; target <= 1.5x)")
+    try:
+        if "whole-run" in comparisons:
+            wholes = [whole_runs(args.binary, args.batches, args.threads, "cuda") for _ in range(args.repeats)]
+            python_whole, ts_whole = min(w[0] for w in wholes), min(w[1] for w in wholes)
+            print(f"a whole run as a whole process (start, data on the GPU, {args.batches} batches, loss read every "
+                  f"{LOG_EVERY['cuda']}th, 10,000 test images), best of {args.repeats}: python {python_whole:.2f} s, "
+                  f"torchsweep {ts_whole:.2f} s: torchsweep / python = {python_whole / ts_whole:.2f}x")
+        if "evaluation" in comparisons:
+            evals = [evaluations(args.binary, args.threads, "cuda") for _ in range(args.repeats)]
+            best = {name: min(e[name] for e in evals) for name in evals[0]}
+            print(f"evaluating 10,000 test images on the GPU, best of {args.repeats}: python {best['python']:.3f} s, "
+                  f"torchsweep {best['torchsweep']:.3f} s: torchsweep / python = "
+                  f"{best['python'] / best['torchsweep']:.2f}x (target >= 1.0x)")
+    except Exception as error:
+        print(f"whole-run / evaluation comparison failed: {error}", flush=True)
 
 
 def main():
@@ -414,11 +454,12 @@ def main():
     parser.add_argument("--binary", default=os.path.join(REPO, "build", "torchsweep"))
     parser.add_argument("--repeats", type=int, default=3, help="rounds; each variant's best round counts")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--variants", default="", help="cuda: a comma-separated subset of the variants to run")
+    parser.add_argument("--variants", default="", help="cuda: a comma-separated subset of the variants to run "
+                        "(whole-run and evaluation name the two comparisons beside the steps)")
     parser.add_argument("--whole-run-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.whole_run_child:
-        return python_whole_run(args.whole_run_child, args.threads)
+        return python_whole_run(args.whole_run_child, args.threads, args.device)
     if args.device == "cuda":
         return main_cuda(args)
     torch.set_num_threads(args.threads)

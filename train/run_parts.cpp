@@ -32,7 +32,7 @@ void configure_determinism(const nlohmann::json& train, const torch::Device& dev
 /// Puts the model in train.memory_format's layout and returns the layout it trains in.
 /// `auto` is channels_last where that is measured to pay: a model with convolutions (4-D
 /// parameters) on the CPU, where oneDNN's kernels work channel-innermost (bench/README.md:
-/// the seed CNN's step about 1.2-1.35x contiguous's, its evaluation 1.1x). On CUDA it stays
+/// the seed CNN's step and evaluation about 1.5x contiguous's). On CUDA it stays
 /// contiguous until measured there. Configs recorded before the option existed trained
 /// contiguous.
 ///
