@@ -167,21 +167,24 @@ def python_preloaded(images, labels, batches, channels_last=False):
     return python_loop_rate(batches_iter, batches, channels_last)
 
 
-def torchsweep_timed(binary, batches, threads, *extra, device="cpu"):
+def torchsweep_timed(binary, batches, threads, *extra, device="cpu", lanes=1):
     """One `torchsweep run` of the seed CNN: (its recorded wall seconds, the process's own).
-    On the CPU it logs every step, as Python's loop reads every loss; on CUDA every 10th."""
+    On the CPU it logs every step, as Python's loop reads every loss; on CUDA every 10th.
+    threads None leaves train.threads at its default. With lanes > 1, `extra` sweeps that
+    many runs and the recorded time is the slowest run's."""
+    threads = [f"train.threads={threads}"] if threads is not None else []
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
         start = time.perf_counter()
         subprocess.run([binary, "run", os.path.join(REPO, "experiments/s6_fashion_mnist.yaml"), "~train.epochs",
-                        f"train.steps={batches}", f"train.threads={threads}", "~scheduler", f"device={device}",
+                        f"train.steps={batches}", *threads, "~scheduler", f"device={device}",
                         f"train.log_every={LOG_EVERY[device]}", "--db", db, *extra], check=True,
                        stdout=subprocess.DEVNULL)
         process = time.perf_counter() - start
         with sqlite3.connect(db) as con:
-            (seconds, steps), = con.execute("SELECT wall_seconds, steps FROM runs")
-    assert steps == batches, (steps, batches)
-    return seconds, process
+            rows = con.execute("SELECT wall_seconds, steps FROM runs").fetchall()
+    assert len(rows) == lanes and all(steps == batches for _, steps in rows), (rows, lanes, batches)
+    return max(seconds for seconds, _ in rows), process
 
 
 def torchsweep_run(binary, batches, threads, *extra):
@@ -372,15 +375,7 @@ def torchsweep_cuda(binary, batches, extra=(), lanes=1):
     their times. With lanes > 1, `extra` sweeps that many runs fused into one model, and
     the rate is of whole fused steps (each of `lanes` batches)."""
     def timed(steps):
-        with tempfile.TemporaryDirectory() as tmp:
-            db = os.path.join(tmp, "bench.db")
-            subprocess.run([binary, "run", os.path.join(REPO, "experiments/s6_fashion_mnist.yaml"), "~train.epochs",
-                            f"train.steps={steps}", "~scheduler", "device=cuda", "train.log_every=10", "--db", db,
-                            *extra], check=True, stdout=subprocess.DEVNULL)
-            with sqlite3.connect(db) as con:
-                rows = con.execute("SELECT wall_seconds, steps, engine FROM runs").fetchall()
-        assert len(rows) == lanes and all(r[1] == steps for r in rows), rows
-        return max(r[0] for r in rows)
+        return torchsweep_timed(binary, steps, None, *extra, device="cuda", lanes=lanes)[0]
     short = max(50, batches // 5)
     return (batches - short) * 128 / (timed(batches) - timed(short))
 
